@@ -1,0 +1,264 @@
+"""Admission and consultations. Every change goes through these functions; see waitingroom.actions for
+the locking invariants, which apply here too (queue changes lock the office row first)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from buergerbuero.audit.actions import record
+from buergerbuero.authorities.models import Availability, Staff
+from buergerbuero.calls.events import (
+    announce_colleague_invited,
+    announce_ended,
+    announce_participants,
+    announce_staff_consultation,
+)
+from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
+from buergerbuero.core.errors import ActionError
+from buergerbuero.offices.events import announce_office_state
+from buergerbuero.offices.models import Office
+from buergerbuero.offices.selectors import open_presences
+from buergerbuero.waitingroom.actions import _lock_office, transition
+from buergerbuero.waitingroom.events import announce_queue_change, announce_ticket_state
+from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
+from buergerbuero.waitingroom.selectors import waiting_tickets
+
+MAX_PARTICIPANTS = 4  # a peer-to-peer mesh stays usable up to four people
+
+
+def active_participation(staff: Staff) -> Participant | None:
+    return (
+        Participant.objects.select_related("consultation")
+        .filter(staff=staff, joined_at__isnull=False, left_at__isnull=True)
+        .first()
+    )
+
+
+def claim_ticket(ticket_id: int, office_id: int) -> bool:
+    """Atomically move a waiting ticket to INVITED. Exactly one concurrent caller gets True."""
+    now = timezone.now()
+    return bool(
+        Ticket.objects.filter(pk=ticket_id, office_id=office_id, state=TicketState.WAITING).update(
+            state=TicketState.INVITED, state_changed_at=now
+        )
+    )
+
+
+def admit(staff: Staff, office: Office, ticket_id: int | None = None) -> Consultation:
+    """Let the next (or a chosen) waiting citizen in. The consultation starts at once."""
+    with transaction.atomic():
+        office = _lock_office(office.pk)
+        if not open_presences(office).filter(staff=staff).exists():
+            raise ActionError("not_present", _("Open this office before you let someone in."))
+        if staff.availability != Availability.AVAILABLE:
+            raise ActionError("on_break", _("You are on a break. Set yourself available first."))
+        if active_participation(staff) is not None:
+            raise ActionError("busy", _("You are already in a consultation."))
+        if ticket_id is None:
+            ticket_id = waiting_tickets(office).values_list("pk", flat=True).first()
+            if ticket_id is None:
+                raise ActionError("queue_empty", _("Nobody is waiting."))
+        if not claim_ticket(ticket_id, office.pk):
+            raise ActionError("not_waiting", _("This person is no longer waiting."))
+        ticket = Ticket.objects.select_related("office").get(pk=ticket_id)
+        now = timezone.now()
+        # claim_ticket moved the state; write its transition and audit entry like transition() does.
+        TicketTransition.objects.create(
+            ticket=ticket, from_state=TicketState.WAITING, to_state=TicketState.INVITED, at=now, actor_id=staff.user_id
+        )
+        record(office.authority_id, "ticket.invited", ticket, staff.user_id, office=office.pk)
+        consultation = Consultation.objects.create(office=office, ticket=ticket, started_at=now)
+        try:
+            with transaction.atomic():
+                Participant.objects.create(
+                    consultation=consultation, role=ParticipantRole.OFFICIAL, staff=staff, joined_at=now
+                )
+        except IntegrityError:
+            raise ActionError("busy", _("You are already in a consultation.")) from None
+        Participant.objects.create(consultation=consultation, role=ParticipantRole.CITIZEN)
+        record(office.authority_id, "consultation.started", consultation, staff.user_id, ticket=ticket.pk)
+        announce_queue_change(office, "remove", ticket)
+        announce_ticket_state(ticket, reason="admitted", consultation=consultation.pk)
+        announce_staff_consultation(staff.pk, consultation.pk)
+        announce_participants(consultation)
+        announce_office_state(office)
+    return consultation
+
+
+def citizen_joined(ticket: Ticket) -> Consultation:
+    """The admitted citizen's browser joined the call: the consultation is connected."""
+    with transaction.atomic():
+        _lock_office(ticket.office_id)
+        ticket = Ticket.objects.select_related("office").get(pk=ticket.pk)
+        consultation = Consultation.objects.filter(ticket=ticket, ended_at__isnull=True).first()
+        if consultation is None:
+            raise ActionError("no_consultation", _("There is no consultation to join."))
+        now = timezone.now()
+        if ticket.state == TicketState.INVITED:
+            transition(ticket, TicketState.IN_CONSULTATION, now=now)
+            consultation.connected_at = now
+            consultation.save(update_fields=["connected_at"])
+            consultation.participants.filter(role=ParticipantRole.CITIZEN, joined_at__isnull=True).update(joined_at=now)
+            announce_ticket_state(ticket, reason="joined", consultation=consultation.pk)
+            announce_participants(consultation)
+    return consultation
+
+
+def _close_consultation(consultation: Consultation, reason: str, actor_user_id: int | None) -> None:
+    now = timezone.now()
+    consultation.ended_at = now
+    consultation.end_reason = reason
+    consultation.save(update_fields=["ended_at", "end_reason"])
+    staff_ids = list(
+        consultation.participants.filter(left_at__isnull=True, staff__isnull=False).values_list("staff_id", flat=True)
+    )
+    consultation.participants.filter(left_at__isnull=True).update(left_at=now)
+    record(consultation.office.authority_id, "consultation.ended", consultation, actor_user_id, reason=reason)
+    announce_ended(consultation)
+    for staff_id in staff_ids:
+        announce_staff_consultation(staff_id, None)
+    announce_office_state(consultation.office)
+
+
+def end_active_consultation_of_ticket(ticket: Ticket, reason: str) -> None:
+    """Close the running consultation of a ticket that has already moved on. Caller holds the lock."""
+    consultation = Consultation.objects.select_related("office").filter(ticket=ticket, ended_at__isnull=True).first()
+    if consultation is not None:
+        _close_consultation(consultation, reason, None)
+
+
+def _locked_active(consultation: Consultation) -> tuple[Consultation, Ticket]:
+    _lock_office(consultation.office_id)
+    consultation = Consultation.objects.select_related("office", "ticket__office").get(pk=consultation.pk)
+    if consultation.ended_at is not None:
+        raise ActionError("ended", _("This consultation has already ended."))
+    return consultation, consultation.ticket
+
+
+def hang_up(consultation: Consultation, by_staff: Staff | None) -> Consultation:
+    """End the consultation for everyone (official, or the citizen when ``by_staff`` is None)."""
+    with transaction.atomic():
+        consultation, ticket = _locked_active(consultation)
+        actor = by_staff.user_id if by_staff else None
+        reason = EndReason.HANGUP_OFFICIAL if by_staff else EndReason.HANGUP_CITIZEN
+        if ticket.state in (TicketState.INVITED, TicketState.IN_CONSULTATION):
+            final = TicketState.DONE if consultation.connected_at else TicketState.LEFT
+            transition(ticket, final, actor)
+            announce_ticket_state(ticket, reason="done" if final == TicketState.DONE else "left")
+        _close_consultation(consultation, reason, actor)
+    return consultation
+
+
+def send_back(consultation: Consultation, staff: Staff) -> Ticket:
+    """Send the citizen back to the waiting area, first in line."""
+    with transaction.atomic():
+        consultation, ticket = _locked_active(consultation)
+        office = ticket.office
+        ticket.priority = 1
+        ticket.returned = True
+        transition(ticket, TicketState.WAITING, staff.user_id)
+        _close_consultation(consultation, EndReason.SENT_BACK, staff.user_id)
+        announce_queue_change(office, "add", ticket)
+        announce_ticket_state(ticket, reason="returned")
+        announce_office_state(office)
+    return ticket
+
+
+def transfer(consultation: Consultation, staff: Staff, target: Office, note: str) -> Ticket:
+    """Give the citizen a place in another office of the same authority, keeping their arrival time.
+    The browser's token moves to the new ticket, so the citizen's page follows without a new link."""
+    with transaction.atomic():
+        consultation, ticket = _locked_active(consultation)
+        if target.authority_id != ticket.office.authority_id or target.pk == ticket.office_id:
+            raise ActionError("invalid_target", _("Choose another office of your authority."))
+        target = _lock_office(target.pk)
+        if not open_presences(target).exists():
+            raise ActionError("target_closed", _("The other office is closed at the moment."))
+        now = timezone.now()
+        new_ticket = Ticket.objects.create(
+            office=target,
+            display_name=ticket.display_name,
+            concern=ticket.concern,
+            language=ticket.language,
+            token_hash=None,
+            enqueued_at=ticket.enqueued_at,
+            created_at=now,
+            state_changed_at=now,
+            transferred_from=ticket,
+            transfer_note=note.strip(),
+        )
+        token_hash, ticket.token_hash = ticket.token_hash, None
+        transition(ticket, TicketState.TRANSFERRED, staff.user_id)
+        new_ticket.token_hash = token_hash
+        new_ticket.save(update_fields=["token_hash"])
+        record(target.authority_id, "ticket.created", new_ticket, staff.user_id, office=target.pk, transferred_from=ticket.pk)
+        _close_consultation(consultation, EndReason.TRANSFERRED, staff.user_id)
+        announce_ticket_state(ticket, reason="transferred")
+        announce_queue_change(target, "add", new_ticket)
+        announce_office_state(target)
+    return new_ticket
+
+
+def invite_colleague(consultation: Consultation, staff: Staff, colleague: Staff) -> Participant:
+    with transaction.atomic():
+        consultation, _ticket = _locked_active(consultation)
+        if colleague.authority_id != staff.authority_id or colleague.pk == staff.pk:
+            raise ActionError("invalid_colleague", _("Choose a colleague of your authority."))
+        if not consultation.participants.filter(staff=staff, left_at__isnull=True).exists():
+            raise ActionError("not_participant", _("You are not taking part in this consultation."))
+        active = consultation.participants.filter(left_at__isnull=True)
+        if active.count() >= MAX_PARTICIPANTS:
+            raise ActionError("full", _("A consultation can have at most four participants."))
+        if active.filter(staff=colleague).exists():
+            raise ActionError("already_invited", _("This colleague is already invited."))
+        participant = Participant.objects.create(
+            consultation=consultation, role=ParticipantRole.COLLEAGUE, staff=colleague, invited_at=timezone.now()
+        )
+        record(staff.authority_id, "consultation.colleague_invited", consultation, staff.user_id, colleague=colleague.pk)
+        announce_colleague_invited(colleague.pk, consultation, participant.pk, staff.display_name)
+        announce_participants(consultation)
+    return participant
+
+
+def answer_invitation(participant: Participant, colleague: Staff, accept: bool) -> Participant:
+    with transaction.atomic():
+        participant = Participant.objects.select_related("consultation__office").get(pk=participant.pk)
+        if participant.staff_id != colleague.pk or participant.joined_at or participant.left_at:
+            raise ActionError("invalid_invitation", _("This invitation is no longer open."))
+        consultation, _ticket = _locked_active(participant.consultation)
+        now = timezone.now()
+        if accept:
+            if active_participation(colleague) is not None:
+                raise ActionError("busy", _("You are already in a consultation."))
+            participant.joined_at = now
+            try:
+                with transaction.atomic():
+                    participant.save(update_fields=["joined_at"])
+            except IntegrityError:
+                raise ActionError("busy", _("You are already in a consultation.")) from None
+            announce_staff_consultation(colleague.pk, consultation.pk)
+        else:
+            participant.left_at = now
+            participant.save(update_fields=["left_at"])
+        record(colleague.authority_id, "consultation.colleague_" + ("joined" if accept else "declined"), consultation, colleague.user_id)
+        announce_participants(consultation)
+        announce_office_state(consultation.office)
+    return participant
+
+
+def leave_as_colleague(consultation: Consultation, colleague: Staff) -> None:
+    with transaction.atomic():
+        consultation, _ticket = _locked_active(consultation)
+        participant = consultation.participants.filter(
+            staff=colleague, role=ParticipantRole.COLLEAGUE, left_at__isnull=True
+        ).first()
+        if participant is None:
+            raise ActionError("not_participant", _("You are not taking part in this consultation."))
+        participant.left_at = timezone.now()
+        participant.save(update_fields=["left_at"])
+        record(colleague.authority_id, "consultation.colleague_left", consultation, colleague.user_id)
+        announce_participants(consultation)
+        announce_staff_consultation(colleague.pk, None)
+        announce_office_state(consultation.office)

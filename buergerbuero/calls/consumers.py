@@ -1,0 +1,119 @@
+"""Signalling and chat inside a consultation, shared by the citizen's and the officials' consumers.
+
+The server is the only signalling peer: a ``signal`` frame is forwarded only from a joined participant
+of a running consultation to another participant of the same consultation; everything else is refused.
+Signalling and chat change no state, so they are relayed here rather than through actions. Chat is not
+stored (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from buergerbuero.calls.selectors import active_participant, call_start_frame
+from buergerbuero.core import groups
+from buergerbuero.core.consumers import BaseConsumer, FrameError, require_int, require_str
+
+SIGNAL_KEYS = ("description", "candidate")
+
+
+class CallMixin(BaseConsumer):
+    consultation_id: int | None = None
+    participant_id: int | None = None
+    participant_name: str = ""
+    peers: set[int]
+
+    async def enter_call(self, participant_id: int) -> None:
+        participant = await database_sync_to_async(active_participant)(participant_id)
+        if participant is None:
+            return
+        if self.participant_id == participant.pk:
+            return
+        await self.exit_call()
+        frame = await database_sync_to_async(call_start_frame)(participant)
+        self.consultation_id = participant.consultation_id
+        self.participant_id = participant.pk
+        self.participant_name = next((p["name"] for p in frame["participants"] if p["id"] == participant.pk), "")
+        self.peers = {p["id"] for p in frame["participants"] if p["id"] != participant.pk and p["joined"]}
+        await self.join(groups.consultation(participant.consultation_id))
+        await self.join(groups.participant(participant.pk))
+        await self.send_frame(frame)
+
+    async def exit_call(self) -> None:
+        if self.consultation_id is not None:
+            await self.leave(groups.consultation(self.consultation_id))
+        if self.participant_id is not None:
+            await self.leave(groups.participant(self.participant_id))
+        self.consultation_id = None
+        self.participant_id = None
+        self.peers = set()
+
+    def _require_in_call(self) -> None:
+        if self.consultation_id is None or self.participant_id is None:
+            raise FrameError("not_in_call", _("You are not in a consultation."))
+
+    async def frame_signal(self, frame: dict[str, Any]) -> None:
+        self._require_in_call()
+        to = require_int(frame, "to")
+        if to not in self.peers:
+            raise FrameError("forbidden", _("You cannot send to this participant."))
+        payload = {key: frame[key] for key in SIGNAL_KEYS if key in frame}
+        if len(payload) != 1 or not isinstance(next(iter(payload.values())), dict | type(None)):
+            raise FrameError("invalid", _("A signal carries exactly one description or candidate."))
+        await self.channel_layer.group_send(
+            groups.participant(to),
+            {"type": "event", "event": {"type": "signal", "from": self.participant_id, **payload}},
+        )
+
+    async def frame_chat(self, frame: dict[str, Any]) -> None:
+        self._require_in_call()
+        text = require_str(frame, "text", settings.CHAT_MAX_LENGTH)
+        assert self.consultation_id is not None
+        await self.channel_layer.group_send(
+            groups.consultation(self.consultation_id),
+            {
+                "type": "event",
+                "event": {
+                    "type": "chat",
+                    "consultation": self.consultation_id,
+                    "from": self.participant_id,
+                    "name": self.participant_name,
+                    "text": text.strip(),
+                    "at": timezone.now().isoformat(),
+                },
+            },
+        )
+
+    async def on_call_event(self, event: dict[str, Any]) -> bool:
+        """Translate a consultation event into a frame. Returns False when it was not one."""
+        kind = event["type"]
+        if kind == "signal":
+            if event["from"] in self.peers:
+                await self.send_frame(event)
+            return True
+        if kind == "chat":
+            if event["consultation"] == self.consultation_id:
+                await self.send_frame(event)
+            return True
+        if kind == "consultation.participants":
+            if event["consultation"] != self.consultation_id:
+                return True
+            self.peers = {p["id"] for p in event["participants"] if p["id"] != self.participant_id and p["joined"]}
+            if self.participant_id not in {p["id"] for p in event["participants"]}:
+                await self.send_frame({"type": "call.ended", "consultation": event["consultation"], "reason": "left"})
+                await self.exit_call()
+                return True
+            await self.send_frame({"type": "call.participants", **{k: v for k, v in event.items() if k != "type"}})
+            return True
+        if kind == "consultation.ended":
+            if event["consultation"] == self.consultation_id:
+                await self.send_frame({"type": "call.ended", "consultation": event["consultation"], "reason": event["reason"]})
+                await self.exit_call()
+            return True
+        return False
+

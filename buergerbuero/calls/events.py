@@ -1,0 +1,87 @@
+"""Typed events about consultations. Sent only from actions, after commit; signalling and chat are
+relayed by consumers directly (they change no state)."""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from buergerbuero.calls.models import Consultation
+from buergerbuero.core import groups
+from buergerbuero.core.events import send_after_commit
+
+
+class ParticipantInfo(TypedDict):
+    id: int
+    role: str
+    name: str
+    joined: bool
+
+
+class ParticipantsEvent(TypedDict):
+    type: Literal["consultation.participants"]
+    consultation: int
+    participants: list[ParticipantInfo]
+
+
+class ConsultationEndedEvent(TypedDict):
+    type: Literal["consultation.ended"]
+    consultation: int
+    reason: str
+
+
+class StaffConsultationEvent(TypedDict):
+    type: Literal["staff.consultation"]
+    consultation: int | None
+
+
+class ColleagueInvitedEvent(TypedDict):
+    type: Literal["colleague.invited"]
+    consultation: int
+    participant: int
+    office: str
+    by: str
+
+
+def participants_of(consultation: Consultation) -> list[ParticipantInfo]:
+    out: list[ParticipantInfo] = []
+    for p in consultation.participants.select_related("staff").filter(left_at__isnull=True):
+        if p.role == "citizen":
+            name = consultation.ticket.display_name
+        else:
+            name = p.staff.display_name if p.staff else ""
+        out.append({"id": p.pk, "role": p.role, "name": name, "joined": p.joined_at is not None})
+    return out
+
+
+def announce_participants(consultation: Consultation) -> None:
+    event: ParticipantsEvent = {
+        "type": "consultation.participants",
+        "consultation": consultation.pk,
+        "participants": participants_of(consultation),
+    }
+    send_after_commit(groups.consultation(consultation.pk), event)
+
+
+def announce_ended(consultation: Consultation) -> None:
+    event: ConsultationEndedEvent = {
+        "type": "consultation.ended",
+        "consultation": consultation.pk,
+        "reason": consultation.end_reason,
+    }
+    send_after_commit(groups.consultation(consultation.pk), event)
+
+
+def announce_staff_consultation(staff_id: int, consultation_id: int | None) -> None:
+    event: StaffConsultationEvent = {"type": "staff.consultation", "consultation": consultation_id}
+    send_after_commit(groups.staff(staff_id), event)
+
+
+def announce_colleague_invited(staff_id: int, consultation: Consultation, participant_id: int, by: str) -> None:
+    event: ColleagueInvitedEvent = {
+        "type": "colleague.invited",
+        "consultation": consultation.pk,
+        "participant": participant_id,
+        "office": consultation.office.name,
+        "by": by,
+    }
+    send_after_commit(groups.staff(staff_id), event)

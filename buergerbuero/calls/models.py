@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from buergerbuero.authorities.models import Staff
+from buergerbuero.offices.models import Office
+from buergerbuero.waitingroom.models import Ticket
+
+
+class EndReason(models.TextChoices):
+    HANGUP_OFFICIAL = "hangup_official", _("Ended by the official")
+    HANGUP_CITIZEN = "hangup_citizen", _("Ended by the citizen")
+    SENT_BACK = "sent_back", _("Citizen sent back to the waiting area")
+    TRANSFERRED = "transferred", _("Citizen transferred")
+    NO_SHOW = "no_show", _("Citizen did not join")
+    CONNECTION_LOST = "connection_lost", _("Connection lost")
+    OFFICE_CLOSED = "office_closed", _("Office closed")
+
+
+class Consultation(models.Model):
+    """A 1:1 video consultation (plus invited colleagues) between officials and one citizen's ticket."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="consultations")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="consultations")
+    started_at = models.DateTimeField()
+    # When the citizen's browser joined: the consultation "connected" (statistics count it as a meeting).
+    connected_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(ended_at__isnull=True), name="one_active_consultation_per_ticket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.office_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class ParticipantRole(models.TextChoices):
+    OFFICIAL = "official", _("Official")
+    COLLEAGUE = "colleague", _("Colleague")
+    CITIZEN = "citizen", _("Citizen")
+
+
+class Participant(models.Model):
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="participants")
+    role = models.CharField(max_length=16, choices=ParticipantRole.choices)
+    staff = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # For colleagues: invited but not yet joined.
+    invited_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # An official takes part in at most one running consultation: this is what makes "free" real.
+            models.UniqueConstraint(
+                fields=["staff"],
+                condition=Q(left_at__isnull=True, joined_at__isnull=False, staff__isnull=False),
+                name="one_active_participation_per_staff",
+            )
+        ]

@@ -1,0 +1,156 @@
+"""The base of every WebSocket consumer: frame parsing, limits, heartbeat and error frames.
+
+A frame is a JSON object with a string ``type``. Malformed, oversized, unknown or out-of-order frames
+are answered with ``{"type": "error", "code": ..., "message": ...}`` and change nothing; the connection
+stays open. Subclasses implement ``frame_<type>`` handlers (dots in the type become underscores) and
+``on_event`` to translate channel-layer events into frames.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from buergerbuero.core.errors import ActionError
+
+logger = logging.getLogger(__name__)
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+class TokenBucket:
+    """Per-connection rate limit: ``rate`` frames a second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:  # noqa: ANN001
+        self.rate = rate
+        self.capacity = burst
+        self.tokens = float(burst)
+        self.clock = clock
+        self.updated = clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class BaseConsumer(AsyncWebsocketConsumer):
+    groups_joined: set[str]
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        self.groups_joined = set()
+        self.bucket = TokenBucket(settings.WS_RATE_PER_SECOND, settings.WS_RATE_BURST)
+        self.language = self._language()
+        await super().websocket_connect(message)
+
+    def _language(self) -> str:
+        session = self.scope.get("session")
+        cookies = self.scope.get("cookies", {})
+        lang = cookies.get(settings.LANGUAGE_COOKIE_NAME) or (session.get("_language") if session else None)
+        return lang if lang in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+    async def join(self, group: str) -> None:
+        if group not in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.add(group)
+
+    async def leave(self, group: str) -> None:
+        if group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.groups_joined.discard(group)
+
+    async def leave_all(self) -> None:
+        for group in list(self.groups_joined):
+            await self.leave(group)
+
+    async def disconnect(self, code: int) -> None:
+        await self.leave_all()
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, separators=(",", ":"), default=str))
+
+    async def send_error(self, code: str, message: str, ref: Any = None) -> None:
+        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if ref is not None:
+            frame["ref"] = ref
+        await self.send_frame(frame)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        with translation.override(self.language):
+            try:
+                frame = self._parse(text_data, bytes_data)
+                handler = getattr(self, "frame_" + frame["type"].replace(".", "_"), None)
+                if handler is None:
+                    raise FrameError("unknown_type", _("Unknown message type."))
+                await handler(frame)
+            except FrameError as exc:
+                await self.send_error(exc.code, exc.message)
+            except ActionError as exc:
+                await self.send_error(exc.code, exc.message)
+            except Exception:
+                logger.exception("frame handler failed")
+                await self.send_error("internal", _("Something went wrong. Please try again."))
+
+    def _parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
+        if not self.bucket.take():
+            raise FrameError("rate_limited", _("Too many messages. Please slow down."))
+        if text_data is None:
+            raise FrameError("malformed", _("Messages must be JSON text."))
+        if len(text_data.encode("utf-8")) > settings.WS_MAX_FRAME_BYTES:
+            raise FrameError("too_large", _("This message is too large."))
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            raise FrameError("malformed", _("This message is not valid JSON.")) from None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str) or not frame["type"]:
+            raise FrameError("malformed", _("A message must be an object with a type."))
+        if len(frame["type"]) > 64 or not frame["type"].replace(".", "").replace("_", "").isalnum():
+            raise FrameError("unknown_type", _("Unknown message type."))
+        return frame
+
+    async def frame_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_frame({"type": "pong", "t": frame.get("t")})
+
+    async def event(self, message: dict[str, Any]) -> None:
+        with translation.override(self.language):
+            try:
+                await self.on_event(message["event"])
+            except Exception:
+                logger.exception("event handler failed")
+
+    async def on_event(self, event: dict[str, Any]) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+def require_int(frame: dict[str, Any], key: str) -> int:
+    value = frame.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise FrameError("invalid", _("The field “%(field)s” must be a positive whole number.") % {"field": key})
+    return value
+
+
+def require_str(frame: dict[str, Any], key: str, max_length: int, allow_empty: bool = False) -> str:
+    value = frame.get(key)
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise FrameError("invalid", _("The field “%(field)s” must be text.") % {"field": key})
+    if len(value) > max_length:
+        raise FrameError(
+            "too_large", _("The field “%(field)s” is too long (at most %(max)d characters).") % {"field": key, "max": max_length}
+        )
+    return value

@@ -1,0 +1,31 @@
+"""Typed events about offices. Sent only from actions, after commit."""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from buergerbuero.core import groups
+from buergerbuero.core.events import send_after_commit
+from buergerbuero.offices.models import Office
+from buergerbuero.offices.selectors import office_state
+
+
+class OfficeStateEvent(TypedDict):
+    type: Literal["office.state"]
+    office: int
+    state: str
+    waiting: int
+    officials_present: int
+    officials_free: int
+    service_seconds: int
+    expected_wait_seconds: int
+
+
+def announce_office_state(office: Office) -> None:
+    """Compute the office's live state inside the current transaction and send it, after commit, to the
+    public overview, the people waiting there and its officials."""
+    state = office_state(office)
+    event: OfficeStateEvent = {"type": "office.state", **state.as_event()}  # type: ignore[typeddict-item]
+    send_after_commit(groups.authority(office.authority_id), event)
+    send_after_commit(groups.office_queue(office.pk), event)
+    send_after_commit(groups.office_staff(office.pk), event)

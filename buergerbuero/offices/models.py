@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from buergerbuero.authorities.models import Authority, Staff
+
+TIME_ZONES = [("Europe/Berlin", "Europe/Berlin")]
+
+
+class Department(models.Model):
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["authority", "name"], name="department_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Office(models.Model):
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="offices")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="offices"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name in links"), max_length=64)
+    description = models.TextField(_("description"), blank=True)
+    topics = models.TextField(_("topics"), blank=True, help_text=_("One topic per line."))
+    languages = models.CharField(
+        _("languages spoken"), max_length=200, default="Deutsch", help_text=_("Separated by commas.")
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONES, default="Europe/Berlin")
+    max_queue_length = models.PositiveIntegerField(
+        _("maximum number of people waiting"), default=50, help_text=_("0 means no limit.")
+    )
+    officials = models.ManyToManyField(Staff, through="Assignment", related_name="offices")
+    # Incremented in the same transaction as every change to this office's queue; waiting clients use it
+    # to order queue deltas and to detect a gap (docs/architecture.md, "Queue positions").
+    queue_seq = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["authority", "slug"], name="office_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def topic_list(self) -> list[str]:
+        return [line.strip() for line in self.topics.splitlines() if line.strip()]
+
+    @property
+    def language_list(self) -> list[str]:
+        return [item.strip() for item in self.languages.split(",") if item.strip()]
+
+
+class Assignment(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="assignments")
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="assignments")
+    is_lead = models.BooleanField(_("office lead"), default=False)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [models.UniqueConstraint(fields=["office", "staff"], name="assignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.staff} → {self.office}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningInterval(models.Model):
+    """One interval of the weekly opening hours, in the office's local time. A day may have several."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="opening_intervals")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="interval_end_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class Closure(models.Model):
+    """A single day an office (or, without office, every office of the authority) stays closed."""
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="closures")
+    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}"
+
+
+class OpenPeriod(models.Model):
+    """A period during which the office was open (at least one official present). Statistics sum these."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="open_periods")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office"], condition=Q(ended_at__isnull=True), name="one_open_period_per_office"
+            )
+        ]
+
+
+class Presence(models.Model):
+    """An official serving an office from ``started_at`` until ``ended_at``. While any presence of an
+    office is open, the office is open. The official's availability (available, on a break) is kept on
+    ``Staff``; being in a consultation is derived from the official's active consultation."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="presences")
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="presences")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "staff"], condition=Q(ended_at__isnull=True), name="one_presence_per_office"
+            )
+        ]

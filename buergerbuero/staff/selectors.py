@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from buergerbuero.authorities.models import Staff
+from buergerbuero.calls.actions import active_participation
+from buergerbuero.calls.models import Participant
+from buergerbuero.offices.models import Office
+from buergerbuero.offices.selectors import office_state, open_presences
+from buergerbuero.waitingroom.selectors import queue_entries
+
+
+def offices_of(staff: Staff):  # noqa: ANN201 - a queryset
+    """The offices an official works in. Authority administrators see every office of their authority."""
+    if staff.is_authority_admin:
+        return Office.objects.filter(authority_id=staff.authority_id)
+    return Office.objects.filter(authority_id=staff.authority_id, assignments__staff=staff)
+
+
+def workspace_snapshot(staff: Staff) -> dict[str, Any]:
+    offices = []
+    for office in offices_of(staff).select_related("authority").order_by("name"):
+        offices.append(
+            {
+                "id": office.pk,
+                "name": office.name,
+                "slug": office.slug,
+                "assigned": office.assignments.filter(staff=staff).exists(),
+                "present": open_presences(office).filter(staff=staff).exists(),
+                "state": office_state(office).as_event(),
+                "queue": queue_entries(office),
+                "seq": office.queue_seq,
+            }
+        )
+    participation = active_participation(staff)
+    invitations = [
+        {"participant": p.pk, "consultation": p.consultation_id, "office": p.consultation.office.name}
+        for p in Participant.objects.select_related("consultation__office").filter(
+            staff=staff, joined_at__isnull=True, left_at__isnull=True, consultation__ended_at__isnull=True
+        )
+    ]
+    return {
+        "type": "snapshot",
+        "me": {"id": staff.pk, "name": staff.display_name, "availability": staff.availability},
+        "offices": offices,
+        "colleagues": [
+            {"id": s.pk, "name": s.display_name}
+            for s in Staff.objects.filter(authority_id=staff.authority_id).exclude(pk=staff.pk).order_by("display_name")
+        ],
+        "transfer_targets": [
+            {"id": o.pk, "name": o.name}
+            for o in Office.objects.filter(authority_id=staff.authority_id).order_by("name")
+        ],
+        "invitations": invitations,
+        "participant": participation.pk if participation else None,
+    }

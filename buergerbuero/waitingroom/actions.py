@@ -1,0 +1,196 @@
+"""Every change to tickets goes through these functions (``do_*`` perform; the rest check, then perform).
+
+Invariants a reader must not break:
+- A queue-changing action first locks its office row (``_lock_office``). On PostgreSQL that serialises
+  changes per office; on SQLite the IMMEDIATE transaction mode already serialises all writers.
+- Claiming a ticket is a conditional UPDATE on its state, so exactly one of two concurrent admissions wins
+  even without the office lock.
+- Events leave after commit (core.events); personal data never enters the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from buergerbuero.audit.actions import record
+from buergerbuero.core.errors import ActionError
+from buergerbuero.offices.events import announce_office_state
+from buergerbuero.offices.models import Office
+from buergerbuero.offices.selectors import open_presences
+from buergerbuero.waitingroom.events import announce_queue_change, announce_ticket_state
+from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
+from buergerbuero.waitingroom.tokens import hash_token, new_token
+
+
+def _lock_office(office_id: int) -> Office:
+    return Office.objects.select_for_update().select_related("authority").get(pk=office_id)
+
+
+def transition(ticket: Ticket, to_state: str, actor_id: int | None = None, now: datetime | None = None) -> None:
+    """Move a ticket to ``to_state`` and write the transition and the audit entry. The caller holds the
+    office lock and has checked that the move is allowed."""
+    now = now or timezone.now()
+    from_state = ticket.state
+    ticket.state = to_state
+    ticket.state_changed_at = now
+    ticket.save()
+    TicketTransition.objects.create(ticket=ticket, from_state=from_state, to_state=to_state, at=now, actor_id=actor_id)
+    record(ticket.office.authority_id, f"ticket.{to_state}", ticket, actor_id, office=ticket.office_id, **{"from": from_state})
+
+
+def enter_queue(office: Office, display_name: str, concern: str, language: str) -> tuple[Ticket, str]:
+    """A citizen takes a place in the waiting area. Returns the ticket and the secret token for the
+    browser session."""
+    with transaction.atomic():
+        office = _lock_office(office.pk)
+        if not open_presences(office).exists():
+            raise ActionError("office_closed", _("This office is closed at the moment."))
+        waiting = Ticket.objects.filter(office=office, state=TicketState.WAITING).count()
+        if office.max_queue_length and waiting >= office.max_queue_length:
+            raise ActionError("queue_full", _("The waiting area of this office is full. Please try again later."))
+        token = new_token()
+        now = timezone.now()
+        ticket = Ticket.objects.create(
+            office=office,
+            display_name=display_name.strip(),
+            concern=concern.strip(),
+            language=language,
+            token_hash=hash_token(token),
+            enqueued_at=now,
+            created_at=now,
+            state_changed_at=now,
+            # Counted as disconnected until its page opens the WebSocket; the grace period applies.
+            disconnected_at=now,
+        )
+        TicketTransition.objects.create(ticket=ticket, from_state="", to_state=TicketState.WAITING, at=now)
+        record(office.authority_id, "ticket.created", ticket, office=office.pk)
+        announce_queue_change(office, "add", ticket)
+        announce_office_state(office)
+    return ticket, token
+
+
+def get_ticket_by_token(token: str | None) -> Ticket | None:
+    if not token:
+        return None
+    return Ticket.objects.select_related("office__authority").filter(token_hash=hash_token(token)).first()
+
+
+def leave_queue(ticket: Ticket) -> Ticket:
+    """The citizen leaves the waiting area (or hangs up before the call connected)."""
+    with transaction.atomic():
+        office = _lock_office(ticket.office_id)
+        ticket = Ticket.objects.select_related("office").get(pk=ticket.pk)
+        if ticket.state == TicketState.WAITING:
+            transition(ticket, TicketState.LEFT)
+            announce_queue_change(office, "remove", ticket)
+        elif ticket.state == TicketState.INVITED:
+            from buergerbuero.calls.actions import end_active_consultation_of_ticket
+
+            transition(ticket, TicketState.LEFT)
+            end_active_consultation_of_ticket(ticket, "hangup_citizen")
+        else:
+            raise ActionError("not_waiting", _("You are no longer in the waiting area."))
+        announce_ticket_state(ticket, reason="left")
+        announce_office_state(office)
+    return ticket
+
+
+def decline(actor_staff_id: int, actor_user_id: int, ticket: Ticket, message: str) -> Ticket:
+    """An official declines a waiting citizen with a message the citizen sees."""
+    with transaction.atomic():
+        office = _lock_office(ticket.office_id)
+        ticket = Ticket.objects.select_related("office").get(pk=ticket.pk)
+        if ticket.state != TicketState.WAITING:
+            raise ActionError("not_waiting", _("This person is no longer waiting."))
+        ticket.decline_message = message.strip()
+        transition(ticket, TicketState.DECLINED, actor_user_id)
+        announce_queue_change(office, "remove", ticket)
+        announce_ticket_state(ticket, reason="declined", message=ticket.decline_message)
+        announce_office_state(office)
+    return ticket
+
+
+def connection_opened(ticket: Ticket) -> None:
+    """The citizen's page opened its WebSocket: the place is held without a deadline again."""
+    with transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk).update(disconnected_at=None)
+
+
+def connection_closed(ticket: Ticket, still_open: int = 0) -> None:
+    """The citizen's page closed its WebSocket; ``still_open`` other pages of the same ticket remain."""
+    if still_open:
+        return
+    with transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk, disconnected_at__isnull=True).update(disconnected_at=timezone.now())
+
+
+def rate(ticket: Ticket, rating: int) -> Ticket:
+    if not 1 <= rating <= 5:
+        raise ActionError("invalid_rating", _("Please choose between 1 and 5 stars."))
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("office").get(pk=ticket.pk)
+        if ticket.state != TicketState.DONE:
+            raise ActionError("not_done", _("You can rate a consultation once it has ended."))
+        if ticket.rating is not None:
+            raise ActionError("already_rated", _("You have already rated this consultation. Thank you!"))
+        ticket.rating = rating
+        ticket.save(update_fields=["rating"])
+        record(ticket.office.authority_id, "ticket.rated", ticket, rating=rating)
+    return ticket
+
+
+def expire_stale(now: datetime | None = None) -> int:
+    """End waiting tickets whose page has been gone longer than the grace period, and invitations the
+    citizen never took up. Safe to run in several processes at once. Returns how many ended."""
+    from buergerbuero.calls.actions import end_active_consultation_of_ticket
+
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.WAITING_GRACE_SECONDS)
+    invite_timeout = timedelta(seconds=settings.INVITE_TIMEOUT_SECONDS)
+    stale = list(
+        Ticket.objects.filter(state=TicketState.WAITING, disconnected_at__lt=now - grace).values_list("pk", "office_id")
+    ) + list(
+        Ticket.objects.filter(state=TicketState.INVITED, state_changed_at__lt=now - invite_timeout).values_list(
+            "pk", "office_id"
+        )
+    )
+    ended = 0
+    for ticket_id, office_id in stale:
+        with transaction.atomic():
+            office = _lock_office(office_id)
+            ticket = Ticket.objects.select_related("office").get(pk=ticket_id)
+            if ticket.state == TicketState.WAITING and ticket.disconnected_at and ticket.disconnected_at < now - grace:
+                transition(ticket, TicketState.EXPIRED, now=now)
+                announce_queue_change(office, "remove", ticket)
+            elif ticket.state == TicketState.INVITED and ticket.state_changed_at < now - invite_timeout:
+                transition(ticket, TicketState.EXPIRED, now=now)
+                end_active_consultation_of_ticket(ticket, "no_show")
+            else:
+                continue
+            announce_ticket_state(ticket, reason="expired")
+            announce_office_state(office)
+            ended += 1
+    return ended
+
+
+def end_waiting_on_close(office: Office, actor_user_id: int | None) -> None:
+    """The last official closed the office: everyone still waiting is told, and their places end.
+    The caller holds the office lock."""
+    for ticket in Ticket.objects.filter(office=office, state=TicketState.WAITING).select_related("office"):
+        transition(ticket, TicketState.EXPIRED, actor_user_id)
+        announce_queue_change(office, "remove", ticket)
+        announce_ticket_state(ticket, reason="office_closed")
+
+
+def delete_personal_data(older_than: datetime) -> int:
+    """Retention: blank names and concerns (and messages) of tickets created before ``older_than``.
+    Counts, states and times stay for statistics. Returns the number of tickets cleaned."""
+    with transaction.atomic():
+        return Ticket.objects.filter(created_at__lt=older_than, personal_data_deleted=False).update(
+            display_name="", concern="", transfer_note="", decline_message="", personal_data_deleted=True
+        )

@@ -1,0 +1,229 @@
+"""The citizen's page: one WebSocket for waiting and for the consultation that follows.
+
+The ticket is found through the token in the browser's Django session, never through the URL. On
+connect the page gets a snapshot (ticket, position, office state, and the call if admitted); then
+deltas. Queue positions follow ``queue.delta`` events: each carries the office's queue sequence and the
+queue key of the ticket that came or went; a delta ahead of us moves us by one. A gap in the sequence
+(events can arrive out of order across workers) makes the consumer re-read its position.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from buergerbuero.calls import actions as call_actions
+from buergerbuero.calls.consumers import CallMixin
+from buergerbuero.calls.models import Participant, ParticipantRole
+from buergerbuero.core import groups
+from buergerbuero.core.consumers import FrameError
+from buergerbuero.offices.selectors import office_state
+from buergerbuero.waitingroom import actions
+from buergerbuero.waitingroom.models import Ticket, TicketState
+from buergerbuero.waitingroom.selectors import position, queue_key
+from buergerbuero.waitingroom.tokens import SESSION_KEY
+
+
+def _snapshot(ticket_id: int) -> dict[str, Any] | None:
+    ticket = Ticket.objects.select_related("office__authority").filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
+    office = ticket.office
+    seq = type(office).objects.filter(pk=office.pk).values_list("queue_seq", flat=True).get()
+    pos = position(ticket) if ticket.state == TicketState.WAITING else 0
+    state = office_state(office)
+    participant_id = None
+    if ticket.state in (TicketState.INVITED, TicketState.IN_CONSULTATION):
+        participant_id = (
+            Participant.objects.filter(
+                consultation__ticket=ticket, consultation__ended_at__isnull=True, role=ParticipantRole.CITIZEN
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return {
+        "ticket": ticket,
+        "seq": seq,
+        "position": pos,
+        "state": state,
+        "participant": participant_id,
+    }
+
+
+def _snapshot_consistent(ticket_id: int) -> dict[str, Any] | None:
+    # One transaction, so the sequence number and the position are read from the same state (SQLite
+    # reads a snapshot inside a transaction; on PostgreSQL the queue is locked per office while writes
+    # happen, and a gap in the sequence triggers a re-read anyway).
+    from django.db import transaction
+
+    if connection.vendor == "sqlite":
+        return _snapshot(ticket_id)
+    with transaction.atomic():
+        return _snapshot(ticket_id)
+
+
+class CitizenConsumer(CallMixin):
+    ticket_id: int | None = None
+
+    async def connect(self) -> None:
+        session = self.scope.get("session")
+        token = session.get(SESSION_KEY) if session is not None else None
+        ticket = await database_sync_to_async(actions.get_ticket_by_token)(token)
+        if ticket is None or ticket.state not in (TicketState.WAITING, TicketState.INVITED, TicketState.IN_CONSULTATION):
+            await self.close(code=4404)
+            return
+        await self.accept()
+        await self.attach(ticket)
+
+    async def attach(self, ticket: Ticket) -> None:
+        self.ticket_id = ticket.pk
+        self.office_id = ticket.office_id
+        await self.join(groups.ticket(ticket.pk))
+        await self.join(groups.office_queue(ticket.office_id))
+        await database_sync_to_async(actions.connection_opened)(ticket)
+        await self.send_snapshot()
+
+    async def send_snapshot(self) -> None:
+        assert self.ticket_id is not None
+        snap = await database_sync_to_async(_snapshot_consistent)(self.ticket_id)
+        if snap is None:
+            await self.close(code=4404)
+            return
+        ticket: Ticket = snap["ticket"]
+        self.ticket_state = ticket.state
+        self.seq = snap["seq"]
+        self.key = queue_key(ticket)
+        self.position = snap["position"]
+        self.office_state = snap["state"]
+        await self.send_frame(
+            {
+                "type": "snapshot",
+                "ticket": {
+                    "id": ticket.pk,
+                    "state": ticket.state,
+                    "name": ticket.display_name,
+                    "returned": ticket.returned,
+                    "transferred": bool(ticket.transferred_from_id),
+                },
+                "office": {"id": ticket.office_id, "name": ticket.office.name, "slug": ticket.office.slug},
+                "position": self.position,
+                "expected_wait_seconds": self.office_state.expected_wait_seconds(self.position),
+                "office_state": self.office_state.as_event(),
+            }
+        )
+        if snap["participant"]:
+            await self.enter_call(snap["participant"])
+
+    async def disconnect(self, code: int) -> None:
+        if self.ticket_id is not None:
+            ticket = await database_sync_to_async(Ticket.objects.filter(pk=self.ticket_id).first)()
+            if ticket is not None:
+                await database_sync_to_async(actions.connection_closed)(ticket)
+        await super().disconnect(code)
+
+    # --- frames from the page -------------------------------------------------------------------
+
+    async def _ticket(self) -> Ticket:
+        ticket = await database_sync_to_async(Ticket.objects.select_related("office").filter(pk=self.ticket_id).first)()
+        if ticket is None:
+            raise FrameError("no_ticket", _("Your place in the waiting area has ended."))
+        return ticket
+
+    async def frame_leave(self, frame: dict[str, Any]) -> None:
+        await database_sync_to_async(actions.leave_queue)(await self._ticket())
+
+    async def frame_call_join(self, frame: dict[str, Any]) -> None:
+        ticket = await self._ticket()
+        if ticket.state not in (TicketState.INVITED, TicketState.IN_CONSULTATION):
+            raise FrameError("not_invited", _("You have not been let in yet."))
+        await database_sync_to_async(call_actions.citizen_joined)(ticket)
+
+    async def frame_call_hangup(self, frame: dict[str, Any]) -> None:
+        self._require_in_call()
+        consultation = await database_sync_to_async(
+            lambda: Participant.objects.select_related("consultation").get(pk=self.participant_id).consultation
+        )()
+        await database_sync_to_async(call_actions.hang_up)(consultation, None)
+
+    # --- events -----------------------------------------------------------------------------------
+
+    async def on_event(self, event: dict[str, Any]) -> None:
+        if await self.on_call_event(event):
+            return
+        kind = event["type"]
+        if kind == "queue.delta":
+            await self.apply_delta(event)
+        elif kind == "office.state":
+            self.office_state = type(self.office_state)(
+                office_id=event["office"],
+                state=event["state"],
+                waiting=event["waiting"],
+                officials_present=event["officials_present"],
+                officials_free=event["officials_free"],
+                service_seconds=event["service_seconds"],
+            )
+            await self.send_frame(event)
+            if self.ticket_state == TicketState.WAITING:
+                await self.send_position()
+        elif kind == "ticket.state":
+            await self.apply_ticket_state(event)
+
+    async def apply_delta(self, event: dict[str, Any]) -> None:
+        if self.ticket_state != TicketState.WAITING or event["seq"] <= self.seq:
+            return
+        if event["seq"] != self.seq + 1:
+            await self.resync_position()
+            return
+        self.seq = event["seq"]
+        if event["key"] == self.key:
+            return
+        if event["key"] < self.key:
+            self.position += 1 if event["op"] == "add" else -1
+            await self.send_position()
+
+    async def resync_position(self) -> None:
+        snap = await database_sync_to_async(_snapshot_consistent)(self.ticket_id)
+        if snap is None:
+            return
+        self.seq = snap["seq"]
+        self.key = queue_key(snap["ticket"])
+        if snap["position"] != self.position:
+            self.position = snap["position"]
+            await self.send_position()
+
+    async def send_position(self) -> None:
+        await self.send_frame(
+            {
+                "type": "position",
+                "position": self.position,
+                "expected_wait_seconds": self.office_state.expected_wait_seconds(self.position),
+            }
+        )
+
+    async def apply_ticket_state(self, event: dict[str, Any]) -> None:
+        self.ticket_state = event["state"]
+        await self.send_frame(event)
+        if event["reason"] == "transferred":
+            # The token now belongs to the ticket in the other office: follow it.
+            await self.leave_all()
+            await self.exit_call()
+            session = self.scope.get("session")
+            token = session.get(SESSION_KEY) if session is not None else None
+            ticket = await database_sync_to_async(actions.get_ticket_by_token)(token)
+            if ticket is not None:
+                await self.attach(ticket)
+            return
+        if event["state"] == TicketState.WAITING:
+            # Sent back: the queue key changed (priority), so re-read everything.
+            await self.send_snapshot()
+        elif event["state"] == TicketState.INVITED and event.get("consultation"):
+            participant_id = await database_sync_to_async(
+                lambda: Participant.objects.filter(consultation_id=event["consultation"], role=ParticipantRole.CITIZEN)
+                .values_list("pk", flat=True)
+                .first()
+            )()
+            if participant_id:
+                await self.enter_call(participant_id)

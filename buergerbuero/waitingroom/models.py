@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from buergerbuero.offices.models import Office
+
+
+class TicketState(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    INVITED = "invited", _("Invited")
+    IN_CONSULTATION = "in_consultation", _("In consultation")
+    DONE = "done", _("Done")
+    LEFT = "left", _("Left")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    TRANSFERRED = "transferred", _("Transferred")
+
+
+ACTIVE_STATES = (TicketState.WAITING, TicketState.INVITED, TicketState.IN_CONSULTATION)
+FINAL_STATES = (
+    TicketState.DONE,
+    TicketState.LEFT,
+    TicketState.DECLINED,
+    TicketState.EXPIRED,
+    TicketState.TRANSFERRED,
+)
+
+
+class Ticket(models.Model):
+    """A citizen's place in an office's waiting area.
+
+    Queue order is ``(-priority, enqueued_at, id)``: returned citizens get priority 1 and so go first in
+    line, in the order they originally arrived. The token proving that a browser owns this ticket is kept
+    in that browser's session; only its SHA-256 is stored here.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="tickets")
+    state = models.CharField(max_length=20, choices=TicketState.choices, default=TicketState.WAITING)
+    display_name = models.CharField(_("name"), max_length=80, blank=True)
+    concern = models.CharField(_("concern"), max_length=300, blank=True)
+    language = models.CharField(max_length=8, default="de")
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    priority = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    state_changed_at = models.DateTimeField()
+    # Set while the citizen has no open connection; the ticket expires once this is older than the grace.
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    connections = models.PositiveSmallIntegerField(default=0)
+    returned = models.BooleanField(default=False)
+    transferred_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="transferred_to"
+    )
+    transfer_note = models.CharField(_("note"), max_length=300, blank=True)
+    decline_message = models.CharField(_("message"), max_length=300, blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    personal_data_deleted = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [models.Index(fields=["office", "state", "priority", "enqueued_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__range=(1, 5)), name="rating_1_5")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.office_id} {self.state}"
+
+    @property
+    def queue_key(self) -> tuple[int, float, int]:
+        return (-self.priority, self.enqueued_at.timestamp(), self.pk)
+
+    @property
+    def public_label(self) -> str:
+        return self.display_name or f"#{self.pk}"
+
+
+class TicketTransition(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=TicketState.choices)
+    to_state = models.CharField(max_length=20, choices=TicketState.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
