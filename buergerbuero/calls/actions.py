@@ -50,6 +50,7 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None) -> Consult
     """Let the next (or a chosen) waiting citizen in. The consultation starts at once."""
     with transaction.atomic():
         office = _lock_office(office.pk)
+        staff = Staff.objects.get(pk=staff.pk)
         if not open_presences(office).filter(staff=staff).exists():
             raise ActionError("not_present", _("Open this office before you let someone in."))
         if staff.availability != Availability.AVAILABLE:

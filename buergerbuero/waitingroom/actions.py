@@ -22,7 +22,11 @@ from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.events import announce_office_state
 from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import open_presences
-from buergerbuero.waitingroom.events import announce_queue_change, announce_ticket_state
+from buergerbuero.waitingroom.events import (
+    announce_queue_change,
+    announce_ticket_state,
+    announce_ticket_superseded,
+)
 from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
 from buergerbuero.waitingroom.tokens import hash_token, new_token
 
@@ -115,18 +119,20 @@ def decline(actor_staff_id: int, actor_user_id: int, ticket: Ticket, message: st
     return ticket
 
 
-def connection_opened(ticket: Ticket) -> None:
-    """The citizen's page opened its WebSocket: the place is held without a deadline again."""
+def connection_opened(ticket: Ticket, connection_id: str) -> None:
+    """A page of the citizen opened its WebSocket and now holds the ticket: the place is held without a
+    deadline again, and any older page of the same ticket is told to step back."""
     with transaction.atomic():
-        Ticket.objects.filter(pk=ticket.pk).update(disconnected_at=None)
+        Ticket.objects.filter(pk=ticket.pk).update(disconnected_at=None, connection_id=connection_id)
+        announce_ticket_superseded(ticket, connection_id)
 
 
-def connection_closed(ticket: Ticket, still_open: int = 0) -> None:
-    """The citizen's page closed its WebSocket; ``still_open`` other pages of the same ticket remain."""
-    if still_open:
-        return
+def connection_closed(ticket: Ticket, connection_id: str) -> None:
+    """A page closed its WebSocket. If it was the holder, the grace period starts now."""
     with transaction.atomic():
-        Ticket.objects.filter(pk=ticket.pk, disconnected_at__isnull=True).update(disconnected_at=timezone.now())
+        Ticket.objects.filter(pk=ticket.pk, connection_id=connection_id, disconnected_at__isnull=True).update(
+            disconnected_at=timezone.now()
+        )
 
 
 def rate(ticket: Ticket, rating: int) -> Ticket:
@@ -158,6 +164,10 @@ def expire_stale(now: datetime | None = None) -> int:
         Ticket.objects.filter(state=TicketState.INVITED, state_changed_at__lt=now - invite_timeout).values_list(
             "pk", "office_id"
         )
+    ) + list(
+        Ticket.objects.filter(state=TicketState.IN_CONSULTATION, disconnected_at__lt=now - grace).values_list(
+            "pk", "office_id"
+        )
     )
     ended = 0
     for ticket_id, office_id in stale:
@@ -170,9 +180,17 @@ def expire_stale(now: datetime | None = None) -> int:
             elif ticket.state == TicketState.INVITED and ticket.state_changed_at < now - invite_timeout:
                 transition(ticket, TicketState.EXPIRED, now=now)
                 end_active_consultation_of_ticket(ticket, "no_show")
+            elif (
+                ticket.state == TicketState.IN_CONSULTATION
+                and ticket.disconnected_at
+                and ticket.disconnected_at < now - grace
+            ):
+                # The citizen's page has been gone for the whole grace period: the consultation is over.
+                transition(ticket, TicketState.DONE, now=now)
+                end_active_consultation_of_ticket(ticket, "connection_lost")
             else:
                 continue
-            announce_ticket_state(ticket, reason="expired")
+            announce_ticket_state(ticket, reason="expired" if ticket.state == TicketState.EXPIRED else "done")
             announce_office_state(office)
             ended += 1
     return ended

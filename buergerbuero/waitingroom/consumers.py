@@ -9,10 +9,10 @@ queue key of the ticket that came or went; a delta ahead of us moves us by one. 
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from buergerbuero.calls import actions as call_actions
@@ -54,21 +54,18 @@ def _snapshot(ticket_id: int) -> dict[str, Any] | None:
 
 
 def _snapshot_consistent(ticket_id: int) -> dict[str, Any] | None:
-    # One transaction, so the sequence number and the position are read from the same state (SQLite
-    # reads a snapshot inside a transaction; on PostgreSQL the queue is locked per office while writes
-    # happen, and a gap in the sequence triggers a re-read anyway).
-    from django.db import transaction
-
-    if connection.vendor == "sqlite":
-        return _snapshot(ticket_id)
-    with transaction.atomic():
-        return _snapshot(ticket_id)
+    # On PostgreSQL one REPEATABLE READ-like view is not needed: the sequence is read first, so a change
+    # committed between the two reads shows up as a later delta with a higher seq, which is applied or
+    # triggers a re-read. SQLite serialises writers; no transaction here, so readers never take its
+    # write lock (transaction_mode IMMEDIATE).
+    return _snapshot(ticket_id)
 
 
 class CitizenConsumer(CallMixin):
     ticket_id: int | None = None
 
     async def connect(self) -> None:
+        self.connection_id = secrets.token_hex(8)
         session = self.scope.get("session")
         token = session.get(SESSION_KEY) if session is not None else None
         ticket = await database_sync_to_async(actions.get_ticket_by_token)(token)
@@ -83,7 +80,7 @@ class CitizenConsumer(CallMixin):
         self.office_id = ticket.office_id
         await self.join(groups.ticket(ticket.pk))
         await self.join(groups.office_queue(ticket.office_id))
-        await database_sync_to_async(actions.connection_opened)(ticket)
+        await database_sync_to_async(actions.connection_opened)(ticket, self.connection_id)
         await self.send_snapshot()
 
     async def send_snapshot(self) -> None:
@@ -121,7 +118,7 @@ class CitizenConsumer(CallMixin):
         if self.ticket_id is not None:
             ticket = await database_sync_to_async(Ticket.objects.filter(pk=self.ticket_id).first)()
             if ticket is not None:
-                await database_sync_to_async(actions.connection_closed)(ticket)
+                await database_sync_to_async(actions.connection_closed)(ticket, self.connection_id)
         await super().disconnect(code)
 
     # --- frames from the page -------------------------------------------------------------------
@@ -170,6 +167,13 @@ class CitizenConsumer(CallMixin):
                 await self.send_position()
         elif kind == "ticket.state":
             await self.apply_ticket_state(event)
+        elif kind == "ticket.superseded" and event["connection"] != self.connection_id:
+            # Another page of this citizen took over (reload, second tab): step back without
+            # starting the grace period.
+            await self.send_frame({"type": "superseded"})
+            self.ticket_id = None
+            await self.leave_all()
+            await self.close(code=4409)
 
     async def apply_delta(self, event: dict[str, Any]) -> None:
         if self.ticket_state != TicketState.WAITING or event["seq"] <= self.seq:

@@ -68,3 +68,14 @@ def announce_ticket_state(
         "consultation": consultation,
     }
     send_after_commit(groups.ticket(ticket.pk), event)
+
+
+class TicketSupersededEvent(TypedDict):
+    type: Literal["ticket.superseded"]
+    ticket: int
+    connection: str
+
+
+def announce_ticket_superseded(ticket: Ticket, connection_id: str) -> None:
+    event: TicketSupersededEvent = {"type": "ticket.superseded", "ticket": ticket.pk, "connection": connection_id}
+    send_after_commit(groups.ticket(ticket.pk), event)

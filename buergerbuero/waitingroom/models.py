@@ -49,7 +49,9 @@ class Ticket(models.Model):
     state_changed_at = models.DateTimeField()
     # Set while the citizen has no open connection; the ticket expires once this is older than the grace.
     disconnected_at = models.DateTimeField(null=True, blank=True)
-    connections = models.PositiveSmallIntegerField(default=0)
+    # The one page connection that currently holds the ticket; a newer page (reload, second tab) takes
+    # over and the older one is told so. Only the holder's disconnect starts the grace period.
+    connection_id = models.CharField(max_length=32, blank=True)
     returned = models.BooleanField(default=False)
     transferred_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="transferred_to"
