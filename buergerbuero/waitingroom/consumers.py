@@ -23,7 +23,7 @@ from buergerbuero.core.consumers import FrameError
 from buergerbuero.offices.selectors import office_state
 from buergerbuero.waitingroom import actions
 from buergerbuero.waitingroom.models import Ticket, TicketState
-from buergerbuero.waitingroom.selectors import position, queue_key
+from buergerbuero.waitingroom.selectors import position_and_seq, queue_key
 from buergerbuero.waitingroom.tokens import SESSION_KEY
 
 
@@ -32,8 +32,9 @@ def _snapshot(ticket_id: int) -> dict[str, Any] | None:
     if ticket is None:
         return None
     office = ticket.office
-    seq = type(office).objects.filter(pk=office.pk).values_list("queue_seq", flat=True).get()
-    pos = position(ticket) if ticket.state == TicketState.WAITING else 0
+    pos, seq = position_and_seq(ticket)
+    if ticket.state != TicketState.WAITING:
+        pos = 0
     state = office_state(office)
     participant_id = None
     if ticket.state in (TicketState.INVITED, TicketState.IN_CONSULTATION):
@@ -51,14 +52,6 @@ def _snapshot(ticket_id: int) -> dict[str, Any] | None:
         "state": state,
         "participant": participant_id,
     }
-
-
-def _snapshot_consistent(ticket_id: int) -> dict[str, Any] | None:
-    # On PostgreSQL one REPEATABLE READ-like view is not needed: the sequence is read first, so a change
-    # committed between the two reads shows up as a later delta with a higher seq, which is applied or
-    # triggers a re-read. SQLite serialises writers; no transaction here, so readers never take its
-    # write lock (transaction_mode IMMEDIATE).
-    return _snapshot(ticket_id)
 
 
 class CitizenConsumer(CallMixin):
@@ -85,7 +78,7 @@ class CitizenConsumer(CallMixin):
 
     async def send_snapshot(self) -> None:
         assert self.ticket_id is not None
-        snap = await database_sync_to_async(_snapshot_consistent)(self.ticket_id)
+        snap = await database_sync_to_async(_snapshot)(self.ticket_id)
         if snap is None:
             await self.close(code=4404)
             return
@@ -189,7 +182,7 @@ class CitizenConsumer(CallMixin):
             await self.send_position()
 
     async def resync_position(self) -> None:
-        snap = await database_sync_to_async(_snapshot_consistent)(self.ticket_id)
+        snap = await database_sync_to_async(_snapshot)(self.ticket_id)
         if snap is None:
             return
         self.seq = snap["seq"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from buergerbuero.offices.models import Office
 from buergerbuero.waitingroom.models import Ticket, TicketState
@@ -25,14 +26,32 @@ def waiting_tickets(office: Office) -> QuerySet[Ticket]:
     )
 
 
-def position(ticket: Ticket) -> int:
-    """1-based place of a waiting ticket in its office's queue."""
-    ahead = Ticket.objects.filter(office_id=ticket.office_id, state=TicketState.WAITING).filter(
+def _ahead_of(ticket: Ticket) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(office_id=ticket.office_id, state=TicketState.WAITING).filter(
         Q(priority__gt=ticket.priority)
         | Q(priority=ticket.priority, enqueued_at__lt=ticket.enqueued_at)
         | Q(priority=ticket.priority, enqueued_at=ticket.enqueued_at, id__lt=ticket.pk)
     )
-    return ahead.count() + 1
+
+
+def position(ticket: Ticket) -> int:
+    """1-based place of a waiting ticket in its office's queue."""
+    return _ahead_of(ticket).count() + 1
+
+
+def position_and_seq(ticket: Ticket) -> tuple[int, int]:
+    """The position together with the office's queue sequence, read in ONE statement so both describe
+    the same committed state (a consumer applies deltas with a higher seq on top of it)."""
+    ahead = (
+        _ahead_of(ticket).order_by().values("office_id").annotate(n=Count("pk")).values("n")
+    )
+    seq, count = (
+        Office.objects.filter(pk=ticket.office_id)
+        .annotate(ahead=Coalesce(Subquery(ahead), 0))
+        .values_list("queue_seq", "ahead")
+        .get()
+    )
+    return count + 1, seq
 
 
 def queue_entries(office: Office) -> list[dict[str, object]]:
