@@ -1,0 +1,63 @@
+"""Shared by the benchmarks: the repository on sys.path, the private network namespace, environment
+knobs, percentiles, and the closing JSON line.
+
+Each benchmark re-executes itself under ``unshare -n`` (tests/e2e/harness.py, as the browser tests do),
+so its servers and clients talk over a loopback nobody else uses.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.e2e import harness  # noqa: E402
+
+
+def enter_netns() -> None:
+    """Re-run this script in a fresh network namespace (returns only once inside)."""
+    harness.ensure_netns([sys.executable, *sys.argv])
+
+
+def env_int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SystemExit(f"{name} must be at least {minimum}")
+    return value
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty sequence."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summary(values: Sequence[float]) -> str:
+    if not values:
+        return "no samples"
+    return (
+        f"n={len(values)} min={min(values):.1f} p50={percentile(values, 50):.1f} "
+        f"p95={percentile(values, 95):.1f} max={max(values):.1f} ms"
+    )
+
+
+def emit(result: dict[str, object]) -> None:
+    """The last line of every benchmark: one JSON object."""
+    sys.stdout.flush()
+    print(json.dumps(result, sort_keys=True), flush=True)

@@ -1,0 +1,388 @@
+"""Infrastructure shared by the browser tests (tests/e2e) and the benchmarks (bench/): a private network
+namespace, a live uvicorn server on a fresh data directory, coturn, and Chromium's launch options.
+
+It imports no Django and no pytest, so a benchmark can use it as a plain module.
+
+Network namespace
+    Everything (server, coturn, Chromium, WebSocket clients) runs in a fresh network namespace that has
+    only ``lo``: nothing a test does can reach another machine, and fixed-looking ports cannot clash with
+    anything on the host. :func:`ensure_netns` re-executes the current command under ``unshare -n``
+    (as root; ``unshare -rn`` otherwise, which needs unprivileged user namespaces) with ``BB_NETNS=1`` in
+    the environment, and inside brings ``lo`` up. Exec keeps the process's stdin, stdout, stderr and exit
+    code, so a caller such as ``make test`` sees no difference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+NETNS_MARKER = "BB_NETNS"
+CHROMIUM = os.environ.get("BB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-sandbox",
+]
+# The personas' password (same as tests/conftest.py).
+PASSWORD = "correct horse battery staple"
+
+
+# --- network namespace ------------------------------------------------------------------------------
+
+
+def in_netns() -> bool:
+    return os.environ.get(NETNS_MARKER) == "1"
+
+
+def netns_command(argv: Sequence[str]) -> list[str]:
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        raise RuntimeError("unshare (util-linux) is needed to run the browser tests in their own network namespace")
+    flags = ["-n"] if os.geteuid() == 0 else ["-r", "-n"]
+    return [unshare, *flags, "--", *argv]
+
+
+def ensure_netns(argv: Sequence[str]) -> None:
+    """Outside a namespace: replace this process by ``argv`` run in a new one (never returns).
+    Inside: bring up loopback and return."""
+    if in_netns():
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)  # noqa: S607
+        return
+    # Check first that unshare works here, so a refusal gives a clear message instead of an exec error.
+    probe = subprocess.run([*netns_command(["true"])], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        raise RuntimeError(
+            "cannot create a network namespace (run as root, or enable unprivileged user namespaces): "
+            + probe.stderr.strip()
+        )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    env = dict(os.environ, **{NETNS_MARKER: "1"})
+    cmd = netns_command(argv)
+    os.execvpe(cmd[0], cmd, env)
+
+
+# --- small helpers ----------------------------------------------------------------------------------
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen[Any] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback only
+                resp.read()
+                return
+        except urllib.error.HTTPError:
+            return  # it answers, even if with an error status
+        except (urllib.error.URLError, OSError) as exc:
+            last = exc
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {timeout} s: {last}")
+
+
+def tail(path: Path, lines: int = 200) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+# --- seed data --------------------------------------------------------------------------------------
+
+
+@dataclass
+class OfficeSpec:
+    """An office open 00:00–23:59 every day with its own officials (username, display name).
+    ``opened_by``: usernames whose presence is started at seeding time (the office is open at once)."""
+
+    slug: str
+    name: str
+    officials: list[tuple[str, str]]
+    opened_by: list[str] = field(default_factory=list)
+    hours: bool = True
+
+
+@dataclass
+class SeedSpec:
+    authority_slug: str = "testkreis"
+    authority_name: str = "Landratsamt Testkreis"
+    offices: list[OfficeSpec] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "authority_slug": self.authority_slug,
+                "authority_name": self.authority_name,
+                "offices": [o.__dict__ for o in self.offices],
+            }
+        )
+
+
+# --- the live server --------------------------------------------------------------------------------
+
+
+class LiveServer:
+    """``uvicorn buergerbuero.asgi:application`` on 127.0.0.1 with a fresh data directory.
+
+    ``ids`` (after :meth:`start`) maps office slugs to ``{"id", "officials": {username: staff id}}`` and
+    holds ``authority`` (slug).
+    """
+
+    def __init__(self, seed: SeedSpec, env: dict[str, str] | None = None, name: str = "app") -> None:
+        self.seed_spec = seed
+        self.extra_env = env or {}
+        self.name = name
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"bb-e2e-{name}-"))
+        self.data_dir = self.tmp / "data"
+        self.log_path = self.tmp / "server.log"
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ids: dict[str, Any] = {}
+        # One key for every process of this server (setup scripts make sessions the server must read).
+        self.secret_key = secrets.token_urlsafe(40)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BUERGERBUERO_")}
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+        env.update(
+            {
+                "BUERGERBUERO_DATA_DIR": str(self.data_dir),
+                "BUERGERBUERO_DEBUG": "0",
+                "BUERGERBUERO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "BUERGERBUERO_SECRET_KEY": self.secret_key,
+                "DJANGO_SETTINGS_MODULE": "buergerbuero.settings",
+                "PYTHONPATH": str(REPO),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, str(REPO / "manage.py"), *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def prepare(self) -> None:
+        """Data directory, schema, static files and seed data (no server yet)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.manage("migrate", "--noinput", "-v", "0")
+        self.manage("collectstatic", "--noinput", "-v", "0")
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.e2e.seed"],
+            cwd=REPO,
+            env=self.env,
+            input=self.seed_spec.to_json(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"seeding failed:\n{result.stdout}\n{result.stderr}")
+        self.ids = json.loads(result.stdout.strip().splitlines()[-1])
+
+    def start(self, uvicorn_args: Sequence[str] = (), launcher: Sequence[str] = ()) -> LiveServer:
+        """Start uvicorn; ``launcher``: interpreter options before ``-m uvicorn`` (e.g. cProfile)."""
+        if not self.ids:
+            self.prepare()
+        self.port = free_port()
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                *launcher,
+                "-m",
+                "uvicorn",
+                "buergerbuero.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                *uvicorn_args,
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        try:
+            wait_http(self.url + "/staff/login/", timeout=30, proc=self.proc)
+        except Exception:
+            self.stop()
+            raise RuntimeError(f"server did not start; log:\n{self.log()}") from None
+        return self
+
+    def log(self, lines: int = 200) -> str:
+        return tail(self.log_path, lines)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def office(self, slug: str) -> dict[str, Any]:
+        return self.ids["offices"][slug]
+
+    def office_url(self, slug: str) -> str:
+        return f"{self.url}/{self.ids['authority']}/{slug}/"
+
+    def overview_url(self) -> str:
+        return f"{self.url}/{self.ids['authority']}/"
+
+
+# --- coturn -----------------------------------------------------------------------------------------
+
+
+class TurnServer:
+    """coturn with the TURN REST scheme (``use-auth-secret``) on 127.0.0.1, relaying to loopback peers.
+    ``--allow-loopback-peers`` is only acceptable here: production must deny loopback and private peers."""
+
+    def __init__(self) -> None:
+        self.secret = secrets.token_hex(16)
+        self.port = 0
+        self.tmp = Path(tempfile.mkdtemp(prefix="bb-e2e-turn-"))
+        self.log_path = self.tmp / "turn.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"turn:127.0.0.1:{self.port}?transport=udp"
+
+    def start(self) -> TurnServer:
+        binary = shutil.which("turnserver")
+        if binary is None:
+            raise RuntimeError("turnserver (coturn) is not installed")
+        self.port = free_port(socket.SOCK_DGRAM)
+        relay_min = 40000 + secrets.randbelow(10000)
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(  # noqa: S603
+            [
+                binary,
+                "-n",
+                "--use-auth-secret",
+                f"--static-auth-secret={self.secret}",
+                "--realm=buergerbuero.test",
+                "--listening-ip=127.0.0.1",
+                "--relay-ip=127.0.0.1",
+                f"--listening-port={self.port}",
+                f"--min-port={relay_min}",
+                f"--max-port={relay_min + 200}",
+                "--allow-loopback-peers",
+                "--no-cli",
+                "--no-tls",
+                "--no-dtls",
+                "--no-multicast-peers",
+                "--log-file=stdout",
+                "--simple-log",
+                "--pidfile=" + str(self.tmp / "turn.pid"),
+                "--userdb=" + str(self.tmp / "turndb"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"turnserver exited with {self.proc.returncode}:\n{self.log()}")
+            if _udp_listening(self.port):
+                return self
+            time.sleep(0.05)
+        raise TimeoutError(f"turnserver did not listen on {self.port}:\n{self.log()}")
+
+    def log(self, lines: int = 100) -> str:
+        return tail(self.log_path, lines)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _udp_listening(port: int) -> bool:
+    try:
+        text = Path("/proc/net/udp").read_text()
+    except OSError:
+        return True
+    needle = f":{port:04X} "
+    return any(needle in line.split("rem_address")[0] or f"0100007F:{port:04X}" in line for line in text.splitlines())
+
+
+# --- Chromium ---------------------------------------------------------------------------------------
+
+
+def launch_chromium(playwright: Any, extra_args: Sequence[str] = ()) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+@contextlib.contextmanager
+def running(*things: Any) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for thing in reversed(things):
+            with contextlib.suppress(Exception):
+                thing.stop()

@@ -1,0 +1,75 @@
+"""The harness itself: the session is sealed in its own network namespace, the live server answers, and
+coturn relays media between two peer connections of one page. When these fail, the other browser tests'
+failures say nothing about the product."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+RELAY_PAIR_JS = """
+async ([url, username, credential]) => {
+  const config = {iceServers: [{urls: [url], username, credential}], iceTransportPolicy: 'relay'};
+  const a = new RTCPeerConnection(config), b = new RTCPeerConnection(config);
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+  const stream = await navigator.mediaDevices.getUserMedia({video: true});
+  stream.getTracks().forEach((t) => a.addTrack(t, stream));
+  const offer = await a.createOffer(); await a.setLocalDescription(offer); await b.setRemoteDescription(offer);
+  const answer = await b.createAnswer(); await b.setLocalDescription(answer); await a.setRemoteDescription(answer);
+  const started = performance.now();
+  try {
+    while (performance.now() - started < 15000) {
+      const stats = await b.getStats();
+      let frames = 0, local = null;
+      stats.forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') frames = r.framesDecoded || 0;
+        if (r.type === 'transport' && r.selectedCandidatePairId) {
+          const pair = stats.get(r.selectedCandidatePairId);
+          local = pair && (stats.get(pair.localCandidateId) || {}).candidateType;
+        }
+      });
+      if (frames > 0 && local) return {frames, local};
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return {frames: 0, local: null};
+  } finally { a.close(); b.close(); stream.getTracks().forEach((t) => t.stop()); }
+}
+"""
+
+
+def test_session_runs_in_a_namespace_with_only_loopback() -> None:
+    # /proc/net follows the process's network namespace (/sys/class/net follows the mount's).
+    lines = Path("/proc/self/net/dev").read_text().splitlines()[2:]
+    interfaces = sorted(line.split(":")[0].strip() for line in lines)
+    assert interfaces == ["lo"], interfaces
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s, pytest.raises(OSError):
+        s.connect(("192.0.2.1", 9))  # TEST-NET-1: no route exists here, so nothing can leave
+
+
+def test_live_server_answers(app) -> None:  # noqa: ANN001
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(app.url + "/static/does-not-exist.css", timeout=5)  # noqa: S310
+    assert answer.value.code == 404
+    assert app.proc is not None and app.proc.poll() is None
+
+
+@pytest.mark.media
+def test_coturn_relays_between_two_peer_connections(turn, app, pages) -> None:  # noqa: ANN001
+    username = f"{int(time.time()) + 600}:bbharness"
+    credential = base64.b64encode(hmac.new(turn.secret.encode(), username.encode(), hashlib.sha1).digest()).decode()
+    page = pages.new("harness")
+    page.goto(app.url + "/staff/login/")  # any page of a secure origin
+    result = page.evaluate(RELAY_PAIR_JS, [turn.url, username, credential])
+    assert result["frames"] > 0 and result["local"] == "relay", result
