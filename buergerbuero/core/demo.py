@@ -1,0 +1,170 @@
+"""Demo data: the fictional "Landratsamt Musterkreis" with six offices, their hours and officials.
+
+Idempotent: every object is found by a natural key and updated, so loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from buergerbuero.authorities.models import Authority, Role, Staff
+from buergerbuero.offices.models import Assignment, Department, OpeningInterval, Office
+
+DEMO_PASSWORD = "demo-passwort-2026"
+AUTHORITY_SLUG = "musterkreis"
+
+Hours = dict[int, list[tuple[str, str]]]  # weekday -> [(start, end)]
+
+MORNINGS: Hours = {d: [("08:00", "12:00")] for d in range(5)}
+OFFICE_HOURS: Hours = {
+    0: [("08:00", "12:00"), ("13:30", "16:00")],
+    1: [("08:00", "12:00"), ("13:30", "16:00")],
+    2: [("08:00", "12:00")],
+    3: [("08:00", "12:00"), ("13:30", "18:00")],
+    4: [("08:00", "12:30")],
+}
+AFTERNOONS: Hours = {1: [("14:00", "18:00")], 3: [("14:00", "18:00")]}
+
+
+@dataclass(frozen=True)
+class DemoOffice:
+    slug: str
+    name: str
+    department: str
+    description: str
+    topics: str
+    languages: str
+    hours: Hours
+    officials: tuple[tuple[str, str], ...]  # (username, display name); the first is the lead
+
+
+OFFICES = (
+    DemoOffice(
+        "energie",
+        "Energieeinsparung und Klimaschutz",
+        "Bauen und Umwelt",
+        "Unabhängige Beratung zu Sanierung, Heizungstausch, Photovoltaik und Fördermitteln.",
+        "Heizungstausch\nPhotovoltaik\nFörderprogramme\nEnergieausweis",
+        "Deutsch, Englisch",
+        OFFICE_HOURS,
+        (("energie1", "Frau Berger"), ("energie2", "Herr Yilmaz")),
+    ),
+    DemoOffice(
+        "wirtschaft",
+        "Existenzgründung und Wirtschaftsförderung",
+        "Kreisentwicklung",
+        "Erste Orientierung für Gründerinnen und Gründer, Förderprogramme und Standortfragen.",
+        "Gründungsberatung\nFörderkredite\nGewerbeflächen",
+        "Deutsch, Englisch, Französisch",
+        MORNINGS,
+        (("wirtschaft1", "Herr Krüger"), ("wirtschaft2", "Frau Nowak"), ("wirtschaft3", "Herr Schulz")),
+    ),
+    DemoOffice(
+        "garten",
+        "Gartenkultur und Landespflege",
+        "Bauen und Umwelt",
+        "Rat zu Obstbäumen, Pflanzenschutz, Streuobstwiesen und naturnahen Gärten.",
+        "Obstbaumschnitt\nPflanzenschutz\nStreuobst",
+        "Deutsch",
+        AFTERNOONS,
+        (("garten1", "Frau Huber"),),
+    ),
+    DemoOffice(
+        "sucht",
+        "Suchtberatung (Gesundheitsamt)",
+        "Gesundheitsamt",
+        "Vertrauliche Beratung für Betroffene und Angehörige. Auf Wunsch ohne Namen.",
+        "Alkohol\nGlücksspiel\nMedikamente\nAngehörige",
+        "Deutsch, Russisch, Türkisch",
+        {0: [("09:00", "12:00"), ("14:00", "17:00")], 2: [("09:00", "12:00"), ("14:00", "17:00")],
+         4: [("09:00", "12:00")]},
+        (("sucht1", "Frau Demir"), ("sucht2", "Herr Wagner")),
+    ),
+    DemoOffice(
+        "landraetin",
+        "Büro der Landrätin",
+        "Büro der Landrätin",
+        "Anliegen und Anregungen an die Landrätin und ihr Büro.",
+        "Bürgeranliegen\nTermine der Landrätin",
+        "Deutsch",
+        {1: [("10:00", "12:00")], 3: [("15:00", "17:00")]},
+        (("buero1", "Herr Lehmann"),),
+    ),
+    DemoOffice(
+        "gleichstellung",
+        "Gleichstellungsstelle",
+        "Büro der Landrätin",
+        "Beratung zu Gleichstellung, Vereinbarkeit von Familie und Beruf und bei Diskriminierung.",
+        "Vereinbarkeit\nDiskriminierung\nWiedereinstieg",
+        "Deutsch, Englisch",
+        {0: [("09:00", "12:00")], 2: [("13:00", "16:00")], 3: [("09:00", "12:00")]},
+        (("gleich1", "Frau Schneider"), ("gleich2", "Frau Keller")),
+    ),
+)
+
+ALWAYS_OPEN: Hours = {d: [("00:00", "23:59")] for d in range(7)}
+
+
+def _user(username: str, superuser: bool = False):  # noqa: ANN202
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+    user.is_staff = superuser
+    user.is_superuser = superuser
+    user.save()
+    return user
+
+
+def _set_hours(office: Office, hours: Hours) -> None:
+    wanted = {(d, dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for d, spans in hours.items() for a, b in spans}
+    existing = {(i.weekday, i.start, i.end): i for i in office.opening_intervals.all()}
+    for key, interval in existing.items():
+        if key not in wanted:
+            interval.delete()
+    for weekday, start, end in wanted - existing.keys():
+        OpeningInterval.objects.create(office=office, weekday=weekday, start=start, end=end)
+
+
+@transaction.atomic
+def load_demo(always_open: bool = False) -> Authority:
+    authority, _ = Authority.objects.update_or_create(
+        slug=AUTHORITY_SLUG,
+        defaults={
+            "name": "Landratsamt Musterkreis",
+            "colour": "#1d4f91",
+            "imprint_url": "https://www.musterkreis.example/impressum",
+            "privacy_url": "https://www.musterkreis.example/datenschutz",
+            "accessibility_url": "https://www.musterkreis.example/barrierefreiheit",
+            "holiday_state": "BY",
+        },
+    )
+    admin = _user("admin")
+    Staff.objects.update_or_create(
+        user=admin, defaults={"authority": authority, "display_name": "Frau Richter", "role": Role.AUTHORITY_ADMIN}
+    )
+    _user("superuser", superuser=True)
+    for spec in OFFICES:
+        department, _ = Department.objects.get_or_create(authority=authority, name=spec.department)
+        office, _ = Office.objects.update_or_create(
+            authority=authority,
+            slug=spec.slug,
+            defaults={
+                "name": spec.name,
+                "department": department,
+                "description": spec.description,
+                "topics": spec.topics,
+                "languages": spec.languages,
+            },
+        )
+        _set_hours(office, ALWAYS_OPEN if always_open else spec.hours)
+        for index, (username, display_name) in enumerate(spec.officials):
+            staff, _ = Staff.objects.update_or_create(
+                user=_user(username),
+                defaults={"authority": authority, "display_name": display_name, "role": Role.OFFICIAL},
+            )
+            Assignment.objects.update_or_create(office=office, staff=staff, defaults={"is_lead": index == 0})
+    return authority
