@@ -4,7 +4,7 @@ BOTH pages (getStats framesDecoded > 0, polled every 10 ms in the pages). The fl
 measurement for an RTCPeerConnection pair inside one page of the same browser (createOffer → first
 decoded frame): what WebRTC itself needs on this machine, without our signalling.
 
-Goal: p50 ≤ 300 ms and ≤ 2.5 × the floor. Runs in its own network namespace (uvicorn, Chromium on lo).
+Goal: p50 ≤ 300 ms and ≤ 2.5 x the floor. Runs in its own network namespace (uvicorn, Chromium on lo).
 Last line: JSON with p50_ms, p95_ms, floor_p50_ms, ratio_p50 (and more).
 
     python bench/bench_call.py            ROUNDS=5 python bench/bench_call.py
@@ -71,7 +71,9 @@ async () => {
   let ms = -1;
   while (now() - t0 < 10000) {
     let frames = 0;
-    (await b.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0; });
+    (await b.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0;
+    });
     if (frames > 0) { ms = now() - t0; break; }
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -99,7 +101,9 @@ def main() -> None:
 
     rounds = env_int("ROUNDS", 20)
     seed = harness.SeedSpec(
-        offices=[harness.OfficeSpec(OFFICE, "Energieberatung", [(OFFICIAL, "Anna Amsel")], opened_by=[OFFICIAL])]
+        offices=[
+            harness.OfficeSpec(OFFICE, "Energieberatung", [(OFFICIAL, "Anna Amsel")], opened_by=[OFFICIAL])
+        ]
     )
     server = harness.LiveServer(seed, name="bench-call")
     latencies: list[float] = []
@@ -167,7 +171,7 @@ def main() -> None:
     floor_p50 = percentile(floors, 50)
     ratio = p50 / floor_p50 if floor_p50 > 0 else float("nan")
     verdict = "met" if p50 <= 300 and ratio <= 2.5 else "NOT met"
-    print(f"goal p50 ≤ 300 ms and ≤ 2.5 × floor: {verdict} (p50 {p50:.1f} ms, ratio {ratio:.2f})")
+    print(f"goal p50 ≤ 300 ms and ≤ 2.5 x floor: {verdict} (p50 {p50:.1f} ms, ratio {ratio:.2f})")
     emit(
         {
             "benchmark": "call",

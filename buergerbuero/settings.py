@@ -124,7 +124,13 @@ if _redis_url:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
+    CHANNEL_LAYERS = {
+        "default": {
+            # Channels' own in-memory layer, with its expiry sweep throttled (core/layers.py says why).
+            "BACKEND": "buergerbuero.core.layers.ThrottledInMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
+    }
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -9,13 +9,37 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from channels import DEFAULT_CHANNEL_LAYER
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from buergerbuero.authorities.models import Authority, Role, Staff
-from buergerbuero.offices.models import Assignment, OpeningInterval, Office
+
+def _import_websocket_communicator():  # noqa: ANN202
+    # channels.testing's __init__ imports its live-server test case, which needs daphne; we serve with
+    # uvicorn and never use that test case, so a stand-in module satisfies the import.
+    import importlib.util
+    import sys
+    import types
+
+    if importlib.util.find_spec("daphne") is None:
+        stub = types.ModuleType("daphne.testing")
+        stub.DaphneProcess = None  # type: ignore[attr-defined]
+        sys.modules.setdefault("daphne", types.ModuleType("daphne"))
+        sys.modules.setdefault("daphne.testing", stub)
+    from channels.testing.websocket import WebsocketCommunicator
+
+    return WebsocketCommunicator
+
+
+WebsocketCommunicator = _import_websocket_communicator()
+
+from buergerbuero.authorities.models import Authority, Role, Staff  # noqa: E402
+from buergerbuero.offices.models import Assignment, OpeningInterval, Office  # noqa: E402
+from buergerbuero.waitingroom.models import Ticket  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 
@@ -77,3 +101,149 @@ def citizen_client() -> Client:
 def _fast_hashing(settings) -> None:  # noqa: ANN001
     # Argon2 is the production hasher; in tests its cost only slows logins down.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Helpers shared by action, consumer and concurrency tests ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:  # noqa: ANN001
+    # SQLite's in-memory test database uses a shared cache with table locks that ignore the busy timeout;
+    # threads (database_sync_to_async, the concurrency tests) need a real file to behave like production.
+    import tempfile
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3") and not db.get("TEST", {}).get("NAME"):
+        db.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp(prefix="bb-test-")) / "test.sqlite3")
+
+
+def open_(staff: Staff, office: Office) -> None:
+    """Open an office regardless of the wall clock (office hours are tested in tests/offices)."""
+    from buergerbuero.offices.actions import open_office
+
+    open_office(staff, office, outside_hours=True)
+
+
+def enter(office: Office, name: str = "Erika Muster", concern: str = "Heizung") -> tuple[Ticket, str]:
+    from buergerbuero.waitingroom.actions import enter_queue
+
+    return enter_queue(office, name, concern, "de")
+
+
+def citizen_cookie(token: str) -> str:
+    """A session cookie of a citizen's browser holding the ticket token (as the public view sets it)."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from buergerbuero.waitingroom.tokens import SESSION_KEY
+
+    session = SessionStore()
+    session[SESSION_KEY] = token
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def staff_cookie(staff: Staff) -> str:
+    client = login(Client(), staff)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+@dataclass
+class SentEvents:
+    sent: list[tuple[str, dict]]
+
+    def of(self, group: str) -> list[dict]:
+        return [event for g, event in self.sent if g == group]
+
+    def types(self, group: str | None = None) -> list[str]:
+        return [event["type"] for g, event in self.sent if group is None or g == group]
+
+
+@pytest.fixture
+def events(monkeypatch) -> SentEvents:  # noqa: ANN001
+    """Every event that leaves through the pipeline (only after commit), in order."""
+    from buergerbuero.core import events as core_events
+
+    recorder = SentEvents([])
+    monkeypatch.setattr(core_events, "_send", lambda group, event: recorder.sent.append((group, dict(event))))
+    return recorder
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> None:
+    """Each test starts with an empty channel layer (in memory, or Redis when REDIS_URL is set)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    layer = channel_layers[DEFAULT_CHANNEL_LAYER]
+    if hasattr(layer, "flush"):
+        async_to_sync(layer.flush)()
+    yield
+    channel_layers.backends.clear()
+
+
+# --- WebSocket helpers ---------------------------------------------------------------------------------
+
+ORIGIN = "http://localhost"
+
+
+async def connect(path: str, cookie: str | None = None, origin: str = ORIGIN) -> tuple[WebsocketCommunicator, bool, int | None]:
+    """Open a socket on the real application (origin check, sessions, auth, routing)."""
+    from buergerbuero.core.asgi import websocket_application
+
+    headers = [(b"origin", origin.encode())]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    communicator = WebsocketCommunicator(websocket_application(), path, headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def frame_of(communicator: WebsocketCommunicator, kind: str, timeout: float = 3) -> dict:
+    """The next frame of type ``kind``, skipping others (office.state and the like arrive in between)."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if frame["type"] == kind:
+            return frame
+
+
+async def frame_where(communicator: WebsocketCommunicator, timeout: float = 3, **match: object) -> dict:
+    """The next frame whose fields equal ``match`` (e.g. ``type="position", position=2``)."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if all(frame.get(k) == v for k, v in match.items()):
+            return frame
+
+
+async def frames_until(communicator: WebsocketCommunicator, kind: str, timeout: float = 3) -> list[dict]:
+    """All frames up to and including the next one of type ``kind``."""
+    seen = []
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        seen.append(frame)
+        if frame["type"] == kind:
+            return seen
+
+
+async def drain(communicator: WebsocketCommunicator) -> list[dict]:
+    """Frames already queued (the layer delivers in order; a short quiet period ends the drain)."""
+    frames = []
+    while not await communicator.receive_nothing(timeout=0.05):
+        frames.append(await communicator.receive_json_from())
+    return frames
+
+
+async def group_members(group: str) -> set[str]:
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if hasattr(layer, "groups"):
+        return set(layer.groups.get(group, {}))
+    connection = layer.connection(layer.consistent_hash(group))
+    return {m.decode() for m in await connection.zrange(layer._group_key(group), 0, -1)}
+
+
+async def all_group_members(groups: list[str]) -> dict[str, set[str]]:
+    return {g: members for g in groups if (members := await group_members(g))}

@@ -189,6 +189,10 @@ def transfer(consultation: Consultation, staff: Staff, target: Office, note: str
             state_changed_at=now,
             transferred_from=ticket,
             transfer_note=note.strip(),
+            # The citizen's page follows the token; until it does, the new place is held exactly as the
+            # old one was, so a page that is already gone still expires after the grace period.
+            disconnected_at=ticket.disconnected_at,
+            connection_id=ticket.connection_id,
         )
         token_hash, ticket.token_hash = ticket.token_hash, None
         transition(ticket, TicketState.TRANSFERRED, staff.user_id)

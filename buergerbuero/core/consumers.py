@@ -127,6 +127,16 @@ class BaseConsumer(AsyncWebsocketConsumer):
     async def frame_ping(self, frame: dict[str, Any]) -> None:
         await self.send_frame({"type": "pong", "t": frame.get("t")})
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels hops to the database thread before every message to close stale connections. For
+        # channel-layer events that hop serialises a fan-out to thousands of waiting pages on one thread
+        # (bench/bench_waiting.py); our handlers reach the database only through database_sync_to_async,
+        # which closes stale connections itself, so events skip it.
+        if message.get("type") == "event":
+            await self.event(message)
+            return
+        await super().dispatch(message)
+
     async def event(self, message: dict[str, Any]) -> None:
         with translation.override(self.language):
             try:

@@ -34,7 +34,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,7 @@ def _ensure_axe() -> None:
     if npm is None:
         sys.stderr.write("tests/e2e: npm not found; the accessibility test will fail (no axe-core)\n")
         return
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [npm, "install", "--prefix", str(E2E_DIR), "--no-audit", "--no-fund", "--loglevel=error"],
         capture_output=True,
         text=True,
@@ -104,7 +104,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.failed:
         for thing in _live:
@@ -191,25 +193,27 @@ class Pages:
         folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
         for persona, page in self.pages.items():
             lines = self.console.get(persona, [])
-            report.sections.append((f"browser console of {persona} ({_safe_url(page)})", "\n".join(lines[-80:])))
+            report.sections.append(
+                (f"browser console of {persona} ({_safe_url(page)})", "\n".join(lines[-80:]))
+            )
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(folder / f"{persona}.png"), full_page=True)
-            except Exception as exc:  # noqa: BLE001 - a report must not fail
+            except Exception as exc:
                 report.sections.append((f"screenshot of {persona}", f"failed: {exc}"))
 
     def close(self) -> None:
         for context in self.contexts:
             try:
                 context.close()
-            except Exception:  # noqa: BLE001, S112
+            except Exception:  # noqa: S112
                 continue
 
 
 def _safe_url(page: Any) -> str:
     try:
         return str(page.url)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "?"
 
 

@@ -59,7 +59,9 @@ def in_netns() -> bool:
 def netns_command(argv: Sequence[str]) -> list[str]:
     unshare = shutil.which("unshare")
     if unshare is None:
-        raise RuntimeError("unshare (util-linux) is needed to run the browser tests in their own network namespace")
+        raise RuntimeError(
+            "unshare (util-linux) is needed to run the browser tests in their own network namespace"
+        )
     flags = ["-n"] if os.geteuid() == 0 else ["-r", "-n"]
     return [unshare, *flags, "--", *argv]
 
@@ -68,7 +70,7 @@ def ensure_netns(argv: Sequence[str]) -> None:
     """Outside a namespace: replace this process by ``argv`` run in a new one (never returns).
     Inside: bring up loopback and return."""
     if in_netns():
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)  # noqa: S607
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         return
     # Check first that unshare works here, so a refusal gives a clear message instead of an exec error.
     probe = subprocess.run([*netns_command(["true"])], capture_output=True, text=True, check=False)
@@ -81,7 +83,7 @@ def ensure_netns(argv: Sequence[str]) -> None:
     sys.stderr.flush()
     env = dict(os.environ, **{NETNS_MARKER: "1"})
     cmd = netns_command(argv)
-    os.execvpe(cmd[0], cmd, env)
+    os.execvpe(cmd[0], cmd, env)  # noqa: S606 - the argv of this very process
 
 
 # --- small helpers ----------------------------------------------------------------------------------
@@ -124,7 +126,7 @@ def tail(path: Path, lines: int = 200) -> str:
 
 @dataclass
 class OfficeSpec:
-    """An office open 00:00–23:59 every day with its own officials (username, display name).
+    """An office open 00:00-23:59 every day with its own officials (username, display name).
     ``opened_by``: usernames whose presence is started at seeding time (the office is open at once)."""
 
     slug: str
@@ -233,7 +235,7 @@ class LiveServer:
             self.prepare()
         self.port = free_port()
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [
                 sys.executable,
                 *launcher,
@@ -312,7 +314,7 @@ class TurnServer:
         self.port = free_port(socket.SOCK_DGRAM)
         relay_min = 40000 + secrets.randbelow(10000)
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [
                 binary,
                 "-n",
@@ -368,14 +370,18 @@ def _udp_listening(port: int) -> bool:
     except OSError:
         return True
     needle = f":{port:04X} "
-    return any(needle in line.split("rem_address")[0] or f"0100007F:{port:04X}" in line for line in text.splitlines())
+    return any(
+        needle in line.split("rem_address")[0] or f"0100007F:{port:04X}" in line for line in text.splitlines()
+    )
 
 
 # --- Chromium ---------------------------------------------------------------------------------------
 
 
 def launch_chromium(playwright: Any, extra_args: Sequence[str] = ()) -> Any:
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args])
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+    )
 
 
 @contextlib.contextmanager

@@ -30,7 +30,9 @@ async () => {
     const stats = await pc.getStats();
     stats.forEach((r) => {
       if (r.type === 'inbound-rtp' && r.kind === 'video') out.framesDecoded += r.framesDecoded || 0;
-      if (r.type === 'inbound-rtp' && r.kind === 'audio') out.totalSamplesReceived += r.totalSamplesReceived || 0;
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+        out.totalSamplesReceived += r.totalSamplesReceived || 0;
+      }
     });
     stats.forEach((r) => {
       let pair = null;
@@ -155,3 +157,14 @@ def staff_admit_next(page: Any, office_id: int) -> None:
 
 def wait_connected(page: Any) -> None:
     page.locator('body[data-call-state="connected"]').wait_for(state="attached", timeout=TIMEOUT_MS)
+
+
+def wait_for_thank_you(page: Any, expect: Any) -> None:
+    """After the consultation the citizen's page thanks them (the thank-you page)."""
+    heading = page.get_by_role("heading", name=re.compile(r"Danke|Vielen Dank|Thank you", re.IGNORECASE))
+    expect(heading.first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#hangup-button")).to_have_count(0)
+
+
+def confirm_leave_by_keyboard(page: Any) -> None:
+    """Leaving asks for no confirmation on the waiting page (one press of the leave button)."""

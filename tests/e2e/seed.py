@@ -1,7 +1,7 @@
 """Seed a fresh e2e database: ``python -m tests.e2e.seed < spec.json`` (spec: harness.SeedSpec).
 
 Writes one JSON line: ``{"authority": slug, "offices": {slug: {"id", "officials": {username: staff id}}}}``.
-Offices are open 00:00–23:59 every day so no test depends on the clock (an office with ``hours: false``
+Offices are open 00:00-23:59 every day so no test depends on the clock (an office with ``hours: false``
 has no opening hours at all). Officials of ``opened_by`` are made present through the real action.
 """
 
@@ -23,7 +23,7 @@ def main() -> None:
 
     from buergerbuero.authorities.models import Authority, Staff
     from buergerbuero.offices.actions import open_office
-    from buergerbuero.offices.models import Assignment, OpeningInterval, Office
+    from buergerbuero.offices.models import Assignment, Office, OpeningInterval
     from tests.e2e.harness import PASSWORD
 
     spec = json.loads(sys.stdin.read())
@@ -33,7 +33,9 @@ def main() -> None:
     users = get_user_model().objects
     out: dict[str, object] = {"authority": authority.slug, "offices": {}}
     for o in spec["offices"]:
-        office = Office.objects.create(authority=authority, slug=o["slug"], name=o["name"], max_queue_length=0)
+        office = Office.objects.create(
+            authority=authority, slug=o["slug"], name=o["name"], max_queue_length=0
+        )
         if o.get("hours", True):
             for weekday in range(7):
                 OpeningInterval.objects.create(

@@ -27,7 +27,8 @@ async () => {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({id: v.id, impact: v.impact, help: v.help,
-                  nodes: v.nodes.slice(0, 5).map((n) => ({target: n.target.join(' '), summary: n.failureSummary}))}));
+                  nodes: v.nodes.slice(0, 5).map((n) => ({target: n.target.join(' '),
+                                                          summary: n.failureSummary}))}));
 }
 """
 
@@ -46,10 +47,12 @@ class Audit:
 
     def assert_clean(self) -> None:
         bad = {label: v for label, v in self.found.items() if v}
-        assert not bad, "serious or critical accessibility violations:\n" + json.dumps(bad, indent=2, ensure_ascii=False)
+        assert not bad, "serious or critical accessibility violations:\n" + json.dumps(
+            bad, indent=2, ensure_ascii=False
+        )
 
 
-def test_every_page_has_no_serious_accessibility_violation(app, pages, axe_script, expect) -> None:  # noqa: ANN001
+def test_every_page_has_no_serious_accessibility_violation(app, pages, axe_script, expect) -> None:
     audit = Audit(axe_script)
     office_id = app.office(OFFICE)["id"]
 

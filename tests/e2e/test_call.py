@@ -13,7 +13,7 @@ OFFICE = "beratung"
 OFFICIAL = "anna"
 
 
-def test_citizen_and_official_see_hear_and_chat(app, pages, expect) -> None:  # noqa: ANN001
+def test_citizen_and_official_see_hear_and_chat(app, pages, expect) -> None:
     office_id = app.office(OFFICE)["id"]
     official = pages.new("official")
     j.staff_login(official, app, OFFICIAL)

@@ -23,8 +23,12 @@ async ([url, username, credential]) => {
   b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
   const stream = await navigator.mediaDevices.getUserMedia({video: true});
   stream.getTracks().forEach((t) => a.addTrack(t, stream));
-  const offer = await a.createOffer(); await a.setLocalDescription(offer); await b.setRemoteDescription(offer);
-  const answer = await b.createAnswer(); await b.setLocalDescription(answer); await a.setRemoteDescription(answer);
+  const offer = await a.createOffer();
+  await a.setLocalDescription(offer);
+  await b.setRemoteDescription(offer);
+  const answer = await b.createAnswer();
+  await b.setLocalDescription(answer);
+  await a.setRemoteDescription(answer);
   const started = performance.now();
   try {
     while (performance.now() - started < 15000) {
@@ -55,7 +59,7 @@ def test_session_runs_in_a_namespace_with_only_loopback() -> None:
         s.connect(("192.0.2.1", 9))  # TEST-NET-1: no route exists here, so nothing can leave
 
 
-def test_live_server_answers(app) -> None:  # noqa: ANN001
+def test_live_server_answers(app) -> None:
     import urllib.error
     import urllib.request
 
@@ -66,9 +70,11 @@ def test_live_server_answers(app) -> None:  # noqa: ANN001
 
 
 @pytest.mark.media
-def test_coturn_relays_between_two_peer_connections(turn, app, pages) -> None:  # noqa: ANN001
+def test_coturn_relays_between_two_peer_connections(turn, app, pages) -> None:
     username = f"{int(time.time()) + 600}:bbharness"
-    credential = base64.b64encode(hmac.new(turn.secret.encode(), username.encode(), hashlib.sha1).digest()).decode()
+    credential = base64.b64encode(
+        hmac.new(turn.secret.encode(), username.encode(), hashlib.sha1).digest()
+    ).decode()
     page = pages.new("harness")
     page.goto(app.url + "/staff/login/")  # any page of a secure origin
     result = page.evaluate(RELAY_PAIR_JS, [turn.url, username, credential])

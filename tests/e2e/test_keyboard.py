@@ -21,12 +21,13 @@ FOCUS_VISIBLE_JS = """
   const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
   const shadow = s.boxShadow && s.boxShadow !== 'none';
   return {ok: el.matches(':focus-visible') && (outline || shadow),
-          what: `${el.tagName.toLowerCase()}#${el.id} outline=${s.outlineStyle} ${s.outlineWidth} shadow=${s.boxShadow}`};
+          what: `${el.tagName.toLowerCase()}#${el.id} outline=${s.outlineStyle} ${s.outlineWidth}`
+                + ` shadow=${s.boxShadow}`};
 }
 """
 
 
-def tab_to(page, selector: str, limit: int = 60) -> None:  # noqa: ANN001
+def tab_to(page, selector: str, limit: int = 60) -> None:
     """Press Tab until the element matching ``selector`` has the focus."""
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -35,12 +36,12 @@ def tab_to(page, selector: str, limit: int = 60) -> None:  # noqa: ANN001
     raise AssertionError(f"{selector} cannot be reached with Tab on {page.url}")
 
 
-def assert_focus_visible(page) -> None:  # noqa: ANN001
+def assert_focus_visible(page) -> None:
     result = page.evaluate(FOCUS_VISIBLE_JS)
     assert result["ok"], f"focus is not visible on {page.url}: {result['what']}"
 
 
-def test_citizen_journey_by_keyboard(app, pages, expect) -> None:  # noqa: ANN001
+def test_citizen_journey_by_keyboard(app, pages, expect) -> None:
     citizen = pages.new("citizen")
     citizen.goto(app.office_url(OFFICE))
 

@@ -1,4 +1,4 @@
-"""A citizen on a small phone (360×740, touch): enter, wait, talk; no page scrolls sideways."""
+"""A citizen on a small phone (360x740, touch): enter, wait, talk; no page scrolls sideways."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ PHONE = {
 }
 
 
-def assert_no_horizontal_scroll(page) -> None:  # noqa: ANN001
+def assert_no_horizontal_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{page.url} scrolls sideways on a 360 px phone: scrollWidth {width}"
 
 
-def test_phone_citizen_enters_waits_and_talks(app, pages, expect) -> None:  # noqa: ANN001
+def test_phone_citizen_enters_waits_and_talks(app, pages, expect) -> None:
     office_id = app.office(OFFICE)["id"]
     official = pages.new("official")
     j.staff_login(official, app, OFFICIAL)

@@ -12,7 +12,7 @@ OFFICE = "meldewesen"
 OFFICIAL = "bernd"
 
 
-def test_reload_keeps_place_and_position_moves_up(app, pages, expect) -> None:  # noqa: ANN001
+def test_reload_keeps_place_and_position_moves_up(app, pages, expect) -> None:
     office_id = app.office(OFFICE)["id"]
     official = pages.new("official")
     j.staff_login(official, app, OFFICIAL)

@@ -13,7 +13,7 @@ OFFICE = "beratung"
 OFFICIAL = "anna"
 
 
-def test_call_through_turn_relay(relay_app, pages, expect) -> None:  # noqa: ANN001
+def test_call_through_turn_relay(relay_app, pages, expect) -> None:
     office_id = relay_app.office(OFFICE)["id"]
     official = pages.new("official")
     j.staff_login(official, relay_app, OFFICIAL)

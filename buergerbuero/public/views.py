@@ -1,0 +1,322 @@
+"""The citizens' pages: overview, office page, entering, waiting (and the consultation), thank you.
+
+Every view fetches the authority and the office by slug (an office slug of another authority is a 404),
+calls at most one action and renders or redirects. The citizen's ticket is found through the token in
+the Django session, never through the URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from buergerbuero.authorities.models import Authority
+from buergerbuero.core.errors import ActionError
+from buergerbuero.offices.hours import DayHours, Schedule
+from buergerbuero.offices.models import Office
+from buergerbuero.offices.selectors import OfficeState, office_state
+from buergerbuero.public.forms import EnterForm, RatingForm
+from buergerbuero.waitingroom import actions
+from buergerbuero.waitingroom.models import ACTIVE_STATES, Ticket, TicketState
+from buergerbuero.waitingroom.selectors import position
+from buergerbuero.waitingroom.tokens import SESSION_KEY
+
+STATE_LABELS = {
+    "closed": gettext_lazy("closed"),
+    "open_free": gettext_lazy("open – available"),
+    "open_busy": gettext_lazy("open – busy"),
+}
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _office(authority_slug: str, office_slug: str) -> Office:
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    return get_object_or_404(Office.objects.select_related("authority"), authority=authority, slug=office_slug)
+
+
+def _session_ticket(request: HttpRequest) -> Ticket | None:
+    return actions.get_ticket_by_token(request.session.get(SESSION_KEY))
+
+
+def _url(name: str, office: Office) -> str:
+    return reverse(f"public:{name}", args=[office.authority.slug, office.slug])
+
+
+def when(moment: dt.datetime | None) -> str:
+    """A moment as a person reads it, in the current language: "Montag, 3. März 2025 08:00"."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'l')}, {date_format(local, 'DATETIME_FORMAT')}"
+
+
+def wait_text(seconds: int) -> str:
+    if seconds <= 0:
+        return _("You will be served shortly.")
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Expected wait: about %(minutes)s minute", "Expected wait: about %(minutes)s minutes", minutes
+    ) % {"minutes": minutes}
+
+
+def position_html(pos: int) -> SafeString:
+    # The number sits in its own element (#position) so the page script can change just the number.
+    number = format_html('<span id="position">{}</span>', pos)
+    return mark_safe(escape(_("You are number %(position)s in line")) % {"position": number})  # noqa: S308
+
+
+def _day(day: DayHours, today: dt.date) -> dict[str, Any]:
+    return {
+        "weekday": date_format(day.date, "l"),
+        "date": date_format(day.date, "SHORT_DATE_FORMAT"),
+        "is_today": day.date == today,
+        "intervals": [f"{i.start:%H:%M}–{i.end:%H:%M}" for i in day.intervals],
+        "closed_reason": day.closed_reason,
+    }
+
+
+def _office_info(office: Office, now: dt.datetime) -> dict[str, Any]:
+    """Everything the overview and the office page show about an office."""
+    schedule = Schedule.for_office(office, around=timezone.localtime(now, office.tz).date())
+    today = timezone.localtime(now, office.tz).date()
+    week = [_day(d, today) for d in schedule.week(now)]
+    state: OfficeState = office_state(office)
+    return {
+        "office": office,
+        "state": state,
+        "state_label": STATE_LABELS[state.state],
+        "is_open": state.state != "closed",
+        "wait_text": wait_text(state.expected_wait_seconds(state.waiting + 1)),
+        "today": week[0],
+        "week": week,
+        "next_opening": when(schedule.next_opening(now)),
+    }
+
+
+def _live_config(authority: Authority, **extra: Any) -> dict[str, Any]:
+    return {
+        "ws": f"/ws/public/{authority.slug}/",
+        "labels": {key: str(label) for key, label in STATE_LABELS.items()},
+        **extra,
+    }
+
+
+def _render_office(
+    request: HttpRequest, office: Office, form: EnterForm | None = None, error: str = "", status: int = 200
+) -> HttpResponse:
+    info = _office_info(office, timezone.now())
+    office_url = _url("office", office)
+    context = {
+        **info,
+        "authority": office.authority,
+        "form": form or EnterForm(),
+        "error": error,
+        "direct_link": request.build_absolute_uri(office_url),
+        "qr_url": _url("office-qr", office),
+        "enter_url": _url("enter", office),
+        "retention_days": settings.RETENTION_DAYS,
+        "live": _live_config(office.authority, reload_when_open=True),
+    }
+    return render(request, "public/office.html", context, status=status)
+
+
+def _ended_message(ticket: Ticket) -> str:
+    if ticket.state == TicketState.DECLINED:
+        text = _("The office could not take your request.")
+        if ticket.decline_message:
+            text += " " + _("Message from the office: %(message)s") % {"message": ticket.decline_message}
+        return text
+    if ticket.state == TicketState.EXPIRED:
+        return _("Your place in the waiting area has ended.")
+    if ticket.state == TicketState.LEFT:
+        return _("You have left the waiting area.")
+    return _("You are not in the waiting area of this office.")
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+@require_GET
+def authority_list(request: HttpRequest) -> HttpResponse:
+    authorities = list(Authority.objects.order_by("name"))
+    if len(authorities) == 1:
+        return redirect("public:overview", authority_slug=authorities[0].slug)
+    return render(request, "public/authorities.html", {"authorities": authorities})
+
+
+@require_GET
+def overview(request: HttpRequest, authority_slug: str) -> HttpResponse:
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    now = timezone.now()
+    offices = Office.objects.filter(authority=authority).select_related("authority").order_by("name")
+    cards = [_office_info(office, now) for office in offices]
+    return render(
+        request,
+        "public/overview.html",
+        {"authority": authority, "cards": cards, "live": _live_config(authority)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def office_page(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
+    office = _office(authority_slug, office_slug)
+    if request.method == "POST":
+        return _enter(request, office)
+    return _render_office(request, office)
+
+
+@require_http_methods(["GET", "POST"])
+def enter(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
+    office = _office(authority_slug, office_slug)
+    if request.method == "POST":
+        return _enter(request, office)
+    return redirect(_url("office", office) + "#enter-form")
+
+
+def _enter(request: HttpRequest, office: Office) -> HttpResponse:
+    current = _session_ticket(request)
+    if current is not None and current.state in ACTIVE_STATES:
+        # One place at a time: a second submit (or another office's form) leads back to the waiting page.
+        return redirect(_url("waiting", current.office))
+    form = EnterForm(request.POST)
+    if not form.is_valid():
+        return _render_office(request, office, form)
+    try:
+        _ticket, token = actions.enter_queue(
+            office, form.cleaned_data["display_name"], form.cleaned_data["concern"], request.LANGUAGE_CODE
+        )
+    except ActionError as exc:
+        return _render_office(request, office, form, error=exc.message)
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = token
+    return redirect(_url("waiting", office))
+
+
+@require_GET
+def office_qr(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
+    office = _office(authority_slug, office_slug)
+    link = request.build_absolute_uri(_url("office", office))
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="svg", scale=6, border=2, dark="#000000", light="#ffffff")
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def waiting(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
+    office = _office(authority_slug, office_slug)
+    ticket = _session_ticket(request)
+    if ticket is not None and ticket.office_id != office.pk:
+        if ticket.state in ACTIVE_STATES:
+            # Transferred, or entered elsewhere: the place is in the ticket's own office.
+            return redirect(_url("waiting", ticket.office))
+        ticket = None
+    if ticket is None:
+        messages.info(request, _("You are not in the waiting area of this office."))
+        return redirect(_url("office", office))
+    if ticket.state == TicketState.DONE:
+        return redirect(_url("thanks", office))
+    if ticket.state not in ACTIVE_STATES:
+        messages.info(request, _ended_message(ticket))
+        return redirect(_url("office", office))
+
+    now = timezone.now()
+    state = office_state(office)
+    pos = position(ticket) if ticket.state == TicketState.WAITING else 0
+    schedule = Schedule.for_office(office, around=timezone.localtime(now, office.tz).date())
+    authority = office.authority
+    config = {
+        "ws": "/ws/ticket/",
+        "position": pos,
+        "expected_wait_seconds": state.expected_wait_seconds(pos),
+        "ticket_state": ticket.state,
+        "next_opening": when(schedule.next_opening(now)),
+        "labels": {key: str(label) for key, label in STATE_LABELS.items()},
+        "urls": {
+            # "__office__" is replaced by the slug of the office the ticket is in (it can be transferred).
+            "office": reverse("public:office", args=[authority.slug, "__office__"]),
+            "leave": reverse("public:leave", args=[authority.slug, "__office__"]),
+            "thanks": reverse("public:thanks", args=[authority.slug, "__office__"]),
+            "overview": reverse("public:overview", args=[authority.slug]),
+        },
+    }
+    context = {
+        "authority": authority,
+        "office": office,
+        "ticket": ticket,
+        "is_waiting": ticket.state == TicketState.WAITING,
+        "position_html": position_html(pos),
+        "wait_text": wait_text(state.expected_wait_seconds(pos)),
+        "state_label": STATE_LABELS[state.state],
+        "config": config,
+    }
+    return render(request, "public/waiting.html", context)
+
+
+@require_POST
+def leave(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
+    office = _office(authority_slug, office_slug)
+    ticket = _session_ticket(request)
+    if ticket is None or ticket.office_id != office.pk:
+        messages.info(request, _("You are not in the waiting area of this office."))
+        return redirect(_url("office", office))
+    try:
+        actions.leave_queue(ticket)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        request.session.pop(SESSION_KEY, None)
+        messages.success(request, _("You have left the waiting area."))
+    return redirect(_url("office", office))
+
+
+@require_http_methods(["GET", "POST"])
+def thanks(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
+    office = _office(authority_slug, office_slug)
+    ticket = _session_ticket(request)
+    if ticket is not None and ticket.office_id != office.pk:
+        ticket = None
+    form = RatingForm()
+    error = ""
+    if request.method == "POST":
+        form = RatingForm(request.POST)
+        if ticket is None:
+            error = _("There is no consultation to rate.")
+        elif form.is_valid():
+            try:
+                actions.rate(ticket, form.cleaned_data["rating"])
+            except ActionError as exc:
+                error = exc.message
+            else:
+                messages.success(request, _("Thank you for your rating."))
+                return redirect(_url("thanks", office))
+    can_rate = ticket is not None and ticket.state == TicketState.DONE and ticket.rating is None
+    context = {
+        "authority": office.authority,
+        "office": office,
+        "form": form,
+        "error": error,
+        "can_rate": can_rate,
+        "retention_days": settings.RETENTION_DAYS,
+    }
+    return render(request, "public/thanks.html", context, status=400 if error else 200)

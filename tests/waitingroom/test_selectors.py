@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from buergerbuero.calls.actions import admit, send_back
+from buergerbuero.waitingroom.actions import connection_opened, leave_queue
+from buergerbuero.waitingroom.models import Ticket
+from buergerbuero.waitingroom.selectors import position, position_and_seq, queue_entries, queue_key, waiting_tickets
+from tests.conftest import enter, open_
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office(world):  # noqa: ANN001, ANN201
+    open_(world.official_a, world.office_a)
+    return world.office_a
+
+
+def test_position_and_seq_follow_the_queue(office) -> None:  # noqa: ANN001
+    a, _ = enter(office, "A")
+    b, _ = enter(office, "B")
+    c, _ = enter(office, "C")
+    assert [position_and_seq(t) for t in (a, b, c)] == [(1, 3), (2, 3), (3, 3)]
+    leave_queue(b)
+    assert position_and_seq(c) == (2, 4)
+    assert position(c) == 2
+
+
+def test_position_in_one_query(office, django_assert_num_queries) -> None:  # noqa: ANN001
+    enter(office, "A")
+    b, _ = enter(office, "B")
+    with django_assert_num_queries(1):
+        assert position_and_seq(b) == (2, 2)
+
+
+def test_first_in_line_with_empty_office(office) -> None:  # noqa: ANN001
+    a, _ = enter(office)
+    assert position_and_seq(a) == (1, 1)
+
+
+def test_same_arrival_time_is_ordered_by_id(office) -> None:  # noqa: ANN001
+    a, _ = enter(office, "A")
+    b, _ = enter(office, "B")
+    Ticket.objects.filter(pk=b.pk).update(enqueued_at=a.enqueued_at)
+    b.refresh_from_db()
+    assert (position(a), position(b)) == (1, 2)
+    assert queue_key(a) < queue_key(b)
+
+
+def test_priority_goes_first_in_arrival_order(world, office) -> None:  # noqa: ANN001
+    a, _ = enter(office, "A")
+    b, _ = enter(office, "B")
+    c, _ = enter(office, "C")
+    consultation = admit(world.official_a, office, b.pk)
+    send_back(consultation, world.official_a)
+    b.refresh_from_db()
+    assert [t.pk for t in waiting_tickets(office)] == [b.pk, a.pk, c.pk]
+    assert [position(t) for t in (b, a, c)] == [1, 2, 3]
+    assert sorted([a, b, c], key=queue_key) == [b, a, c]
+
+
+def test_other_offices_do_not_count(world, office) -> None:  # noqa: ANN001
+    open_(world.official_b, world.office_b)
+    enter(world.office_b)
+    a, _ = enter(office)
+    assert position_and_seq(a) == (1, 1)
+
+
+def test_queue_key_is_integers_in_microseconds(office) -> None:  # noqa: ANN001
+    a, _ = enter(office)
+    key = queue_key(a)
+    assert all(isinstance(part, int) for part in key)
+    later = a.enqueued_at + timedelta(microseconds=1)
+    Ticket.objects.filter(pk=a.pk).update(enqueued_at=later)
+    a.refresh_from_db()
+    assert queue_key(a)[1] == key[1] + 1
+
+
+def test_queue_entries(office) -> None:  # noqa: ANN001
+    a, _ = enter(office, "Anna", "Wärmepumpe")
+    b, _ = enter(office, "Bert", "Dach")
+    connection_opened(b, "p")
+    entries = queue_entries(office)
+    assert [(e["ticket"], e["name"], e["concern"], e["connected"]) for e in entries] == [
+        (a.pk, "Anna", "Wärmepumpe", False),
+        (b.pk, "Bert", "Dach", True),
+    ]
+    assert entries[0]["transferred_from"] == "" and entries[0]["returned"] is False
