@@ -1,7 +1,7 @@
 """Shared personas (../shared/STYLE.md): a citizen, an official of office A, an official of office B
 (the outsider for A), an authority administrator, and an administrator of another authority.
 
-Times: office A has opening hours every day 00:00–23:59 so tests never depend on the clock; tests that
+Times: office A has opening hours every day 00:00-23:59 so tests never depend on the clock; tests that
 need real opening hours make their own office.
 """
 
@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 
-def _import_websocket_communicator():  # noqa: ANN202
+def _import_websocket_communicator():
     # channels.testing's __init__ imports its live-server test case, which needs daphne; we serve with
     # uvicorn and never use that test case, so a stand-in module satisfies the import.
     import importlib.util
@@ -38,7 +38,7 @@ def _import_websocket_communicator():  # noqa: ANN202
 WebsocketCommunicator = _import_websocket_communicator()
 
 from buergerbuero.authorities.models import Authority, Role, Staff  # noqa: E402
-from buergerbuero.offices.models import Assignment, OpeningInterval, Office  # noqa: E402
+from buergerbuero.offices.models import Assignment, Office, OpeningInterval  # noqa: E402
 from buergerbuero.waitingroom.models import Ticket  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
@@ -63,17 +63,21 @@ def make_staff(authority: Authority, username: str, name: str, role: str = Role.
     return Staff.objects.create(user=user, authority=authority, display_name=name, role=role)
 
 
-def make_office(authority: Authority, slug: str, name: str, *officials: Staff, lead: Staff | None = None) -> Office:
+def make_office(
+    authority: Authority, slug: str, name: str, *officials: Staff, lead: Staff | None = None
+) -> Office:
     office = Office.objects.create(authority=authority, slug=slug, name=name, max_queue_length=0)
     for weekday in range(7):
-        OpeningInterval.objects.create(office=office, weekday=weekday, start=dt.time(0, 0), end=dt.time(23, 59))
+        OpeningInterval.objects.create(
+            office=office, weekday=weekday, start=dt.time(0, 0), end=dt.time(23, 59)
+        )
     for staff in officials:
         Assignment.objects.create(office=office, staff=staff, is_lead=staff == lead)
     return office
 
 
 @pytest.fixture
-def world(db) -> World:  # noqa: ANN001
+def world(db) -> World:
     authority = Authority.objects.create(name="Landratsamt Testkreis", slug="testkreis", holiday_state="BY")
     other = Authority.objects.create(name="Stadt Anderswo", slug="anderswo", holiday_state="NW")
     official_a = make_staff(authority, "anna", "Anna Amsel")
@@ -84,7 +88,10 @@ def world(db) -> World:  # noqa: ANN001
     office_a = make_office(authority, "energie", "Energieberatung", official_a, official_a2, lead=official_a)
     office_b = make_office(authority, "garten", "Gartenkultur", official_b, lead=official_b)
     other_office = make_office(other, "buergeramt", "Bürgeramt", other_admin)
-    return World(authority, other, office_a, office_b, other_office, official_a, official_a2, official_b, admin, other_admin)
+    return World(
+        authority, other, office_a, office_b, other_office,
+        official_a, official_a2, official_b, admin, other_admin,
+    )
 
 
 def login(client: Client, staff: Staff) -> Client:
@@ -98,7 +105,7 @@ def citizen_client() -> Client:
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings) -> None:  # noqa: ANN001
+def _fast_hashing(settings) -> None:
     # Argon2 is the production hasher; in tests its cost only slows logins down.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -107,7 +114,7 @@ def _fast_hashing(settings) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:  # noqa: ANN001
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
     # SQLite's in-memory test database uses a shared cache with table locks that ignore the busy timeout;
     # threads (database_sync_to_async, the concurrency tests) need a real file to behave like production.
     import tempfile
@@ -161,7 +168,7 @@ class SentEvents:
 
 
 @pytest.fixture
-def events(monkeypatch) -> SentEvents:  # noqa: ANN001
+def events(monkeypatch) -> SentEvents:
     """Every event that leaves through the pipeline (only after commit), in order."""
     from buergerbuero.core import events as core_events
 
@@ -189,7 +196,9 @@ def _fresh_channel_layer() -> None:
 ORIGIN = "http://localhost"
 
 
-async def connect(path: str, cookie: str | None = None, origin: str = ORIGIN) -> tuple[WebsocketCommunicator, bool, int | None]:
+async def connect(
+    path: str, cookie: str | None = None, origin: str = ORIGIN
+) -> tuple[WebsocketCommunicator, bool, int | None]:
     """Open a socket on the real application (origin check, sessions, auth, routing)."""
     from buergerbuero.core.asgi import websocket_application
 

@@ -23,9 +23,8 @@ from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from buergerbuero.authorities.models import Authority
 from buergerbuero.core.errors import ActionError
@@ -50,7 +49,8 @@ STATE_LABELS = {
 
 def _office(authority_slug: str, office_slug: str) -> Office:
     authority = get_object_or_404(Authority, slug=authority_slug)
-    return get_object_or_404(Office.objects.select_related("authority"), authority=authority, slug=office_slug)
+    offices = Office.objects.select_related("authority")
+    return get_object_or_404(offices, authority=authority, slug=office_slug)
 
 
 def _session_ticket(request: HttpRequest) -> Ticket | None:
@@ -155,7 +155,7 @@ def _ended_message(ticket: Ticket) -> str:
 # --- pages ---------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def authority_list(request: HttpRequest) -> HttpResponse:
     authorities = list(Authority.objects.order_by("name"))
     if len(authorities) == 1:
@@ -163,7 +163,7 @@ def authority_list(request: HttpRequest) -> HttpResponse:
     return render(request, "public/authorities.html", {"authorities": authorities})
 
 
-@require_GET
+@require_safe
 def overview(request: HttpRequest, authority_slug: str) -> HttpResponse:
     authority = get_object_or_404(Authority, slug=authority_slug)
     now = timezone.now()
@@ -176,7 +176,7 @@ def overview(request: HttpRequest, authority_slug: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def office_page(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
     office = _office(authority_slug, office_slug)
     if request.method == "POST":
@@ -184,7 +184,7 @@ def office_page(request: HttpRequest, authority_slug: str, office_slug: str) -> 
     return _render_office(request, office)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def enter(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
     office = _office(authority_slug, office_slug)
     if request.method == "POST":
@@ -199,19 +199,19 @@ def _enter(request: HttpRequest, office: Office) -> HttpResponse:
         return redirect(_url("waiting", current.office))
     form = EnterForm(request.POST)
     if not form.is_valid():
-        return _render_office(request, office, form)
+        return _render_office(request, office, form, status=400)
     try:
         _ticket, token = actions.enter_queue(
             office, form.cleaned_data["display_name"], form.cleaned_data["concern"], request.LANGUAGE_CODE
         )
     except ActionError as exc:
-        return _render_office(request, office, form, error=exc.message)
+        return _render_office(request, office, form, error=exc.message, status=409)
     request.session.cycle_key()
     request.session[SESSION_KEY] = token
     return redirect(_url("waiting", office))
 
 
-@require_GET
+@require_safe
 def office_qr(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
     office = _office(authority_slug, office_slug)
     link = request.build_absolute_uri(_url("office", office))
@@ -222,7 +222,7 @@ def office_qr(request: HttpRequest, authority_slug: str, office_slug: str) -> Ht
     return response
 
 
-@require_GET
+@require_safe
 def waiting(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
     office = _office(authority_slug, office_slug)
     ticket = _session_ticket(request)
@@ -247,6 +247,7 @@ def waiting(request: HttpRequest, authority_slug: str, office_slug: str) -> Http
     authority = office.authority
     config = {
         "ws": "/ws/ticket/",
+        "office_slug": office.slug,
         "position": pos,
         "expected_wait_seconds": state.expected_wait_seconds(pos),
         "ticket_state": ticket.state,
@@ -290,7 +291,7 @@ def leave(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpRe
     return redirect(_url("office", office))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def thanks(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpResponse:
     office = _office(authority_slug, office_slug)
     ticket = _session_ticket(request)
@@ -298,15 +299,18 @@ def thanks(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpR
         ticket = None
     form = RatingForm()
     error = ""
+    status = 200
     if request.method == "POST":
         form = RatingForm(request.POST)
         if ticket is None:
-            error = _("There is no consultation to rate.")
-        elif form.is_valid():
+            error, status = _("There is no consultation to rate."), 400
+        elif not form.is_valid():
+            status = 400
+        else:
             try:
                 actions.rate(ticket, form.cleaned_data["rating"])
             except ActionError as exc:
-                error = exc.message
+                error, status = exc.message, 409
             else:
                 messages.success(request, _("Thank you for your rating."))
                 return redirect(_url("thanks", office))
@@ -319,4 +323,4 @@ def thanks(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpR
         "can_rate": can_rate,
         "retention_days": settings.RETENTION_DAYS,
     }
-    return render(request, "public/thanks.html", context, status=400 if error else 200)
+    return render(request, "public/thanks.html", context, status=status)

@@ -21,7 +21,12 @@ from buergerbuero.calls.models import Consultation, EndReason, Participant, Part
 from buergerbuero.core import groups
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.actions import set_availability
-from buergerbuero.waitingroom.actions import connection_closed, connection_opened, expire_stale, get_ticket_by_token
+from buergerbuero.waitingroom.actions import (
+    connection_closed,
+    connection_opened,
+    expire_stale,
+    get_ticket_by_token,
+)
 from buergerbuero.waitingroom.models import TicketState, TicketTransition
 from buergerbuero.waitingroom.selectors import position, waiting_tickets
 from tests.conftest import enter, make_staff, open_
@@ -30,19 +35,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def office(world):  # noqa: ANN001, ANN201
+def office(world):
     open_(world.official_a, world.office_a)
     open_(world.official_a2, world.office_a)
     return world.office_a
 
 
-def code_of(call, *args) -> str:  # noqa: ANN001
+def code_of(call, *args) -> str:
     with pytest.raises(ActionError) as exc:
         call(*args)
     return exc.value.code
 
 
-def test_admit_next(world, office, events) -> None:  # noqa: ANN001
+def test_admit_next(world, office, events) -> None:
     first, _ = enter(office, "Erste")
     second, _ = enter(office, "Zweite")
     events.sent.clear()
@@ -50,28 +55,40 @@ def test_admit_next(world, office, events) -> None:  # noqa: ANN001
     first.refresh_from_db()
     assert consultation.ticket_id == first.pk and first.state == TicketState.INVITED
     roles = list(consultation.participants.values_list("role", "staff_id", "joined_at"))
-    assert [(r, s) for r, s, _ in roles] == [(ParticipantRole.OFFICIAL, world.official_a.pk), (ParticipantRole.CITIZEN, None)]
+    assert [(r, s) for r, s, _ in roles] == [
+        (ParticipantRole.OFFICIAL, world.official_a.pk),
+        (ParticipantRole.CITIZEN, None),
+    ]
     assert roles[0][2] is not None and roles[1][2] is None
     transition = TicketTransition.objects.get(ticket=first, to_state="invited")
     assert (transition.from_state, transition.actor_id) == ("waiting", world.official_a.user_id)
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"ticket.invited", "consultation.started"} <= actions
     assert events.of(groups.ticket(first.pk)) == [
-        {"type": "ticket.state", "ticket": first.pk, "state": "invited", "reason": "admitted", "message": "", "consultation": consultation.pk}
+        {
+            "type": "ticket.state",
+            "ticket": first.pk,
+            "state": "invited",
+            "reason": "admitted",
+            "message": "",
+            "consultation": consultation.pk,
+        }
     ]
     assert events.of(groups.office_queue(office.pk))[0]["op"] == "remove"
-    assert events.of(groups.staff(world.official_a.pk)) == [{"type": "staff.consultation", "consultation": consultation.pk}]
+    assert events.of(groups.staff(world.official_a.pk)) == [
+        {"type": "staff.consultation", "consultation": consultation.pk}
+    ]
     assert events.of(groups.consultation(consultation.pk))[0]["type"] == "consultation.participants"
     assert position(second) == 1
 
 
-def test_admit_chosen(world, office) -> None:  # noqa: ANN001
+def test_admit_chosen(world, office) -> None:
     enter(office, "Erste")
     second, _ = enter(office, "Zweite")
     assert admit(world.official_a, office, second.pk).ticket_id == second.pk
 
 
-def test_admit_chosen_from_another_office(world, office) -> None:  # noqa: ANN001
+def test_admit_chosen_from_another_office(world, office) -> None:
     open_(world.official_b, world.office_b)
     foreign, _ = enter(world.office_b)
     assert code_of(admit, world.official_a, office, foreign.pk) == "not_waiting"
@@ -79,7 +96,7 @@ def test_admit_chosen_from_another_office(world, office) -> None:  # noqa: ANN00
     assert foreign.state == TicketState.WAITING
 
 
-def test_admit_refusals(world, office, events) -> None:  # noqa: ANN001
+def test_admit_refusals(world, office, events) -> None:
     assert code_of(admit, world.official_a, office) == "queue_empty"
     enter(office)
     enter(office)
@@ -91,13 +108,13 @@ def test_admit_refusals(world, office, events) -> None:  # noqa: ANN001
     assert Consultation.objects.count() == 1
 
 
-def test_admit_someone_no_longer_waiting(world, office) -> None:  # noqa: ANN001
+def test_admit_someone_no_longer_waiting(world, office) -> None:
     ticket, _ = enter(office)
     admit(world.official_a, office, ticket.pk)
     assert code_of(admit, world.official_a2, office, ticket.pk) == "not_waiting"
 
 
-def test_citizen_joins(world, office, events) -> None:  # noqa: ANN001
+def test_citizen_joins(world, office, events) -> None:
     ticket, _ = enter(office)
     consultation = admit(world.official_a, office)
     events.sent.clear()
@@ -111,12 +128,12 @@ def test_citizen_joins(world, office, events) -> None:  # noqa: ANN001
     assert [e["reason"] for e in events.of(groups.ticket(ticket.pk))] == ["joined"]
 
 
-def test_citizen_joins_without_consultation(office) -> None:  # noqa: ANN001
+def test_citizen_joins_without_consultation(office) -> None:
     ticket, _ = enter(office)
     assert code_of(citizen_joined, ticket) == "no_consultation"
 
 
-def test_hang_up_by_official(world, office, events) -> None:  # noqa: ANN001
+def test_hang_up_by_official(world, office, events) -> None:
     ticket, _ = enter(office)
     consultation = admit(world.official_a, office)
     citizen_joined(ticket)
@@ -128,7 +145,9 @@ def test_hang_up_by_official(world, office, events) -> None:  # noqa: ANN001
     assert consultation.end_reason == EndReason.HANGUP_OFFICIAL
     assert not consultation.participants.filter(left_at__isnull=True).exists()
     assert events.of(groups.consultation(consultation.pk))[-1] == {
-        "type": "consultation.ended", "consultation": consultation.pk, "reason": "hangup_official",
+        "type": "consultation.ended",
+        "consultation": consultation.pk,
+        "reason": "hangup_official",
     }
     assert events.of(groups.ticket(ticket.pk))[0]["reason"] == "done"
     assert code_of(hang_up, consultation, world.official_a) == "ended"
@@ -137,7 +156,7 @@ def test_hang_up_by_official(world, office, events) -> None:  # noqa: ANN001
     admit(world.official_a, office)
 
 
-def test_hang_up_by_citizen_before_joining(world, office) -> None:  # noqa: ANN001
+def test_hang_up_by_citizen_before_joining(world, office) -> None:
     ticket, _ = enter(office)
     consultation = admit(world.official_a, office)
     hang_up(consultation, None)
@@ -146,7 +165,7 @@ def test_hang_up_by_citizen_before_joining(world, office) -> None:  # noqa: ANN0
     assert (ticket.state, consultation.end_reason) == (TicketState.LEFT, EndReason.HANGUP_CITIZEN)
 
 
-def test_hang_up_by_citizen_after_joining(world, office) -> None:  # noqa: ANN001
+def test_hang_up_by_citizen_after_joining(world, office) -> None:
     ticket, _ = enter(office)
     consultation = admit(world.official_a, office)
     citizen_joined(ticket)
@@ -155,7 +174,7 @@ def test_hang_up_by_citizen_after_joining(world, office) -> None:  # noqa: ANN00
     assert ticket.state == TicketState.DONE
 
 
-def test_send_back_first_in_line(world, office, events) -> None:  # noqa: ANN001
+def test_send_back_first_in_line(world, office, events) -> None:
     a, _ = enter(office, "A")
     b, _ = enter(office, "B")
     c, _ = enter(office, "C")
@@ -169,14 +188,16 @@ def test_send_back_first_in_line(world, office, events) -> None:  # noqa: ANN001
     assert consultation.end_reason == EndReason.SENT_BACK
     assert [t.pk for t in waiting_tickets(office)] == [b.pk, a.pk, c.pk]
     assert events.of(groups.ticket(b.pk))[0]["reason"] == "returned"
-    assert [e["op"] for e in events.of(groups.office_queue(office.pk)) if e["type"] == "queue.delta"] == ["add"]
+    assert [e["op"] for e in events.of(groups.office_queue(office.pk)) if e["type"] == "queue.delta"] == [
+        "add"
+    ]
     # A second one sent back queues behind the first, in arrival order.
     consultation = admit(world.official_a, office, c.pk)
     send_back(consultation, world.official_a)
     assert [t.pk for t in waiting_tickets(office)] == [b.pk, c.pk, a.pk]
 
 
-def test_transfer_keeps_arrival_time_and_moves_the_token(world, office, events) -> None:  # noqa: ANN001
+def test_transfer_keeps_arrival_time_and_moves_the_token(world, office, events) -> None:
     open_(world.official_b, world.office_b)
     ticket, token = enter(office, "Erika", "Heizung")
     consultation = admit(world.official_a, office)
@@ -189,18 +210,28 @@ def test_transfer_keeps_arrival_time_and_moves_the_token(world, office, events) 
     consultation.refresh_from_db()
     assert ticket.state == TicketState.TRANSFERRED and ticket.token_hash is None
     assert consultation.end_reason == EndReason.TRANSFERRED
-    assert (new.office_id, new.state, new.enqueued_at) == (world.office_b.pk, TicketState.WAITING, ticket.enqueued_at)
-    assert (new.display_name, new.concern, new.transfer_note) == ("Erika", "Heizung", "Bitte Förderung prüfen")
+    assert (new.office_id, new.state, new.enqueued_at) == (
+        world.office_b.pk,
+        TicketState.WAITING,
+        ticket.enqueued_at,
+    )
+    assert (new.display_name, new.concern, new.transfer_note) == (
+        "Erika",
+        "Heizung",
+        "Bitte Förderung prüfen",
+    )
     assert new.transferred_from_id == ticket.pk
     assert get_ticket_by_token(token) == new
     assert [t.pk for t in waiting_tickets(world.office_b)] == [new.pk, later.pk]
     assert events.of(groups.ticket(ticket.pk))[0]["reason"] == "transferred"
-    assert [e["op"] for e in events.of(groups.office_queue(world.office_b.pk)) if e["type"] == "queue.delta"] == ["add"]
+    assert [
+        e["op"] for e in events.of(groups.office_queue(world.office_b.pk)) if e["type"] == "queue.delta"
+    ] == ["add"]
     listing = events.of(groups.office_staff(world.office_b.pk))[0]["entries"]
     assert listing[0]["transferred_from"] == office.name
 
 
-def test_transfer_of_a_citizen_whose_page_is_gone_still_expires(world, office, settings) -> None:  # noqa: ANN001
+def test_transfer_of_a_citizen_whose_page_is_gone_still_expires(world, office, settings) -> None:
     settings.WAITING_GRACE_SECONDS = 60
     open_(world.official_b, world.office_b)
     ticket, _ = enter(office)
@@ -214,7 +245,7 @@ def test_transfer_of_a_citizen_whose_page_is_gone_still_expires(world, office, s
     assert new.state == TicketState.EXPIRED
 
 
-def test_transfer_refusals(world, office) -> None:  # noqa: ANN001
+def test_transfer_refusals(world, office) -> None:
     enter(office)
     consultation = admit(world.official_a, office)
     assert code_of(transfer, consultation, world.official_a, world.office_b, "") == "target_closed"
@@ -224,41 +255,56 @@ def test_transfer_refusals(world, office) -> None:  # noqa: ANN001
     assert consultation.ended_at is None
 
 
-def test_colleague_invite_accept_leave(world, office, events) -> None:  # noqa: ANN001
-    ticket, _ = enter(office)
+def test_colleague_invite_accept_leave(world, office, events) -> None:
+    _ticket, _ = enter(office)
     consultation = admit(world.official_a, office)
     events.sent.clear()
     invited = invite_colleague(consultation, world.official_a, world.official_b)
     assert (invited.role, invited.joined_at, invited.invited_at is not None) == ("colleague", None, True)
     assert events.of(groups.staff(world.official_b.pk)) == [
-        {"type": "colleague.invited", "consultation": consultation.pk, "participant": invited.pk,
-         "office": office.name, "by": world.official_a.display_name}
+        {
+            "type": "colleague.invited",
+            "consultation": consultation.pk,
+            "participant": invited.pk,
+            "office": office.name,
+            "by": world.official_a.display_name,
+        }
     ]
     participants = events.of(groups.consultation(consultation.pk))[-1]["participants"]
-    assert {(p["role"], p["joined"]) for p in participants} == {("official", True), ("citizen", False), ("colleague", False)}
+    assert {(p["role"], p["joined"]) for p in participants} == {
+        ("official", True),
+        ("citizen", False),
+        ("colleague", False),
+    }
     assert code_of(invite_colleague, consultation, world.official_a, world.official_b) == "already_invited"
 
     events.sent.clear()
     answer_invitation(invited, world.official_b, accept=True)
     invited.refresh_from_db()
     assert invited.joined_at is not None
-    assert events.of(groups.staff(world.official_b.pk)) == [{"type": "staff.consultation", "consultation": consultation.pk}]
+    assert events.of(groups.staff(world.official_b.pk)) == [
+        {"type": "staff.consultation", "consultation": consultation.pk}
+    ]
     assert code_of(answer_invitation, invited, world.official_b, True) == "invalid_invitation"
 
     events.sent.clear()
     leave_as_colleague(consultation, world.official_b)
     invited.refresh_from_db()
     assert invited.left_at is not None
-    assert events.of(groups.staff(world.official_b.pk)) == [{"type": "staff.consultation", "consultation": None}]
+    assert events.of(groups.staff(world.official_b.pk)) == [
+        {"type": "staff.consultation", "consultation": None}
+    ]
     consultation.refresh_from_db()
     assert consultation.ended_at is None
     assert code_of(leave_as_colleague, consultation, world.official_b) == "not_participant"
     assert {
-        "consultation.colleague_invited", "consultation.colleague_joined", "consultation.colleague_left"
+        "consultation.colleague_invited",
+        "consultation.colleague_joined",
+        "consultation.colleague_left",
     } <= set(AuditEntry.objects.values_list("action", flat=True))
 
 
-def test_colleague_declines(world, office) -> None:  # noqa: ANN001
+def test_colleague_declines(world, office) -> None:
     enter(office)
     consultation = admit(world.official_a, office)
     invited = invite_colleague(consultation, world.official_a, world.official_b)
@@ -269,14 +315,14 @@ def test_colleague_declines(world, office) -> None:  # noqa: ANN001
     invite_colleague(consultation, world.official_a, world.official_b)
 
 
-def test_only_the_invited_colleague_answers(world, office) -> None:  # noqa: ANN001
+def test_only_the_invited_colleague_answers(world, office) -> None:
     enter(office)
     consultation = admit(world.official_a, office)
     invited = invite_colleague(consultation, world.official_a, world.official_b)
     assert code_of(answer_invitation, invited, world.admin, True) == "invalid_invitation"
 
 
-def test_busy_colleague_cannot_accept(world, office) -> None:  # noqa: ANN001
+def test_busy_colleague_cannot_accept(world, office) -> None:
     enter(office)
     enter(office)
     consultation = admit(world.official_a, office)
@@ -285,7 +331,7 @@ def test_busy_colleague_cannot_accept(world, office) -> None:  # noqa: ANN001
     assert code_of(answer_invitation, invited, world.official_a2, True) == "busy"
 
 
-def test_invite_refusals(world, office) -> None:  # noqa: ANN001
+def test_invite_refusals(world, office) -> None:
     enter(office)
     consultation = admit(world.official_a, office)
     assert code_of(invite_colleague, consultation, world.official_a, world.other_admin) == "invalid_colleague"
@@ -293,7 +339,7 @@ def test_invite_refusals(world, office) -> None:  # noqa: ANN001
     assert code_of(invite_colleague, consultation, world.official_b, world.admin) == "not_participant"
 
 
-def test_at_most_four_participants(world, office) -> None:  # noqa: ANN001
+def test_at_most_four_participants(world, office) -> None:
     enter(office)
     consultation = admit(world.official_a, office)
     invite_colleague(consultation, world.official_a, world.official_b)
@@ -303,7 +349,7 @@ def test_at_most_four_participants(world, office) -> None:  # noqa: ANN001
     assert Participant.objects.filter(consultation=consultation).count() == 4
 
 
-def test_official_hang_up_ends_colleagues_too(world, office, events) -> None:  # noqa: ANN001
+def test_official_hang_up_ends_colleagues_too(world, office, events) -> None:
     enter(office)
     consultation = admit(world.official_a, office)
     invited = invite_colleague(consultation, world.official_a, world.official_b)
@@ -312,4 +358,6 @@ def test_official_hang_up_ends_colleagues_too(world, office, events) -> None:  #
     hang_up(consultation, world.official_a)
     invited.refresh_from_db()
     assert invited.left_at is not None
-    assert events.of(groups.staff(world.official_b.pk)) == [{"type": "staff.consultation", "consultation": None}]
+    assert events.of(groups.staff(world.official_b.pk)) == [
+        {"type": "staff.consultation", "consultation": None}
+    ]

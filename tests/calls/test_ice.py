@@ -26,7 +26,7 @@ def coturn_accepts(username: str, password: str, secret: str, now: float) -> boo
 
 
 @pytest.fixture
-def turn(settings):  # noqa: ANN001, ANN201
+def turn(settings):
     settings.TURN_SECRET = SECRET
     settings.TURN_URLS = ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"]
     settings.STUN_URLS = ["stun:turn.example.org:3478"]
@@ -35,7 +35,7 @@ def turn(settings):  # noqa: ANN001, ANN201
     return settings
 
 
-def test_credentials_follow_coturn_rest_scheme(turn) -> None:  # noqa: ANN001
+def test_credentials_follow_coturn_rest_scheme(turn) -> None:
     now = 1_750_000_000.0
     username, password = turn_credentials(42, now=now)
     assert username == f"{int(now) + 3600}:bb42"
@@ -45,7 +45,7 @@ def test_credentials_follow_coturn_rest_scheme(turn) -> None:  # noqa: ANN001
     assert not coturn_accepts(username, password, "another secret", now=now)
 
 
-def test_credentials_differ_per_participant(turn) -> None:  # noqa: ANN001
+def test_credentials_differ_per_participant(turn) -> None:
     now = time.time()
     assert turn_credentials(1, now=now) != turn_credentials(2, now=now)
     username, password = turn_credentials(1, now=now)
@@ -53,7 +53,7 @@ def test_credentials_differ_per_participant(turn) -> None:  # noqa: ANN001
     assert not coturn_accepts(forged, password, SECRET, now=now)
 
 
-def test_ice_configuration(turn) -> None:  # noqa: ANN001
+def test_ice_configuration(turn) -> None:
     config = ice_configuration(7)
     assert config["iceTransportPolicy"] == "all"
     stun, relay = config["iceServers"]
@@ -63,12 +63,12 @@ def test_ice_configuration(turn) -> None:  # noqa: ANN001
     assert coturn_accepts(relay["username"], relay["credential"], SECRET, now=time.time())
 
 
-def test_relay_only(turn) -> None:  # noqa: ANN001
+def test_relay_only(turn) -> None:
     turn.ICE_RELAY_ONLY = True
     assert ice_configuration(7)["iceTransportPolicy"] == "relay"
 
 
-def test_no_servers_configured(settings) -> None:  # noqa: ANN001
+def test_no_servers_configured(settings) -> None:
     settings.TURN_URLS = []
     settings.STUN_URLS = []
     settings.ICE_RELAY_ONLY = False
@@ -76,15 +76,21 @@ def test_no_servers_configured(settings) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_call_start_carries_credentials_for_that_participant(world, turn) -> None:  # noqa: ANN001
+def test_call_start_carries_credentials_for_that_participant(world, turn) -> None:
     open_(world.official_a, world.office_a)
     enter(world.office_a, "Erika")
     consultation = admit(world.official_a, world.office_a)
     official, citizen = consultation.participants.order_by("id")
     frame = call_start_frame(citizen)
-    assert (frame["type"], frame["me"], frame["role"], frame["consultation"]) == ("call.start", citizen.pk, "citizen", consultation.pk)
+    assert (frame["type"], frame["me"], frame["role"], frame["consultation"]) == (
+        "call.start",
+        citizen.pk,
+        "citizen",
+        consultation.pk,
+    )
     assert {(p["id"], p["name"]) for p in frame["participants"]} == {
-        (official.pk, world.official_a.display_name), (citizen.pk, "Erika"),
+        (official.pk, world.official_a.display_name),
+        (citizen.pk, "Erika"),
     }
     relay = frame["ice"]["iceServers"][1]
     assert relay["username"].endswith(f":bb{citizen.pk}")

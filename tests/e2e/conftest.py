@@ -29,7 +29,6 @@ Browser
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -240,4 +239,7 @@ def expect() -> Callable[..., Any]:
     return playwright_expect
 
 
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> None:
+    """Overrides tests/conftest.py's: the browser tests' servers have their own channel layers, and
+    async_to_sync cannot run here while Playwright's sync API holds an event loop in this thread."""

@@ -15,10 +15,12 @@ Network namespace
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -111,6 +113,20 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen[Any] | None = Non
             last = exc
         time.sleep(0.05)
     raise TimeoutError(f"{url} did not answer within {timeout} s: {last}")
+
+
+try:
+    _LIBC: Any = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:
+    _LIBC = None
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the parent dies, so a killed test run or benchmark
+    leaves no server or coturn behind (Linux prctl PR_SET_PDEATHSIG). Loaded beforehand: a forked child
+    of a threaded process must not import anything."""
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def tail(path: Path, lines: int = 200) -> str:
@@ -253,6 +269,7 @@ class LiveServer:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         try:
@@ -338,6 +355,7 @@ class TurnServer:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + 10

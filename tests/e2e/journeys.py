@@ -160,9 +160,9 @@ def wait_connected(page: Any) -> None:
 
 
 def wait_for_thank_you(page: Any, expect: Any) -> None:
-    """After the consultation the citizen's page thanks them (the thank-you page)."""
-    heading = page.get_by_role("heading", name=re.compile(r"Danke|Vielen Dank|Thank you", re.IGNORECASE))
-    expect(heading.first).to_be_visible(timeout=TIMEOUT_MS)
+    """After the consultation the citizen lands on the thank-you page (public:thanks, ``…/danke/``)."""
+    expect(page).to_have_url(re.compile(r"/danke/$"), timeout=TIMEOUT_MS)
+    expect(page.locator("h1").first).to_be_visible()
     expect(page.locator("#hangup-button")).to_have_count(0)
 
 

@@ -16,11 +16,13 @@ from tests.conftest import enter, make_office, open_
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def actions(authority) -> list[str]:  # noqa: ANN001
-    return list(AuditEntry.objects.filter(authority=authority).order_by("id").values_list("action", flat=True))
+def actions(authority) -> list[str]:
+    return list(
+        AuditEntry.objects.filter(authority=authority).order_by("id").values_list("action", flat=True)
+    )
 
 
-def test_open_office_starts_presence_and_open_period(world, events) -> None:  # noqa: ANN001
+def test_open_office_starts_presence_and_open_period(world, events) -> None:
     presence = open_office(world.official_a, world.office_a, outside_hours=True)
     assert presence.ended_at is None and presence.staff == world.official_a
     assert OpenPeriod.objects.filter(office=world.office_a, ended_at__isnull=True).count() == 1
@@ -31,7 +33,7 @@ def test_open_office_starts_presence_and_open_period(world, events) -> None:  # 
     assert events.of(groups.office_staff(world.office_a.pk))[-1]["type"] == "office.state"
 
 
-def test_second_official_joins_the_open_period(world) -> None:  # noqa: ANN001
+def test_second_official_joins_the_open_period(world) -> None:
     open_(world.official_a, world.office_a)
     open_(world.official_a2, world.office_a)
     assert OpenPeriod.objects.filter(office=world.office_a).count() == 1
@@ -39,13 +41,13 @@ def test_second_official_joins_the_open_period(world) -> None:  # noqa: ANN001
     assert actions(world.authority).count("office.opened") == 1
 
 
-def test_open_twice_is_idempotent(world) -> None:  # noqa: ANN001
+def test_open_twice_is_idempotent(world) -> None:
     first = open_office(world.official_a, world.office_a, outside_hours=True)
     assert open_office(world.official_a, world.office_a, outside_hours=True) == first
     assert Presence.objects.filter(office=world.office_a).count() == 1
 
 
-def test_outsider_cannot_open(world, events) -> None:  # noqa: ANN001
+def test_outsider_cannot_open(world, events) -> None:
     with pytest.raises(ActionError) as exc:
         open_office(world.official_b, world.office_a, outside_hours=True)
     assert exc.value.code == "not_assigned"
@@ -53,7 +55,7 @@ def test_outsider_cannot_open(world, events) -> None:  # noqa: ANN001
     assert events.sent == []
 
 
-def test_outside_hours_needs_confirmation(world) -> None:  # noqa: ANN001
+def test_outside_hours_needs_confirmation(world) -> None:
     office = make_office(world.authority, "nachts", "Nachtschalter", world.official_a)
     OpeningInterval.objects.filter(office=office).delete()
     with pytest.raises(ActionError) as exc:
@@ -64,7 +66,7 @@ def test_outside_hours_needs_confirmation(world) -> None:  # noqa: ANN001
     assert Presence.objects.filter(office=office, ended_at__isnull=True).exists()
 
 
-def test_open_within_hours_without_confirmation(world) -> None:  # noqa: ANN001
+def test_open_within_hours_without_confirmation(world) -> None:
     # office A is open around the clock except 23:59–00:00; only run this outside that minute.
     now = dt.datetime.now(world.office_a.tz)
     if now.time() >= dt.time(23, 58):
@@ -73,7 +75,7 @@ def test_open_within_hours_without_confirmation(world) -> None:  # noqa: ANN001
     assert Presence.objects.filter(office=world.office_a, ended_at__isnull=True).exists()
 
 
-def test_closing_by_last_official_ends_waiting_places(world, events) -> None:  # noqa: ANN001
+def test_closing_by_last_official_ends_waiting_places(world, events) -> None:
     open_(world.official_a, world.office_a)
     open_(world.official_a2, world.office_a)
     ticket, _ = enter(world.office_a)
@@ -91,18 +93,25 @@ def test_closing_by_last_official_ends_waiting_places(world, events) -> None:  #
     assert "office.closed" in actions(world.authority)
     ticket_events = events.of(groups.ticket(ticket.pk))
     assert ticket_events == [
-        {"type": "ticket.state", "ticket": ticket.pk, "state": "expired", "reason": "office_closed", "message": "", "consultation": None}
+        {
+            "type": "ticket.state",
+            "ticket": ticket.pk,
+            "state": "expired",
+            "reason": "office_closed",
+            "message": "",
+            "consultation": None,
+        }
     ]
     assert events.of(groups.authority(world.authority.pk))[-1]["state"] == "closed"
 
 
-def test_close_when_not_present(world) -> None:  # noqa: ANN001
+def test_close_when_not_present(world) -> None:
     with pytest.raises(ActionError) as exc:
         close_office(world.official_a, world.office_a)
     assert exc.value.code == "not_present"
 
 
-def test_set_availability_announces_to_open_offices(world, events) -> None:  # noqa: ANN001
+def test_set_availability_announces_to_open_offices(world, events) -> None:
     open_(world.official_a, world.office_a)
     events.sent.clear()
     staff = set_availability(world.official_a, Availability.BREAK)
@@ -113,14 +122,14 @@ def test_set_availability_announces_to_open_offices(world, events) -> None:  # n
     assert events.of(groups.office_queue(world.office_b.pk)) == []
 
 
-def test_set_availability_unchanged_writes_nothing(world, events) -> None:  # noqa: ANN001
+def test_set_availability_unchanged_writes_nothing(world, events) -> None:
     before = AuditEntry.objects.count()
     set_availability(world.official_a, Availability.AVAILABLE)
     assert AuditEntry.objects.count() == before
     assert events.sent == []
 
 
-def test_set_availability_rejects_unknown(world) -> None:  # noqa: ANN001
+def test_set_availability_rejects_unknown(world) -> None:
     with pytest.raises(ActionError) as exc:
         set_availability(world.official_a, "asleep")
     assert exc.value.code == "invalid_availability"

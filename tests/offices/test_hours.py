@@ -10,7 +10,7 @@ import pytest
 
 from buergerbuero.authorities.models import Authority
 from buergerbuero.offices.hours import Schedule
-from buergerbuero.offices.models import Closure, OpeningInterval, Office
+from buergerbuero.offices.models import Closure, Office, OpeningInterval
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
@@ -20,12 +20,16 @@ def berlin(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=BERLIN)
 
 
-def schedule(state: str = "BY", closures: dict[dt.date, str] | None = None, **days: list[tuple[str, str]]) -> Schedule:
+def schedule(
+    state: str = "BY", closures: dict[dt.date, str] | None = None, **days: list[tuple[str, str]]
+) -> Schedule:
     """A schedule built from unsaved objects; ``mon=[("08:00", "12:00"), ...]``."""
     office = Office(authority=Authority(holiday_state=state), time_zone="Europe/Berlin")
     names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     intervals = [
-        OpeningInterval(weekday=names.index(day), start=dt.time.fromisoformat(a), end=dt.time.fromisoformat(b))
+        OpeningInterval(
+            weekday=names.index(day), start=dt.time.fromisoformat(a), end=dt.time.fromisoformat(b)
+        )
         for day, spans in days.items()
         for a, b in spans
     ]
@@ -120,7 +124,8 @@ def test_next_opening_without_hours_is_none() -> None:
 
 
 def test_next_opening_across_the_change_to_summer_time() -> None:
-    # Summer time starts on Sunday 30 March 2025 at 02:00: Friday 08:00 is 07:00 UTC, Monday 08:00 is 06:00 UTC.
+    # Summer time starts on Sunday 30 March 2025 at 02:00:
+    # Friday 08:00 is 07:00 UTC, Monday 08:00 is 06:00 UTC.
     hours = schedule(**WEEKDAYS)
     friday = hours.next_opening(berlin(2025, 3, 27, 17, 0))
     monday = hours.next_opening(berlin(2025, 3, 28, 17, 0))
@@ -148,12 +153,18 @@ def test_summer_time_day_is_measured_in_local_hours() -> None:
 
 
 @pytest.mark.django_db
-def test_for_office_reads_own_and_authority_wide_closures(world) -> None:  # noqa: ANN001
+def test_for_office_reads_own_and_authority_wide_closures(world) -> None:
     day = dt.date(2025, 5, 14)
     Closure.objects.create(authority=world.authority, office=world.office_a, date=day, reason="Umzug")
-    Closure.objects.create(authority=world.authority, office=None, date=day + dt.timedelta(days=1), reason="Personalversammlung")
-    Closure.objects.create(authority=world.authority, office=world.office_b, date=day + dt.timedelta(days=2), reason="B")
-    Closure.objects.create(authority=world.other_authority, office=None, date=day + dt.timedelta(days=3), reason="X")
+    Closure.objects.create(
+        authority=world.authority, office=None, date=day + dt.timedelta(days=1), reason="Personalversammlung"
+    )
+    Closure.objects.create(
+        authority=world.authority, office=world.office_b, date=day + dt.timedelta(days=2), reason="B"
+    )
+    Closure.objects.create(
+        authority=world.other_authority, office=None, date=day + dt.timedelta(days=3), reason="X"
+    )
 
     hours = Schedule.for_office(world.office_a, around=day)
     assert hours.day(day).closed_reason == "Umzug"

@@ -20,36 +20,46 @@ from tests.conftest import enter, open_
 pytestmark = pytest.mark.django_db
 
 
-def test_closed_without_presence(world) -> None:  # noqa: ANN001
+def test_closed_without_presence(world) -> None:
     state = office_state(world.office_a)
     assert (state.state, state.officials_present, state.officials_free, state.waiting) == ("closed", 0, 0, 0)
     assert state.expected_wait_seconds(5) == 0
 
 
-def test_open_free(world) -> None:  # noqa: ANN001
+def test_open_free(world) -> None:
     open_(world.official_a, world.office_a)
     enter(world.office_a)
     state = office_state(world.office_a)
-    assert (state.state, state.officials_present, state.officials_free, state.waiting) == ("open_free", 1, 1, 1)
+    assert (state.state, state.officials_present, state.officials_free, state.waiting) == (
+        "open_free",
+        1,
+        1,
+        1,
+    )
 
 
-def test_open_busy_when_everyone_is_in_a_consultation(world) -> None:  # noqa: ANN001
+def test_open_busy_when_everyone_is_in_a_consultation(world) -> None:
     open_(world.official_a, world.office_a)
     enter(world.office_a)
     enter(world.office_a)
     admit(world.official_a, world.office_a)
     state = office_state(world.office_a)
-    assert (state.state, state.officials_present, state.officials_free, state.waiting) == ("open_busy", 1, 0, 1)
+    assert (state.state, state.officials_present, state.officials_free, state.waiting) == (
+        "open_busy",
+        1,
+        0,
+        1,
+    )
 
 
-def test_official_on_break_keeps_office_open_but_busy(world) -> None:  # noqa: ANN001
+def test_official_on_break_keeps_office_open_but_busy(world) -> None:
     open_(world.official_a, world.office_a)
     set_availability(world.official_a, Availability.BREAK)
     state = office_state(world.office_a)
     assert (state.state, state.officials_present, state.officials_free) == ("open_busy", 0, 0)
 
 
-def test_busy_in_one_office_is_busy_everywhere(world) -> None:  # noqa: ANN001
+def test_busy_in_one_office_is_busy_everywhere(world) -> None:
     world.office_b.assignments.create(staff=world.official_a)
     open_(world.official_a, world.office_a)
     open_(world.official_a, world.office_b)
@@ -58,39 +68,44 @@ def test_busy_in_one_office_is_busy_everywhere(world) -> None:  # noqa: ANN001
     assert office_state(world.office_b).state == "open_busy"
 
 
-def make_consultations(office, ticket, minutes: list[float], days_ago: int = 1) -> None:  # noqa: ANN001
+def make_consultations(office, ticket, minutes: list[float], days_ago: int = 1) -> None:
     end = timezone.now() - timedelta(days=days_ago)
     for n, length in enumerate(minutes):
         stop = end - timedelta(hours=n)
         Consultation.objects.create(
-            office=office, ticket=ticket, started_at=stop - timedelta(minutes=length),
-            connected_at=stop - timedelta(minutes=length), ended_at=stop,
+            office=office,
+            ticket=ticket,
+            started_at=stop - timedelta(minutes=length),
+            connected_at=stop - timedelta(minutes=length),
+            ended_at=stop,
         )
 
 
-def test_median_service_time(world) -> None:  # noqa: ANN001
+def test_median_service_time(world) -> None:
     ticket, _ = enter_closed(world)
     assert median_service_seconds(world.office_a) == DEFAULT_SERVICE_SECONDS
     make_consultations(world.office_a, ticket, [4, 8, 30])
     assert median_service_seconds(world.office_a) == 8 * 60
 
 
-def test_median_ignores_old_unconnected_and_other_offices(world) -> None:  # noqa: ANN001
+def test_median_ignores_old_unconnected_and_other_offices(world) -> None:
     ticket, _ = enter_closed(world)
     make_consultations(world.office_a, ticket, [50, 50, 50], days_ago=31)
     make_consultations(world.office_b, ticket, [50])
-    Consultation.objects.create(office=world.office_a, ticket=ticket, started_at=timezone.now(), ended_at=timezone.now())
+    Consultation.objects.create(
+        office=world.office_a, ticket=ticket, started_at=timezone.now(), ended_at=timezone.now()
+    )
     assert median_service_seconds(world.office_a) == DEFAULT_SERVICE_SECONDS
 
 
-def test_median_of_the_last_twenty_and_at_least_a_minute(world) -> None:  # noqa: ANN001
+def test_median_of_the_last_twenty_and_at_least_a_minute(world) -> None:
     ticket, _ = enter_closed(world)
     make_consultations(world.office_a, ticket, [0.1] * 20, days_ago=1)
     make_consultations(world.office_a, ticket, [40] * 10, days_ago=2)
     assert median_service_seconds(world.office_a) == 60
 
 
-def enter_closed(world):  # noqa: ANN001, ANN201
+def enter_closed(world):
     open_(world.official_a, world.office_a)
     return enter(world.office_a)
 
@@ -123,12 +138,17 @@ def test_expected_wait_closed_is_zero_and_event_is_for_a_newcomer() -> None:
     assert state(0, 0, name="closed").expected_wait_seconds(3) == 0
     event = OfficeState(7, "open_busy", 2, 1, 0, 300).as_event()
     assert event == {
-        "office": 7, "state": "open_busy", "waiting": 2, "officials_present": 1, "officials_free": 0,
-        "service_seconds": 300, "expected_wait_seconds": 900,
+        "office": 7,
+        "state": "open_busy",
+        "waiting": 2,
+        "officials_present": 1,
+        "officials_free": 0,
+        "service_seconds": 300,
+        "expected_wait_seconds": 900,
     }
 
 
-def test_office_state_query_count(world, django_assert_max_num_queries) -> None:  # noqa: ANN001
+def test_office_state_query_count(world, django_assert_max_num_queries) -> None:
     open_(world.official_a, world.office_a)
     for n in range(5):
         enter(world.office_a, f"Person {n}")

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def office(world):  # noqa: ANN001, ANN201
+def office(world):
     open_(world.official_a, world.office_a)
     return world.office_a
 
@@ -42,15 +42,20 @@ def path(ticket: Ticket) -> list[tuple[str, str]]:
 
 def audit(ticket: Ticket) -> list[str]:
     return list(
-        AuditEntry.objects.filter(object_type="ticket", object_id=ticket.pk).order_by("id").values_list("action", flat=True)
+        AuditEntry.objects.filter(object_type="ticket", object_id=ticket.pk)
+        .order_by("id")
+        .values_list("action", flat=True)
     )
 
 
-def test_enter_queue(world, office, events) -> None:  # noqa: ANN001
+def test_enter_queue(world, office, events) -> None:
     seq_before = office.queue_seq
     ticket, token = enter_queue(office, "  Erika Muster ", " Heizung tauschen ", "en")
     assert (ticket.state, ticket.display_name, ticket.concern, ticket.language) == (
-        "waiting", "Erika Muster", "Heizung tauschen", "en",
+        "waiting",
+        "Erika Muster",
+        "Heizung tauschen",
+        "en",
     )
     assert ticket.token_hash == hash_token(token) and token not in ticket.token_hash
     assert get_ticket_by_token(token) == ticket
@@ -64,22 +69,26 @@ def test_enter_queue(world, office, events) -> None:  # noqa: ANN001
 
     office.refresh_from_db()
     assert office.queue_seq == seq_before + 1
-    assert events.of(groups.office_queue(office.pk)) [0] == {
-        "type": "queue.delta", "office": office.pk, "seq": office.queue_seq, "op": "add", "key": queue_key(ticket),
+    assert events.of(groups.office_queue(office.pk))[0] == {
+        "type": "queue.delta",
+        "office": office.pk,
+        "seq": office.queue_seq,
+        "op": "add",
+        "key": queue_key(ticket),
     }
     listing = events.of(groups.office_staff(office.pk))[0]
     assert listing["type"] == "office.queue" and [e["ticket"] for e in listing["entries"]] == [ticket.pk]
     assert events.of(groups.authority(world.authority.pk))[-1]["waiting"] == 1
 
 
-def test_enter_closed_office(world, events) -> None:  # noqa: ANN001
+def test_enter_closed_office(world, events) -> None:
     with pytest.raises(ActionError) as exc:
         enter(world.office_a)
     assert exc.value.code == "office_closed"
     assert not Ticket.objects.exists() and events.sent == []
 
 
-def test_enter_full_queue(office, events) -> None:  # noqa: ANN001
+def test_enter_full_queue(office, events) -> None:
     office.max_queue_length = 2
     office.save()
     enter(office)
@@ -91,7 +100,7 @@ def test_enter_full_queue(office, events) -> None:  # noqa: ANN001
     assert Ticket.objects.count() == 2 and events.sent == []
 
 
-def test_people_in_a_consultation_do_not_count_towards_full(world, office) -> None:  # noqa: ANN001
+def test_people_in_a_consultation_do_not_count_towards_full(world, office) -> None:
     office.max_queue_length = 1
     office.save()
     enter(office)
@@ -99,7 +108,7 @@ def test_people_in_a_consultation_do_not_count_towards_full(world, office) -> No
     enter(office)
 
 
-def test_events_leave_only_after_commit(office, events) -> None:  # noqa: ANN001
+def test_events_leave_only_after_commit(office, events) -> None:
     with transaction.atomic():
         ticket, _ = enter(office)
         assert events.sent == []
@@ -114,7 +123,7 @@ def test_events_leave_only_after_commit(office, events) -> None:  # noqa: ANN001
     assert ticket.state == TicketState.WAITING
 
 
-def test_leave_while_waiting(office, events) -> None:  # noqa: ANN001
+def test_leave_while_waiting(office, events) -> None:
     ticket, _ = enter(office)
     events.sent.clear()
     leave_queue(ticket)
@@ -129,7 +138,7 @@ def test_leave_while_waiting(office, events) -> None:  # noqa: ANN001
     assert exc.value.code == "not_waiting"
 
 
-def test_leave_after_admission_ends_the_consultation(world, office, events) -> None:  # noqa: ANN001
+def test_leave_after_admission_ends_the_consultation(world, office, events) -> None:
     ticket, _ = enter(office)
     consultation = admit(world.official_a, office)
     events.sent.clear()
@@ -138,11 +147,13 @@ def test_leave_after_admission_ends_the_consultation(world, office, events) -> N
     consultation.refresh_from_db()
     assert ticket.state == TicketState.LEFT
     assert consultation.end_reason == EndReason.HANGUP_CITIZEN and consultation.ended_at
-    assert events.of(groups.staff(world.official_a.pk)) == [{"type": "staff.consultation", "consultation": None}]
+    assert events.of(groups.staff(world.official_a.pk)) == [
+        {"type": "staff.consultation", "consultation": None}
+    ]
     assert "queue.delta" not in events.types()
 
 
-def test_decline(world, office, events) -> None:  # noqa: ANN001
+def test_decline(world, office, events) -> None:
     ticket, _ = enter(office)
     events.sent.clear()
     decline(world.official_a.pk, world.official_a.user_id, ticket, "  Bitte buchen Sie einen Termin. ")
@@ -158,12 +169,16 @@ def test_decline(world, office, events) -> None:  # noqa: ANN001
         decline(world.official_a.pk, world.official_a.user_id, ticket, "again")
 
 
-def test_connection_opened_and_closed(office, events) -> None:  # noqa: ANN001
+def test_connection_opened_and_closed(office, events) -> None:
     ticket, _ = enter(office)
     connection_opened(ticket, "page1")
     ticket.refresh_from_db()
     assert (ticket.disconnected_at, ticket.connection_id) == (None, "page1")
-    assert events.of(groups.ticket(ticket.pk))[-1] == {"type": "ticket.superseded", "ticket": ticket.pk, "connection": "page1"}
+    assert events.of(groups.ticket(ticket.pk))[-1] == {
+        "type": "ticket.superseded",
+        "ticket": ticket.pk,
+        "connection": "page1",
+    }
 
     connection_opened(ticket, "page2")  # a reload: the new page holds the ticket
     connection_closed(ticket, "page1")  # the old page's close must not start the grace period
@@ -175,7 +190,7 @@ def test_connection_opened_and_closed(office, events) -> None:  # noqa: ANN001
     assert ticket.disconnected_at is not None
 
 
-def test_expiry_after_grace(office, settings, events) -> None:  # noqa: ANN001
+def test_expiry_after_grace(office, settings, events) -> None:
     settings.WAITING_GRACE_SECONDS = 60
     gone, _ = enter(office, "Gone")
     here, _ = enter(office, "Here")
@@ -195,7 +210,7 @@ def test_expiry_after_grace(office, settings, events) -> None:  # noqa: ANN001
     assert expire_stale(now=t0 + timedelta(seconds=120)) == 0  # idempotent
 
 
-def test_reconnect_within_grace_keeps_the_place(office, settings) -> None:  # noqa: ANN001
+def test_reconnect_within_grace_keeps_the_place(office, settings) -> None:
     settings.WAITING_GRACE_SECONDS = 60
     ticket, _ = enter(office)
     connection_opened(ticket, "p")
@@ -204,7 +219,7 @@ def test_reconnect_within_grace_keeps_the_place(office, settings) -> None:  # no
     assert expire_stale(now=timezone.now() + timedelta(hours=1)) == 0
 
 
-def test_invite_timeout(world, office, settings, events) -> None:  # noqa: ANN001
+def test_invite_timeout(world, office, settings, events) -> None:
     settings.INVITE_TIMEOUT_SECONDS = 90
     ticket, _ = enter(office)
     connection_opened(ticket, "p")
@@ -218,13 +233,15 @@ def test_invite_timeout(world, office, settings, events) -> None:  # noqa: ANN00
     assert ticket.state == TicketState.EXPIRED
     assert consultation.end_reason == EndReason.NO_SHOW
     assert events.of(groups.consultation(consultation.pk))[-1]["type"] == "consultation.ended"
-    assert events.of(groups.staff(world.official_a.pk)) == [{"type": "staff.consultation", "consultation": None}]
+    assert events.of(groups.staff(world.official_a.pk)) == [
+        {"type": "staff.consultation", "consultation": None}
+    ]
     # The official is free again.
     enter(office)
     admit(world.official_a, office)
 
 
-def test_citizen_gone_during_consultation(world, office, settings, events) -> None:  # noqa: ANN001
+def test_citizen_gone_during_consultation(world, office, settings, events) -> None:
     settings.WAITING_GRACE_SECONDS = 60
     ticket, _ = enter(office)
     connection_opened(ticket, "p")
@@ -242,7 +259,7 @@ def test_citizen_gone_during_consultation(world, office, settings, events) -> No
     assert events.of(groups.ticket(ticket.pk))[0]["reason"] == "done"
 
 
-def test_retention_keeps_counts(world, office) -> None:  # noqa: ANN001
+def test_retention_keeps_counts(world, office) -> None:
     old, _ = enter(office, "Alt", "Alte Sache")
     new, _ = enter(office, "Neu", "Neue Sache")
     decline(world.official_a.pk, world.official_a.user_id, old, "Nein")
@@ -253,7 +270,12 @@ def test_retention_keeps_counts(world, office) -> None:  # noqa: ANN001
     assert delete_personal_data(timezone.now() - timedelta(days=30)) == 1
     old.refresh_from_db()
     new.refresh_from_db()
-    assert (old.display_name, old.concern, old.decline_message, old.personal_data_deleted) == ("", "", "", True)
+    assert (old.display_name, old.concern, old.decline_message, old.personal_data_deleted) == (
+        "",
+        "",
+        "",
+        True,
+    )
     assert old.state == TicketState.DECLINED and old.public_label == f"#{old.pk}"
     assert (new.display_name, new.personal_data_deleted) == ("Neu", False)
     assert Ticket.objects.count() == 2
@@ -262,7 +284,7 @@ def test_retention_keeps_counts(world, office) -> None:  # noqa: ANN001
     assert delete_personal_data(timezone.now() - timedelta(days=30)) == 0
 
 
-def test_rating(world, office) -> None:  # noqa: ANN001
+def test_rating(world, office) -> None:
     ticket, _ = enter(office)
     with pytest.raises(ActionError) as exc:
         rate(ticket, 5)

@@ -20,7 +20,7 @@ db = database_sync_to_async
 
 
 @pytest.fixture
-def office(world):  # noqa: ANN001, ANN201
+def office(world):
     open_(world.official_a, world.office_a)
     return world.office_a
 
@@ -29,18 +29,24 @@ def waiting(office: Office, n: int) -> list[tuple[Ticket, str]]:
     return [enter(office, f"Person {i}") for i in range(n)]
 
 
-async def citizen(token: str):  # noqa: ANN201
+async def citizen(token: str):
     communicator, connected, code = await connect("/ws/ticket/", await db(citizen_cookie)(token))
     assert connected, code
     return communicator
 
 
-async def test_snapshot(world, office) -> None:  # noqa: ANN001
-    (first, _), (second, token) = await db(waiting)(office, 2)
+async def test_snapshot(world, office) -> None:
+    (_first, _), (second, token) = await db(waiting)(office, 2)
     communicator = await citizen(token)
     snapshot = await communicator.receive_json_from()
     assert snapshot["type"] == "snapshot"
-    assert snapshot["ticket"] == {"id": second.pk, "state": "waiting", "name": "Person 1", "returned": False, "transferred": False}
+    assert snapshot["ticket"] == {
+        "id": second.pk,
+        "state": "waiting",
+        "name": "Person 1",
+        "returned": False,
+        "transferred": False,
+    }
     assert snapshot["office"] == {"id": office.pk, "name": office.name, "slug": office.slug}
     assert snapshot["position"] == 2
     # One free official takes the first at once; the second waits one round of the default 10 minutes.
@@ -50,7 +56,7 @@ async def test_snapshot(world, office) -> None:  # noqa: ANN001
     await communicator.disconnect()
 
 
-async def test_connecting_holds_the_place(office) -> None:  # noqa: ANN001
+async def test_connecting_holds_the_place(office) -> None:
     ((ticket, token),) = await db(waiting)(office, 1)
     communicator = await citizen(token)
     await frame_of(communicator, "snapshot")
@@ -61,7 +67,7 @@ async def test_connecting_holds_the_place(office) -> None:  # noqa: ANN001
     assert refreshed.disconnected_at is not None  # the grace period starts
 
 
-async def test_position_moves_when_someone_ahead_is_admitted(world, office) -> None:  # noqa: ANN001
+async def test_position_moves_when_someone_ahead_is_admitted(world, office) -> None:
     tickets = await db(waiting)(office, 3)
     communicator = await citizen(tickets[2][1])
     assert (await frame_of(communicator, "snapshot"))["position"] == 3
@@ -71,8 +77,8 @@ async def test_position_moves_when_someone_ahead_is_admitted(world, office) -> N
     await communicator.disconnect()
 
 
-async def test_position_moves_when_someone_ahead_leaves_and_not_for_someone_behind(office) -> None:  # noqa: ANN001
-    (a, _), (b, token), (c, _) = await db(waiting)(office, 3)
+async def test_position_moves_when_someone_ahead_leaves_and_not_for_someone_behind(office) -> None:
+    (a, _), (_b, token), (c, _) = await db(waiting)(office, 3)
     communicator = await citizen(token)
     assert (await frame_of(communicator, "snapshot"))["position"] == 2
     await db(leave_queue)(c)
@@ -84,8 +90,8 @@ async def test_position_moves_when_someone_ahead_leaves_and_not_for_someone_behi
     await communicator.disconnect()
 
 
-async def test_position_moves_back_when_someone_is_sent_back(world, office) -> None:  # noqa: ANN001
-    (a, _), (b, token) = await db(waiting)(office, 2)
+async def test_position_moves_back_when_someone_is_sent_back(world, office) -> None:
+    (_a, _), (_b, token) = await db(waiting)(office, 2)
     communicator = await citizen(token)
     await frame_of(communicator, "snapshot")
     consultation = await db(admit)(world.official_a, office)
@@ -97,8 +103,8 @@ async def test_position_moves_back_when_someone_is_sent_back(world, office) -> N
     await communicator.disconnect()
 
 
-async def test_seq_gap_makes_the_page_reread_its_position(office) -> None:  # noqa: ANN001
-    (a, _), (b, token) = await db(waiting)(office, 2)
+async def test_seq_gap_makes_the_page_reread_its_position(office) -> None:
+    (a, _), (_b, token) = await db(waiting)(office, 2)
     communicator = await citizen(token)
     snapshot = await frame_of(communicator, "snapshot")
     assert snapshot["position"] == 2
@@ -111,11 +117,19 @@ async def test_seq_gap_makes_the_page_reread_its_position(office) -> None:  # no
 
     await db(silently)()
     layer = get_channel_layer()
-    event = {"type": "queue.delta", "office": office.pk, "seq": seq + 3, "op": "add", "key": [0, 2**62, 10**9]}
+    event = {
+        "type": "queue.delta",
+        "office": office.pk,
+        "seq": seq + 3,
+        "op": "add",
+        "key": [0, 2**62, 10**9],
+    }
     await layer.group_send(groups.office_queue(office.pk), {"type": "event", "event": event})
     # The delta itself is behind us, so without the gap check the page would say nothing.
     assert await communicator.receive_json_from(timeout=3) == {
-        "type": "position", "position": 1, "expected_wait_seconds": 0,
+        "type": "position",
+        "position": 1,
+        "expected_wait_seconds": 0,
     }
 
     # An old delta (seq not above ours) changes nothing.
@@ -125,7 +139,7 @@ async def test_seq_gap_makes_the_page_reread_its_position(office) -> None:  # no
     await communicator.disconnect()
 
 
-async def test_second_page_supersedes_the_first(office) -> None:  # noqa: ANN001
+async def test_second_page_supersedes_the_first(office) -> None:
     ((ticket, token),) = await db(waiting)(office, 1)
     cookie = await db(citizen_cookie)(token)
     first, connected, _ = await connect("/ws/ticket/", cookie)
@@ -147,30 +161,32 @@ async def test_second_page_supersedes_the_first(office) -> None:  # noqa: ANN001
     assert await all_group_members([groups.ticket(ticket.pk), groups.office_queue(office.pk)]) == {}
 
 
-async def test_without_ticket_is_closed_4404(world) -> None:  # noqa: ANN001
-    communicator, connected, code = await connect("/ws/ticket/")
+async def test_without_ticket_is_closed_4404(world) -> None:
+    _, connected, code = await connect("/ws/ticket/")
     assert (connected, code) == (False, 4404)
-    communicator, connected, code = await connect("/ws/ticket/", await db(citizen_cookie)("not-a-token"))
+    _communicator, connected, code = await connect("/ws/ticket/", await db(citizen_cookie)("not-a-token"))
     assert (connected, code) == (False, 4404)
 
 
-async def test_ended_ticket_is_closed_4404(world, office) -> None:  # noqa: ANN001
+async def test_ended_ticket_is_closed_4404(world, office) -> None:
     ((ticket, token),) = await db(waiting)(office, 1)
     await db(leave_queue)(ticket)
-    communicator, connected, code = await connect("/ws/ticket/", await db(citizen_cookie)(token))
+    _communicator, connected, code = await connect("/ws/ticket/", await db(citizen_cookie)(token))
     assert (connected, code) == (False, 4404)
 
 
-async def test_foreign_origin_is_refused(office) -> None:  # noqa: ANN001
+async def test_foreign_origin_is_refused(office) -> None:
     ((ticket, token),) = await db(waiting)(office, 1)
-    communicator, connected, _ = await connect("/ws/ticket/", await db(citizen_cookie)(token), origin="https://evil.example")
+    _communicator, connected, _ = await connect(
+        "/ws/ticket/", await db(citizen_cookie)(token), origin="https://evil.example"
+    )
     assert not connected
     refreshed = await db(Ticket.objects.get)(pk=ticket.pk)
     assert refreshed.connection_id == ""
 
 
-async def test_leave_frame(office) -> None:  # noqa: ANN001
-    ((ticket, token),) = await db(waiting)(office, 1)
+async def test_leave_frame(office) -> None:
+    ((_ticket, token),) = await db(waiting)(office, 1)
     communicator = await citizen(token)
     await frame_of(communicator, "snapshot")
     await communicator.send_json_to({"type": "leave"})
@@ -182,18 +198,22 @@ async def test_leave_frame(office) -> None:  # noqa: ANN001
     await communicator.disconnect()
 
 
-async def test_declined_with_message(world, office) -> None:  # noqa: ANN001
+async def test_declined_with_message(world, office) -> None:
     ((ticket, token),) = await db(waiting)(office, 1)
     communicator = await citizen(token)
     await frame_of(communicator, "snapshot")
     await db(decline)(world.official_a.pk, world.official_a.user_id, ticket, "Bitte morgen wieder.")
     event = await frame_of(communicator, "ticket.state")
-    assert (event["state"], event["reason"], event["message"]) == ("declined", "declined", "Bitte morgen wieder.")
+    assert (event["state"], event["reason"], event["message"]) == (
+        "declined",
+        "declined",
+        "Bitte morgen wieder.",
+    )
     await communicator.disconnect()
 
 
-async def test_admission_starts_the_call_and_office_close_is_announced(world, office) -> None:  # noqa: ANN001
-    (ticket, token), (other, other_token) = await db(waiting)(office, 2)
+async def test_admission_starts_the_call_and_office_close_is_announced(world, office) -> None:
+    (_ticket, token), (_other, other_token) = await db(waiting)(office, 2)
     communicator = await citizen(token)
     await frame_of(communicator, "snapshot")
     other_page = await citizen(other_token)
@@ -201,7 +221,11 @@ async def test_admission_starts_the_call_and_office_close_is_announced(world, of
 
     consultation = await db(admit)(world.official_a, office)
     event = await frame_of(communicator, "ticket.state")
-    assert (event["state"], event["reason"], event["consultation"]) == ("invited", "admitted", consultation.pk)
+    assert (event["state"], event["reason"], event["consultation"]) == (
+        "invited",
+        "admitted",
+        consultation.pk,
+    )
     start = await frame_of(communicator, "call.start")
     assert (start["consultation"], start["role"]) == (consultation.pk, "citizen")
 
@@ -214,7 +238,7 @@ async def test_admission_starts_the_call_and_office_close_is_announced(world, of
     await other_page.disconnect()
 
 
-async def test_transferred_page_follows_the_token(world, office) -> None:  # noqa: ANN001
+async def test_transferred_page_follows_the_token(world, office) -> None:
     from buergerbuero.calls.actions import transfer
 
     open_b = db(open_)
@@ -231,7 +255,15 @@ async def test_transferred_page_follows_the_token(world, office) -> None:  # noq
     assert snapshot["ticket"]["id"] == new.pk and snapshot["ticket"]["transferred"] is True
     assert snapshot["office"]["id"] == world.office_b.pk and snapshot["position"] == 1
     await communicator.disconnect()
-    assert await all_group_members(
-        [groups.ticket(ticket.pk), groups.ticket(new.pk), groups.office_queue(office.pk),
-         groups.office_queue(world.office_b.pk), groups.consultation(consultation.pk)]
-    ) == {}
+    assert (
+        await all_group_members(
+            [
+                groups.ticket(ticket.pk),
+                groups.ticket(new.pk),
+                groups.office_queue(office.pk),
+                groups.office_queue(world.office_b.pk),
+                groups.consultation(consultation.pk),
+            ]
+        )
+        == {}
+    )

@@ -7,19 +7,25 @@ import pytest
 from buergerbuero.calls.actions import admit, send_back
 from buergerbuero.waitingroom.actions import connection_opened, leave_queue
 from buergerbuero.waitingroom.models import Ticket
-from buergerbuero.waitingroom.selectors import position, position_and_seq, queue_entries, queue_key, waiting_tickets
+from buergerbuero.waitingroom.selectors import (
+    position,
+    position_and_seq,
+    queue_entries,
+    queue_key,
+    waiting_tickets,
+)
 from tests.conftest import enter, open_
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def office(world):  # noqa: ANN001, ANN201
+def office(world):
     open_(world.official_a, world.office_a)
     return world.office_a
 
 
-def test_position_and_seq_follow_the_queue(office) -> None:  # noqa: ANN001
+def test_position_and_seq_follow_the_queue(office) -> None:
     a, _ = enter(office, "A")
     b, _ = enter(office, "B")
     c, _ = enter(office, "C")
@@ -29,19 +35,19 @@ def test_position_and_seq_follow_the_queue(office) -> None:  # noqa: ANN001
     assert position(c) == 2
 
 
-def test_position_in_one_query(office, django_assert_num_queries) -> None:  # noqa: ANN001
+def test_position_in_one_query(office, django_assert_num_queries) -> None:
     enter(office, "A")
     b, _ = enter(office, "B")
     with django_assert_num_queries(1):
         assert position_and_seq(b) == (2, 2)
 
 
-def test_first_in_line_with_empty_office(office) -> None:  # noqa: ANN001
+def test_first_in_line_with_empty_office(office) -> None:
     a, _ = enter(office)
     assert position_and_seq(a) == (1, 1)
 
 
-def test_same_arrival_time_is_ordered_by_id(office) -> None:  # noqa: ANN001
+def test_same_arrival_time_is_ordered_by_id(office) -> None:
     a, _ = enter(office, "A")
     b, _ = enter(office, "B")
     Ticket.objects.filter(pk=b.pk).update(enqueued_at=a.enqueued_at)
@@ -50,7 +56,7 @@ def test_same_arrival_time_is_ordered_by_id(office) -> None:  # noqa: ANN001
     assert queue_key(a) < queue_key(b)
 
 
-def test_priority_goes_first_in_arrival_order(world, office) -> None:  # noqa: ANN001
+def test_priority_goes_first_in_arrival_order(world, office) -> None:
     a, _ = enter(office, "A")
     b, _ = enter(office, "B")
     c, _ = enter(office, "C")
@@ -62,14 +68,14 @@ def test_priority_goes_first_in_arrival_order(world, office) -> None:  # noqa: A
     assert sorted([a, b, c], key=queue_key) == [b, a, c]
 
 
-def test_other_offices_do_not_count(world, office) -> None:  # noqa: ANN001
+def test_other_offices_do_not_count(world, office) -> None:
     open_(world.official_b, world.office_b)
     enter(world.office_b)
     a, _ = enter(office)
     assert position_and_seq(a) == (1, 1)
 
 
-def test_queue_key_is_integers_in_microseconds(office) -> None:  # noqa: ANN001
+def test_queue_key_is_integers_in_microseconds(office) -> None:
     a, _ = enter(office)
     key = queue_key(a)
     assert all(isinstance(part, int) for part in key)
@@ -79,7 +85,7 @@ def test_queue_key_is_integers_in_microseconds(office) -> None:  # noqa: ANN001
     assert queue_key(a)[1] == key[1] + 1
 
 
-def test_queue_entries(office) -> None:  # noqa: ANN001
+def test_queue_entries(office) -> None:
     a, _ = enter(office, "Anna", "Wärmepumpe")
     b, _ = enter(office, "Bert", "Dach")
     connection_opened(b, "p")

@@ -1,0 +1,206 @@
+// The WebRTC mesh of a consultation, shared by the citizen's page and the officials' workspace.
+//
+//   import { Call } from "/static/core/call.js";
+//   const call = new Call({
+//     send,                                   // (frame) => void, e.g. the page socket's send
+//     localStream,                            // MediaStream or null (no camera/microphone)
+//     onRemoteStream: (pid, stream, name) => {},  // called whenever a peer's media arrives/changes
+//     onPeerLeft: (pid) => {},
+//     onStateChange: (pid, state) => {},      // RTCPeerConnection.connectionState
+//   });
+//   call.start(callStartFrame);        // {me, participants: [{id, role, name, joined}], ice: {iceServers, iceTransportPolicy}}
+//   call.updateParticipants(list);     // from `call.participants`
+//   call.handleSignal(frame);          // from `signal` {from, description|candidate}
+//   await call.replaceVideoTrack(track); call.setAudioEnabled(b); call.setVideoEnabled(b);
+//   call.hangup();                     // closes all peer connections (onPeerLeft for each; local tracks stay with the caller)
+//   call.peers                         // Map participantId -> RTCPeerConnection
+//
+// One RTCPeerConnection per other *joined* participant, negotiated with the "perfect negotiation"
+// pattern (MDN): the participant with the higher id is polite, so two offers that cross cannot glare.
+// The server relays signals only between joined participants of the same running consultation.
+// Invariants: signals of one peer are handled strictly in order (a promise chain per peer); the
+// caller owns the local tracks (hangup does not stop them).
+
+export class Call {
+  constructor({ send, localStream = null, onRemoteStream = () => {}, onPeerLeft = () => {}, onStateChange = () => {} }) {
+    this.send = send;
+    this.localStream = localStream;
+    this.onRemoteStream = onRemoteStream;
+    this.onPeerLeft = onPeerLeft;
+    this.onStateChange = onStateChange;
+    this.peers = new Map();
+    this.me = null;
+    this.ice = {};
+    this.names = new Map();
+    this._peerState = new Map();
+    this._videoTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
+    window.bbCall = this;
+  }
+
+  start(frame) {
+    this.hangup();
+    this.me = frame.me;
+    this.ice = frame.ice || {};
+    window.bbCall = this;
+    this.updateParticipants(frame.participants || []);
+  }
+
+  updateParticipants(list) {
+    const wanted = new Set();
+    for (const p of list) {
+      this.names.set(p.id, p.name || "");
+      if (p.id === this.me || !p.joined) continue;
+      wanted.add(p.id);
+      if (!this.peers.has(p.id)) this._createPeer(p.id);
+    }
+    for (const pid of [...this.peers.keys()]) {
+      if (!wanted.has(pid)) this._closePeer(pid);
+    }
+  }
+
+  handleSignal(frame) {
+    const pid = frame.from;
+    if (!this.peers.has(pid)) {
+      // The server forwards signals only from joined participants: an offer may simply have overtaken
+      // the participants frame.
+      if (!frame.description) return;
+      this._createPeer(pid);
+    }
+    const st = this._peerState.get(pid);
+    st.chain = st.chain
+      .then(() => this._applySignal(pid, frame))
+      .catch((error) => console.warn("signal from", pid, error));
+  }
+
+  async replaceVideoTrack(track) {
+    this._videoTrack = track || null;
+    const jobs = [];
+    for (const pc of this.peers.values()) {
+      const transceiver = this._videoTransceiver(pc);
+      if (!transceiver) continue;
+      if (track && (transceiver.direction === "recvonly" || transceiver.direction === "inactive")) {
+        // The peer was created without a camera: start sending (renegotiates on its own).
+        transceiver.direction = "sendrecv";
+      }
+      jobs.push(transceiver.sender.replaceTrack(track || null));
+    }
+    await Promise.all(jobs);
+  }
+
+  setAudioEnabled(enabled) {
+    if (!this.localStream) return;
+    for (const track of this.localStream.getAudioTracks()) track.enabled = enabled;
+  }
+
+  setVideoEnabled(enabled) {
+    if (this._videoTrack) this._videoTrack.enabled = enabled;
+    if (this.localStream) for (const track of this.localStream.getVideoTracks()) track.enabled = enabled;
+  }
+
+  hangup() {
+    for (const pid of [...this.peers.keys()]) this._closePeer(pid);
+    delete document.body.dataset.callState;
+  }
+
+  // --- internals ----------------------------------------------------------------------------------
+
+  _createPeer(pid) {
+    const pc = new RTCPeerConnection(this.ice);
+    const st = {
+      polite: this.me > pid,
+      makingOffer: false,
+      ignoreOffer: false,
+      isSettingRemoteAnswerPending: false,
+      stream: new MediaStream(),
+      chain: Promise.resolve(),
+    };
+    this.peers.set(pid, pc);
+    this._peerState.set(pid, st);
+
+    const audioTracks = this.localStream ? this.localStream.getAudioTracks() : [];
+    const sendStream = new MediaStream([...audioTracks, ...(this._videoTrack ? [this._videoTrack] : [])]);
+    for (const track of sendStream.getTracks()) pc.addTrack(track, sendStream);
+    // Without our own microphone or camera we still want to hear and see the other side.
+    if (!audioTracks.length) pc.addTransceiver("audio", { direction: "recvonly" });
+    if (!this._videoTrack) pc.addTransceiver("video", { direction: "recvonly" });
+
+    pc.addEventListener("track", ({ track, streams }) => {
+      const stream = streams && streams[0] ? streams[0] : st.stream;
+      if (stream === st.stream && !st.stream.getTracks().includes(track)) st.stream.addTrack(track);
+      this.onRemoteStream(pid, stream, this.names.get(pid) || "");
+    });
+
+    pc.addEventListener("negotiationneeded", async () => {
+      try {
+        st.makingOffer = true;
+        await pc.setLocalDescription();
+        this._sendDescription(pid, pc.localDescription);
+      } catch (error) {
+        console.warn("negotiation with", pid, error);
+      } finally {
+        st.makingOffer = false;
+      }
+    });
+
+    pc.addEventListener("icecandidate", ({ candidate }) => {
+      if (candidate) this.send({ type: "signal", to: pid, candidate: candidate.toJSON() });
+    });
+
+    pc.addEventListener("iceconnectionstatechange", () => {
+      if (pc.iceConnectionState === "failed") pc.restartIce();
+    });
+
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected") document.body.dataset.callState = "connected";
+      this.onStateChange(pid, pc.connectionState);
+    });
+    return pc;
+  }
+
+  async _applySignal(pid, { description, candidate }) {
+    const pc = this.peers.get(pid);
+    const st = this._peerState.get(pid);
+    if (!pc || !st || pc.signalingState === "closed") return;
+    if (description) {
+      const readyForOffer = !st.makingOffer && (pc.signalingState === "stable" || st.isSettingRemoteAnswerPending);
+      const offerCollision = description.type === "offer" && !readyForOffer;
+      st.ignoreOffer = !st.polite && offerCollision;
+      if (st.ignoreOffer) return;
+      st.isSettingRemoteAnswerPending = description.type === "answer";
+      await pc.setRemoteDescription(description);
+      st.isSettingRemoteAnswerPending = false;
+      if (description.type === "offer") {
+        await pc.setLocalDescription();
+        this._sendDescription(pid, pc.localDescription);
+      }
+    } else if (candidate) {
+      try {
+        await pc.addIceCandidate(candidate);
+      } catch (error) {
+        if (!st.ignoreOffer) throw error;
+      }
+    }
+  }
+
+  _sendDescription(pid, description) {
+    this.send({ type: "signal", to: pid, description: { type: description.type, sdp: description.sdp } });
+  }
+
+  _videoTransceiver(pc) {
+    return pc.getTransceivers().find(
+      (t) => !t.stopped && ((t.sender.track && t.sender.track.kind === "video") || (t.receiver.track && t.receiver.track.kind === "video")),
+    );
+  }
+
+  _closePeer(pid) {
+    const pc = this.peers.get(pid);
+    if (pc) {
+      pc.close();
+      this.peers.delete(pid);
+    }
+    this._peerState.delete(pid);
+    this.onPeerLeft(pid);
+    const anyConnected = [...this.peers.values()].some((p) => p.connectionState === "connected");
+    if (!anyConnected) delete document.body.dataset.callState;
+  }
+}

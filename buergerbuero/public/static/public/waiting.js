@@ -1,0 +1,462 @@
+// The citizen's waiting page and, once an official lets them in, the consultation (one socket: /ws/ticket/).
+// The server renders the first state; frames keep it current. The live region (#queue-status) is
+// changed only when the position or the expected wait really change, so screen readers are not flooded.
+
+import { canAskForNotifications, askForNotifications, notify, playChime, unlockAudioOnGesture } from "/static/core/alert.js";
+import { Call } from "/static/core/call.js";
+import { connect } from "/static/core/socket.js";
+import { fmt, readConfig, t, waitText } from "./i18n.js";
+import { fillSelect, getLocalMedia, listDevices, loadChoices, saveChoices, sinkSupported } from "./media.js";
+
+const config = readConfig("waiting-config");
+const $ = (id) => document.getElementById(id);
+const originalTitle = document.title;
+
+let officeSlug = config.office_slug;
+let ticketState = config.ticket_state;
+let finished = false;
+let connectedOnce = false;
+
+// Call state
+let call = null;
+let consultationId = null;
+let me = null;
+let starting = false;
+let pendingCallFrames = [];
+let localStream = null;
+let cameraTrack = null;
+let screenTrack = null;
+let hangupTimer = null;
+
+const url = (name) => config.urls[name].replace("__office__", officeSlug);
+
+// --- waiting ---------------------------------------------------------------------------------------
+
+function showPosition(position, seconds) {
+  const line = $("position-line");
+  let number = $("position");
+  if (!number) {
+    const [before, after] = t("You are number %(position)s in line").split("%(position)s");
+    number = document.createElement("span");
+    number.id = "position";
+    line.replaceChildren(before || "", number, after || "");
+  }
+  if (number.textContent !== String(position)) number.textContent = String(position);
+  const wait = $("expected-wait");
+  const text = waitText(seconds);
+  if (wait.textContent !== text) wait.textContent = text;
+  $("waiting-actions").hidden = false;
+  $("waiting-hint").hidden = false;
+}
+
+function showStatus(text) {
+  const line = $("position-line");
+  if (line.textContent !== text || $("position")) line.textContent = text;
+  $("expected-wait").textContent = "";
+}
+
+function notice(text) {
+  const box = $("connection-notice");
+  if (box.textContent !== text) box.textContent = text;
+}
+
+function finish(message, { officialMessage = "", next = "" } = {}) {
+  if (finished) return;
+  finished = true;
+  teardownCall();
+  socket.close();
+  $("waiting-panel").hidden = true;
+  $("call-panel").hidden = true;
+  notice("");
+  $("ended-office-link").href = url("office");
+  $("ended-message").textContent = message;
+  const quote = $("ended-official-message");
+  quote.hidden = !officialMessage;
+  quote.textContent = officialMessage ? `${t("Message from the office:")} ${officialMessage}` : "";
+  const nextLine = $("ended-next");
+  nextLine.hidden = !next;
+  nextLine.textContent = next ? fmt(t("Next opening: %(when)s"), { when: next }) : "";
+  $("ended-panel").hidden = false;
+  document.title = `${t("Your visit has ended")} – ${originalTitle}`;
+  $("ended-heading").focus?.();
+}
+
+function goToThanks() {
+  if (finished) return;
+  finished = true;
+  teardownCall();
+  socket.close();
+  window.location.assign(url("thanks"));
+}
+
+function applySnapshot(frame) {
+  officeSlug = frame.office.slug;
+  $("office-name").textContent = frame.office.name;
+  $("leave-form").action = url("leave");
+  ticketState = frame.ticket.state;
+  if (ticketState === "waiting") {
+    showPosition(frame.position, frame.expected_wait_seconds);
+    if (frame.ticket.returned) notice(t("You are back in the waiting area, first in line."));
+  } else if (!call) {
+    showStatus(t("An official is ready for you. Connecting …"));
+  }
+}
+
+function applyTicketState(frame) {
+  const before = ticketState;
+  ticketState = frame.state;
+  switch (frame.reason) {
+    case "admitted":
+      showStatus(t("An official is ready for you. Connecting …"));
+      break;
+    case "joined":
+      break;
+    case "returned":
+      teardownCall();
+      notice(t("You are back in the waiting area, first in line."));
+      break;
+    case "transferred":
+      teardownCall();
+      notice(t("You have been passed on to another office. Please keep waiting here."));
+      break;
+    case "declined":
+      finish(t("The office could not take your request."), { officialMessage: frame.message });
+      break;
+    case "expired":
+      finish(t("Your place in the waiting area has ended because this page was closed or offline for too long. You can enter the waiting area again while the office is open."));
+      break;
+    case "office_closed":
+      finish(t("The office has closed. Your place in the waiting area has ended."), { next: config.next_opening });
+      break;
+    case "left":
+      if (before === "invited" || before === "in_consultation") goToThanks();
+      else finish(t("You have left the waiting area."));
+      break;
+    case "done":
+      goToThanks();
+      break;
+    default:
+      break;
+  }
+}
+
+// --- the consultation ------------------------------------------------------------------------------
+
+function remoteTile(pid, name) {
+  let video = document.querySelector(`#remote-videos video[data-participant="${pid}"]`);
+  if (video) return video;
+  const figure = document.createElement("figure");
+  figure.className = "tile";
+  video = document.createElement("video");
+  video.autoplay = true;
+  video.playsInline = true;
+  video.dataset.participant = String(pid);
+  video.setAttribute("aria-label", fmt(t("Video of %(name)s"), { name: name || t("the office") }));
+  const caption = document.createElement("figcaption");
+  caption.textContent = name || t("Office");
+  figure.append(video, caption);
+  $("remote-videos").append(figure);
+  return video;
+}
+
+function onRemoteStream(pid, stream, name) {
+  const video = remoteTile(pid, name);
+  if (video.srcObject !== stream) video.srcObject = stream;
+  const { speakerId } = loadChoices();
+  if (sinkSupported && speakerId && video.sinkId !== speakerId) video.setSinkId(speakerId).catch(() => {});
+  video.play().catch(() => {
+    // Autoplay with sound was refused: show the picture muted and offer a button for the sound.
+    video.muted = true;
+    video.play().catch(() => {});
+    $("unmute-remote-button").hidden = false;
+  });
+}
+
+function onPeerLeft(pid) {
+  const video = document.querySelector(`#remote-videos video[data-participant="${pid}"]`);
+  if (video) video.closest("figure").remove();
+}
+
+function onStateChange(pid, state) {
+  if (state === "connected") notice("");
+  else if (state === "disconnected" || state === "failed") notice(t("The video connection is unstable. Trying to reconnect …"));
+}
+
+function setPressed(button, pressed) {
+  button.setAttribute("aria-pressed", pressed ? "true" : "false");
+}
+
+async function fillCameraSelect() {
+  const cameras = await listDevices("videoinput");
+  const select = $("device-select-camera");
+  const current = cameraTrack ? cameraTrack.getSettings().deviceId : loadChoices().cameraId;
+  fillSelect(select, cameras, current, t("Camera"));
+  select.closest(".field").hidden = cameras.length < 2 || !cameraTrack;
+}
+
+function showLocal() {
+  const video = $("local-video");
+  const track = screenTrack || cameraTrack;
+  video.srcObject = track ? new MediaStream([track]) : null;
+  video.closest("figure").hidden = !track;
+}
+
+function updateControls() {
+  const hasAudio = Boolean(localStream && localStream.getAudioTracks().length);
+  $("mute-button").disabled = !hasAudio;
+  $("camera-button").disabled = !cameraTrack;
+  $("screen-button").hidden = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+}
+
+async function startCall(frame) {
+  if (finished) return;
+  if (call && consultationId === frame.consultation) {
+    // A reconnect of the socket: the peer connections carry on; only the participant list may differ.
+    call.updateParticipants(frame.participants);
+    return;
+  }
+  starting = true;
+  consultationId = frame.consultation;
+  me = frame.me;
+  $("call-panel").hidden = false;
+  $("waiting-actions").hidden = true;
+  $("waiting-hint").hidden = true;
+  showStatus(t("You are in the consultation."));
+  playChime();
+  document.title = `${t("It is your turn")} – ${originalTitle}`;
+  notify(t("It is your turn"), fmt(t("%(office)s is ready for you."), { office: frame.office || "" }));
+
+  if (!localStream) localStream = await getLocalMedia(loadChoices());
+  if (finished) return;
+  cameraTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
+  if (!localStream) notice(t("Your camera and microphone are not available. You can still see and hear the office and use the chat."));
+  showLocal();
+  updateControls();
+  fillCameraSelect().catch(() => {});
+
+  if (call) call.hangup();
+  call = new Call({ send: (f) => socket.send(f), localStream, onRemoteStream, onPeerLeft, onStateChange });
+  socket.send({ type: "call.join" });
+  call.start(frame);
+  starting = false;
+  const queued = pendingCallFrames;
+  pendingCallFrames = [];
+  queued.forEach(handleCallFrame);
+}
+
+function handleCallFrame(frame) {
+  if (starting) {
+    pendingCallFrames.push(frame);
+    return;
+  }
+  if (!call) return;
+  if (frame.type === "signal") call.handleSignal(frame);
+  else if (frame.type === "call.participants") call.updateParticipants(frame.participants);
+}
+
+function teardownCall() {
+  if (call) call.hangup();
+  call = null;
+  consultationId = null;
+  starting = false;
+  pendingCallFrames = [];
+  window.clearTimeout(hangupTimer);
+  if (screenTrack) screenTrack.stop();
+  screenTrack = null;
+  if (localStream) localStream.getTracks().forEach((track) => track.stop());
+  localStream = null;
+  cameraTrack = null;
+  $("remote-videos").replaceChildren();
+  $("local-video").srcObject = null;
+  $("call-panel").hidden = true;
+  delete document.body.dataset.callState;
+  document.title = originalTitle;
+}
+
+function appendChat(frame) {
+  const log = $("chat-log");
+  const line = document.createElement("p");
+  const meta = document.createElement("span");
+  meta.className = "chat__meta";
+  const time = frame.at ? new Date(frame.at).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
+  const who = frame.from === me ? t("You") : frame.name || t("Office");
+  meta.textContent = `${who}${time ? ` (${time})` : ""}: `;
+  line.append(meta, document.createTextNode(frame.text));
+  log.append(line);
+  log.scrollTop = log.scrollHeight;
+}
+
+// --- controls --------------------------------------------------------------------------------------
+
+$("mute-button").addEventListener("click", (event) => {
+  const muted = event.currentTarget.getAttribute("aria-pressed") !== "true";
+  setPressed(event.currentTarget, muted);
+  if (call) call.setAudioEnabled(!muted);
+  else if (localStream) localStream.getAudioTracks().forEach((track) => { track.enabled = !muted; });
+});
+
+$("camera-button").addEventListener("click", (event) => {
+  const off = event.currentTarget.getAttribute("aria-pressed") !== "true";
+  setPressed(event.currentTarget, off);
+  if (cameraTrack) cameraTrack.enabled = !off;
+  if (call && !screenTrack) call.setVideoEnabled(!off);
+});
+
+$("device-select-camera").addEventListener("change", async (event) => {
+  const deviceId = event.currentTarget.value;
+  saveChoices({ cameraId: deviceId });
+  try {
+    const fresh = await navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: deviceId } } });
+    const track = fresh.getVideoTracks()[0];
+    if (cameraTrack) {
+      localStream.removeTrack(cameraTrack);
+      cameraTrack.stop();
+    }
+    cameraTrack = track;
+    if (localStream) localStream.addTrack(track);
+    track.enabled = $("camera-button").getAttribute("aria-pressed") !== "true";
+    if (call && !screenTrack) await call.replaceVideoTrack(track);
+    showLocal();
+  } catch (error) {
+    notice(t("This camera could not be started."));
+  }
+});
+
+async function stopScreenShare() {
+  if (!screenTrack) return;
+  screenTrack.onended = null;
+  screenTrack.stop();
+  screenTrack = null;
+  setPressed($("screen-button"), false);
+  if (call) await call.replaceVideoTrack(cameraTrack);
+  showLocal();
+}
+
+$("screen-button").addEventListener("click", async () => {
+  if (screenTrack) {
+    await stopScreenShare();
+    return;
+  }
+  try {
+    const display = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    screenTrack = display.getVideoTracks()[0];
+    screenTrack.onended = () => stopScreenShare();
+    setPressed($("screen-button"), true);
+    if (call) await call.replaceVideoTrack(screenTrack);
+    showLocal();
+  } catch {
+    // The person cancelled the browser's picker.
+  }
+});
+
+$("hangup-button").addEventListener("click", () => {
+  $("hangup-button").disabled = true;
+  socket.send({ type: "call.hangup" });
+  // Normally call.ended arrives at once; without the socket the page still moves on.
+  hangupTimer = window.setTimeout(goToThanks, 5000);
+});
+
+$("unmute-remote-button").addEventListener("click", (event) => {
+  for (const video of document.querySelectorAll("#remote-videos video")) {
+    video.muted = false;
+    video.play().catch(() => {});
+  }
+  event.currentTarget.hidden = true;
+});
+
+$("chat-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("chat-input");
+  const text = input.value.trim();
+  if (!text) return;
+  if (socket.send({ type: "chat", text })) input.value = "";
+  else notice(t("The message could not be sent. Please try again in a moment."));
+});
+
+const notifyButton = $("notify-button");
+if (canAskForNotifications()) {
+  notifyButton.hidden = false;
+  notifyButton.addEventListener("click", async () => {
+    const answer = await askForNotifications();
+    notifyButton.hidden = true;
+    notice(answer === "granted" ? t("You will get a notification when it is your turn.") : "");
+  });
+}
+
+unlockAudioOnGesture();
+
+// --- the socket ------------------------------------------------------------------------------------
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case "snapshot":
+      applySnapshot(frame);
+      break;
+    case "position":
+      if (ticketState === "waiting") showPosition(frame.position, frame.expected_wait_seconds);
+      break;
+    case "ticket.state":
+      applyTicketState(frame);
+      break;
+    case "office.state":
+      break;
+    case "superseded":
+      finished = true;
+      teardownCall();
+      socket.close();
+      $("waiting-panel").hidden = true;
+      showSuperseded();
+      break;
+    case "call.start":
+      startCall(frame).catch((error) => {
+        console.error(error);
+        starting = false;
+      });
+      break;
+    case "call.participants":
+    case "signal":
+      handleCallFrame(frame);
+      break;
+    case "chat":
+      appendChat(frame);
+      break;
+    case "call.ended":
+      if (frame.reason === "sent_back" || frame.reason === "transferred") teardownCall();
+      else if (!finished) goToThanks();
+      else teardownCall();
+      break;
+    case "error":
+      notice(frame.message || t("Something went wrong."));
+      break;
+    default:
+      break;
+  }
+}
+
+function showSuperseded() {
+  const box = $("connection-notice");
+  const text = document.createElement("span");
+  text.textContent = `${t("Your place in the waiting area is now open in another tab or window. Please continue there.")} `;
+  const again = document.createElement("a");
+  again.href = window.location.href;
+  again.textContent = t("Continue in this window instead");
+  box.replaceChildren(text, again);
+}
+
+const socket = connect(config.ws, {
+  onFrame,
+  onOpen() {
+    if (connectedOnce) notice("");
+    connectedOnce = true;
+  },
+  onClose(event, { final }) {
+    if (finished) return;
+    if (final && event.code === 4404) {
+      // The ticket ended while the page was away; the server explains on reload.
+      finished = true;
+      window.location.reload();
+    } else if (!final) {
+      notice(t("The connection was interrupted. Reconnecting …"));
+    }
+  },
+});

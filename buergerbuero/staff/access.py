@@ -1,0 +1,96 @@
+"""Every object a staff view touches is fetched here, through one helper per kind.
+
+Invariant: an object of another authority is a 404, never a 403, so ids of other tenants reveal nothing.
+Within the authority, officials reach the offices they are assigned to; authority administrators reach
+every office of their authority.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from buergerbuero.authorities.models import Staff
+from buergerbuero.calls.models import Consultation, Participant
+from buergerbuero.offices.models import Office
+from buergerbuero.staff.selectors import offices_of
+from buergerbuero.waitingroom.models import Ticket
+
+
+def get_staff_for_user(user: AbstractBaseUser | AnonymousUser) -> Staff:
+    """The workspace is for users with a ``Staff`` record only (a bare Django superuser is not staff)."""
+    staff = None
+    if user.is_authenticated:
+        staff = Staff.objects.select_related("authority", "user").filter(user=user).first()
+    if staff is None:
+        raise PermissionDenied(_("Your account has no place in an authority."))
+    return staff
+
+
+def _offices(staff: Staff) -> QuerySet[Office]:
+    return offices_of(staff).select_related("authority")
+
+
+def get_office_for_staff(staff: Staff, office_id: int) -> Office:
+    office = _offices(staff).filter(pk=office_id).first()
+    if office is None:
+        raise Http404(_("No such office."))
+    return office
+
+
+def get_ticket_for_staff(staff: Staff, ticket_id: int) -> Ticket:
+    ticket = (
+        Ticket.objects.select_related("office__authority")
+        .filter(pk=ticket_id, office__in=_offices(staff))
+        .first()
+    )
+    if ticket is None:
+        raise Http404(_("No such person in your waiting areas."))
+    return ticket
+
+
+def get_consultation_for_staff(staff: Staff, consultation_id: int) -> Consultation:
+    """A consultation the official takes part in (and has not left), or one of an office they lead, or,
+    for an authority administrator, any of their authority."""
+    consultations = Consultation.objects.select_related("office__authority", "ticket").filter(
+        pk=consultation_id, office__authority_id=staff.authority_id
+    )
+    if not staff.is_authority_admin:
+        consultations = consultations.filter(
+            Q(participants__staff=staff, participants__left_at__isnull=True)
+            | Q(office__assignments__staff=staff, office__assignments__is_lead=True)
+        ).distinct()
+    consultation = consultations.first()
+    if consultation is None:
+        raise Http404(_("No such consultation."))
+    return consultation
+
+
+def get_colleague_for_staff(staff: Staff, colleague_id: int) -> Staff:
+    colleague = Staff.objects.filter(pk=colleague_id, authority_id=staff.authority_id).first()
+    if colleague is None:
+        raise Http404(_("No such colleague."))
+    return colleague
+
+
+def get_transfer_target_for_staff(staff: Staff, office_id: int) -> Office:
+    """Any office of the official's authority may receive a citizen, assigned or not."""
+    office = Office.objects.select_related("authority").filter(pk=office_id, authority_id=staff.authority_id).first()
+    if office is None:
+        raise Http404(_("No such office."))
+    return office
+
+
+def get_invitation_for_staff(staff: Staff, participant_id: int) -> Participant:
+    """An invitation addressed to this official (answered or not: the action says whether it is open)."""
+    participant = (
+        Participant.objects.select_related("consultation__office")
+        .filter(pk=participant_id, staff=staff, consultation__office__authority_id=staff.authority_id)
+        .first()
+    )
+    if participant is None:
+        raise Http404(_("No such invitation."))
+    return participant

@@ -1,0 +1,96 @@
+"""Input of the workspace's POST endpoints. Ids of objects come from the URL or from these forms and
+are then fetched through ``staff.access`` (another authority's object is a 404)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from buergerbuero.authorities.models import Availability
+from buergerbuero.staff import ratelimit
+
+TEXT_MAX_LENGTH = 300  # Ticket.decline_message and Ticket.transfer_note
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    """Django's login form, refusing every attempt once too many failed (staff.ratelimit)."""
+
+    def clean(self):  # noqa: ANN201 - as in the parent
+        from django.conf import settings
+
+        username = self.cleaned_data.get("username") or ""
+        address = ratelimit.client_address(self.request) if self.request else ""
+        if ratelimit.is_locked(username, address):
+            minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
+            raise ValidationError(
+                ngettext(
+                    "Too many failed login attempts. Please wait %(minutes)d minute and try again.",
+                    "Too many failed login attempts. Please wait %(minutes)d minutes and try again.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                code="locked",
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            ratelimit.register_failure(username, address)
+            raise
+        ratelimit.register_success(username)
+        return cleaned
+
+
+class OpenOfficeForm(forms.Form):
+    outside_hours = forms.BooleanField(
+        label=_("Open outside the opening hours"), required=False
+    )
+
+
+class AvailabilityForm(forms.Form):
+    availability = forms.ChoiceField(
+        label=_("Your availability"),
+        choices=Availability.choices,
+        error_messages={"invalid_choice": _("Choose “available” or “on a break”."), "required": _("Choose your availability.")},
+    )
+
+
+class DeclineForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the citizen"),
+        max_length=TEXT_MAX_LENGTH,
+        required=False,
+        error_messages={"max_length": _("The message is too long (at most %(limit_value)d characters).")},
+    )
+
+
+class TransferForm(forms.Form):
+    office = forms.IntegerField(
+        label=_("Office"),
+        min_value=1,
+        error_messages={"required": _("Choose an office."), "invalid": _("Choose an office."), "min_value": _("Choose an office.")},
+    )
+    note = forms.CharField(
+        label=_("Note for the colleagues"),
+        max_length=TEXT_MAX_LENGTH,
+        required=False,
+        error_messages={"max_length": _("The note is too long (at most %(limit_value)d characters).")},
+    )
+
+
+class InviteForm(forms.Form):
+    colleague = forms.IntegerField(
+        label=_("Colleague"),
+        min_value=1,
+        error_messages={"required": _("Choose a colleague."), "invalid": _("Choose a colleague."), "min_value": _("Choose a colleague.")},
+    )
+
+
+class AnswerInvitationForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        choices=[("1", _("Accept")), ("0", _("Decline"))],
+        coerce=lambda value: value == "1",
+        error_messages={"required": _("Accept or decline the invitation."), "invalid_choice": _("Accept or decline the invitation.")},
+    )

@@ -1,0 +1,246 @@
+"""Signalling and chat inside a consultation, over the citizen's and the officials' sockets: only joined
+participants of the same running consultation reach each other."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from buergerbuero.calls.actions import admit, answer_invitation, invite_colleague
+from buergerbuero.calls.models import Participant
+from buergerbuero.core import groups
+from tests.conftest import (
+    all_group_members,
+    citizen_cookie,
+    connect,
+    drain,
+    enter,
+    frame_of,
+    frame_where,
+    frames_until,
+    open_,
+    staff_cookie,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+db = database_sync_to_async
+OFFER = {"type": "offer", "sdp": "v=0\r\n"}
+
+
+async def staff_socket(staff):
+    communicator, connected, code = await connect("/ws/staff/", await db(staff_cookie)(staff))
+    assert connected, code
+    await frame_of(communicator, "snapshot")
+    return communicator
+
+
+async def citizen_socket(token: str):
+    communicator, connected, code = await connect("/ws/ticket/", await db(citizen_cookie)(token))
+    assert connected, code
+    await frame_of(communicator, "snapshot")
+    return communicator
+
+
+@pytest.fixture
+def call(world):
+    """Office A open with one citizen waiting, and office B open with another."""
+    open_(world.official_a, world.office_a)
+    open_(world.official_b, world.office_b)
+    _, token = enter(world.office_a, "Erika")
+    _, token_b = enter(world.office_b, "Bodo")
+    return token, token_b
+
+
+async def start_call(world, token: str):
+    """The official admits, both pages get call.start, the citizen joins: both are peers."""
+    official = await staff_socket(world.official_a)
+    citizen = await citizen_socket(token)
+    consultation = await db(admit)(world.official_a, world.office_a)
+    official_start = await frame_of(official, "call.start")
+    citizen_start = await frame_of(citizen, "call.start")
+    await citizen.send_json_to({"type": "call.join"})
+    await frame_where(official, type="call.participants")
+    await frame_where(citizen, type="call.participants")
+    return consultation, official, citizen, official_start["me"], citizen_start["me"]
+
+
+async def test_signal_between_joined_participants(world, call) -> None:
+    _consultation, official, citizen, official_id, citizen_id = await start_call(world, call[0])
+    await official.send_json_to({"type": "signal", "to": citizen_id, "description": OFFER})
+    assert await frame_of(citizen, "signal") == {"type": "signal", "from": official_id, "description": OFFER}
+    candidate = {"candidate": "candidate:1 1 udp 1 192.0.2.1 5000 typ host", "sdpMid": "0"}
+    await citizen.send_json_to({"type": "signal", "to": official_id, "candidate": candidate})
+    assert await frame_of(official, "signal") == {
+        "type": "signal",
+        "from": citizen_id,
+        "candidate": candidate,
+    }
+    await official.disconnect()
+    await citizen.disconnect()
+
+
+async def test_no_signal_before_the_citizen_joined(world, call) -> None:
+    official = await staff_socket(world.official_a)
+    citizen = await citizen_socket(call[0])
+    await db(admit)(world.official_a, world.office_a)
+    await frame_of(official, "call.start")
+    citizen_id = (await frame_of(citizen, "call.start"))["me"]
+    await official.send_json_to({"type": "signal", "to": citizen_id, "description": OFFER})
+    assert (await frame_of(official, "error"))["code"] == "forbidden"
+    assert not [f for f in await drain(citizen) if f["type"] in ("signal", "chat")]
+    await official.disconnect()
+    await citizen.disconnect()
+
+
+async def test_outsiders_cannot_signal(world, call) -> None:
+    _consultation, official, citizen, official_id, citizen_id = await start_call(world, call[0])
+    # Not in any consultation.
+    outsider = await staff_socket(world.official_a2)
+    await outsider.send_json_to({"type": "signal", "to": citizen_id, "description": OFFER})
+    assert (await frame_of(outsider, "error"))["code"] == "not_in_call"
+
+    # A participant of another consultation cannot signal into this one.
+    other = await staff_socket(world.official_b)
+    await db(admit)(world.official_b, world.office_b)
+    await frame_of(other, "call.start")
+    for to in (citizen_id, official_id):
+        await other.send_json_to({"type": "signal", "to": to, "description": OFFER})
+        assert (await frame_of(other, "error"))["code"] == "forbidden"
+    assert not [f for f in await drain(citizen) if f["type"] in ("signal", "chat")]
+    assert not [f for f in await drain(official) if f["type"] in ("signal", "chat")]
+    for communicator in (official, citizen, outsider, other):
+        await communicator.disconnect()
+
+
+async def test_invited_colleague_cannot_signal_until_accepted(world, call) -> None:
+    consultation, official, citizen, _official_id, citizen_id = await start_call(world, call[0])
+    colleague = await staff_socket(world.official_a2)
+    participant = await db(invite_colleague)(consultation, world.official_a, world.official_a2)
+    invited = await frame_of(colleague, "colleague.invited")
+    assert invited["participant"] == participant.pk
+    await colleague.send_json_to({"type": "signal", "to": citizen_id, "description": OFFER})
+    assert (await frame_of(colleague, "error"))["code"] == "not_in_call"
+
+    await db(answer_invitation)(participant, world.official_a2, True)
+    start = await frame_of(colleague, "call.start")
+    assert start["me"] == participant.pk and start["role"] == "colleague"
+    await frame_where(citizen, type="call.participants")
+    await colleague.send_json_to({"type": "signal", "to": citizen_id, "description": OFFER})
+    assert await frame_of(citizen, "signal") == {
+        "type": "signal",
+        "from": participant.pk,
+        "description": OFFER,
+    }
+
+    # The colleague leaves: its page leaves the call, the others stop accepting its signals.
+    await colleague.send_json_to({"type": "call.hangup"})
+    ended = await frame_of(colleague, "call.ended")
+    assert ended["consultation"] == consultation.pk
+    await colleague.send_json_to({"type": "signal", "to": citizen_id, "description": OFFER})
+    assert (await frame_of(colleague, "error"))["code"] == "not_in_call"
+    # The official's page hears that the colleague is gone (earlier participant lists may be queued first).
+    while True:
+        listed = (await frame_of(official, "call.participants"))["participants"]
+        if participant.pk not in {p["id"] for p in listed}:
+            break
+    for communicator in (official, citizen, colleague):
+        await communicator.disconnect()
+
+
+async def test_bad_signals(world, call) -> None:
+    _consultation, official, citizen, official_id, citizen_id = await start_call(world, call[0])
+    for frame, code in [
+        ({"type": "signal", "to": "x", "description": OFFER}, "invalid"),
+        ({"type": "signal", "to": citizen_id}, "invalid"),
+        ({"type": "signal", "to": citizen_id, "description": OFFER, "candidate": {}}, "invalid"),
+        ({"type": "signal", "to": citizen_id, "description": "text"}, "invalid"),
+        ({"type": "signal", "to": official_id, "description": OFFER}, "forbidden"),  # to oneself
+    ]:
+        await official.send_json_to(frame)
+        assert (await frame_of(official, "error"))["code"] == code, frame
+    assert not [f for f in await drain(citizen) if f["type"] in ("signal", "chat")]
+    await official.disconnect()
+    await citizen.disconnect()
+
+
+async def test_chat_reaches_all_participants(world, call) -> None:
+    consultation, official, citizen, _official_id, citizen_id = await start_call(world, call[0])
+    await citizen.send_json_to({"type": "chat", "text": "  Hallo, hören Sie mich? "})
+    for page in (official, citizen):
+        chat = await frame_of(page, "chat")
+        assert (chat["from"], chat["name"], chat["text"], chat["consultation"]) == (
+            citizen_id,
+            "Erika",
+            "Hallo, hören Sie mich?",
+            consultation.pk,
+        )
+        assert chat["at"]
+    await official.send_json_to({"type": "chat", "text": "x" * 2001})
+    assert (await frame_of(official, "error"))["code"] == "too_large"
+    await official.send_json_to({"type": "chat", "text": "   "})
+    assert (await frame_of(official, "error"))["code"] == "invalid"
+    assert not [f for f in await drain(citizen) if f["type"] in ("signal", "chat")]
+    await official.disconnect()
+    await citizen.disconnect()
+
+
+async def test_chat_outside_a_call(world, call) -> None:
+    page = await citizen_socket(call[0])
+    await page.send_json_to({"type": "chat", "text": "Hallo?"})
+    assert (await frame_of(page, "error"))["code"] == "not_in_call"
+    await page.disconnect()
+
+
+async def test_hang_up_by_official_ends_the_call_for_everyone(world, call) -> None:
+    consultation, official, citizen, official_id, citizen_id = await start_call(world, call[0])
+    await official.send_json_to({"type": "call.hangup"})
+    assert (await frames_until(official, "call.ended"))[-1] == {
+        "type": "call.ended",
+        "consultation": consultation.pk,
+        "reason": "hangup_official",
+    }
+    seen = await frames_until(citizen, "call.ended")
+    assert seen[-1]["reason"] == "hangup_official"
+    assert [(f["state"], f["reason"]) for f in seen if f["type"] == "ticket.state"] == [("done", "done")]
+    await official.send_json_to({"type": "signal", "to": citizen_id, "description": OFFER})
+    assert (await frame_of(official, "error"))["code"] == "not_in_call"
+    await official.disconnect()
+    await citizen.disconnect()
+    assert (
+        await all_group_members(
+            [
+                groups.consultation(consultation.pk),
+                groups.participant(official_id),
+                groups.participant(citizen_id),
+            ]
+        )
+        == {}
+    )
+
+
+async def test_hang_up_by_citizen(world, call) -> None:
+    _consultation, official, citizen, _official_id, _citizen_id = await start_call(world, call[0])
+    await citizen.send_json_to({"type": "call.hangup"})
+    for page in (official, citizen):
+        assert (await frame_of(page, "call.ended"))["reason"] == "hangup_citizen"
+    await official.disconnect()
+    await citizen.disconnect()
+
+
+async def test_reconnecting_page_gets_call_start_again(world, call) -> None:
+    consultation, official, citizen, official_id, citizen_id = await start_call(world, call[0])
+    await citizen.disconnect()
+    again, connected, _ = await connect("/ws/ticket/", await db(citizen_cookie)(call[0]))
+    assert connected
+    snapshot = await frame_of(again, "snapshot")
+    assert snapshot["ticket"]["state"] == "in_consultation"
+    start = await frame_of(again, "call.start")
+    assert start["me"] == citizen_id
+    await official.send_json_to({"type": "signal", "to": citizen_id, "description": OFFER})
+    assert (await frame_of(again, "signal"))["from"] == official_id
+    await official.disconnect()
+    await again.disconnect()
+    members = await all_group_members([groups.consultation(consultation.pk), groups.participant(citizen_id)])
+    assert members == {}
+    assert await db(Participant.objects.filter(consultation=consultation, left_at__isnull=True).count)() == 2

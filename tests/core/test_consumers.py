@@ -1,0 +1,118 @@
+"""The base consumer's frame handling, on the citizen's socket: every bad frame gets an error frame,
+changes nothing, and leaves the connection open."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+
+from buergerbuero.core.consumers import TokenBucket
+from buergerbuero.waitingroom.models import Ticket, TicketState
+from tests.conftest import citizen_cookie, connect, enter, frame_of, open_
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+db = database_sync_to_async
+
+
+@pytest.fixture
+def page_token(world):
+    open_(world.official_a, world.office_a)
+    return enter(world.office_a)
+
+
+async def open_page(token: str):
+    page, connected, _ = await connect("/ws/ticket/", await db(citizen_cookie)(token))
+    assert connected
+    await frame_of(page, "snapshot")
+    return page
+
+
+async def still_open_and_unchanged(page, ticket: Ticket) -> None:
+    await page.send_json_to({"type": "ping", "t": 1})
+    assert await page.receive_json_from() == {"type": "pong", "t": 1}
+    refreshed = await db(Ticket.objects.get)(pk=ticket.pk)
+    assert refreshed.state == TicketState.WAITING
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ('{"type": "leave"', "malformed"),
+        ("not json", "malformed"),
+        ('["leave"]', "malformed"),
+        ('"leave"', "malformed"),
+        ("null", "malformed"),
+        ('{"kind": "leave"}', "malformed"),
+        ('{"type": ""}', "malformed"),
+        ('{"type": 5}', "malformed"),
+        ('{"type": "teleport"}', "unknown_type"),
+        ('{"type": "__init__"}', "unknown_type"),
+        ('{"type": "leave/../x"}', "unknown_type"),
+        ('{"type": "' + "a" * 65 + '"}', "unknown_type"),
+    ],
+)
+async def test_bad_frames(page_token, text: str, code: str) -> None:
+    ticket, token = page_token
+    page = await open_page(token)
+    await page.send_to(text_data=text)
+    error = await page.receive_json_from()
+    assert error["type"] == "error" and error["code"] == code and error["message"]
+    await still_open_and_unchanged(page, ticket)
+    await page.disconnect()
+
+
+async def test_binary_frame(page_token) -> None:
+    ticket, token = page_token
+    page = await open_page(token)
+    await page.send_to(bytes_data=json.dumps({"type": "leave"}).encode())
+    assert (await page.receive_json_from())["code"] == "malformed"
+    await still_open_and_unchanged(page, ticket)
+    await page.disconnect()
+
+
+async def test_oversized_frame(page_token, settings) -> None:
+    settings.WS_MAX_FRAME_BYTES = 1024
+    ticket, token = page_token
+    page = await open_page(token)
+    await page.send_to(text_data=json.dumps({"type": "leave", "pad": "x" * 1100}))
+    assert (await page.receive_json_from())["code"] == "too_large"
+    await still_open_and_unchanged(page, ticket)
+    await page.disconnect()
+
+
+async def test_rate_limit(page_token, settings) -> None:
+    settings.WS_RATE_BURST = 3
+    settings.WS_RATE_PER_SECOND = 1
+    ticket, token = page_token
+    page = await open_page(token)
+    for n in range(3):
+        await page.send_json_to({"type": "ping", "t": n})
+        assert await page.receive_json_from() == {"type": "pong", "t": n}
+    await page.send_json_to({"type": "leave"})
+    assert (await page.receive_json_from())["code"] == "rate_limited"
+    refreshed = await db(Ticket.objects.get)(pk=ticket.pk)
+    assert refreshed.state == TicketState.WAITING
+    await page.disconnect()
+
+
+async def test_messages_follow_the_language_cookie(page_token) -> None:
+    _ticket, token = page_token
+    cookie = await db(citizen_cookie)(token)
+    page, _, _ = await connect("/ws/ticket/", f"{cookie}; django_language=en")
+    await frame_of(page, "snapshot")
+    await page.send_to(text_data="{")
+    assert (await page.receive_json_from())["message"] == "This message is not valid JSON."
+    await page.disconnect()
+
+
+def test_token_bucket_refills() -> None:
+    now = [0.0]
+    bucket = TokenBucket(rate=2, burst=2, clock=lambda: now[0])
+    assert [bucket.take() for _ in range(3)] == [True, True, False]
+    now[0] = 0.5
+    assert [bucket.take(), bucket.take()] == [True, False]
+    now[0] = 100
+    assert [bucket.take() for _ in range(3)] == [True, True, False]  # never more than the burst

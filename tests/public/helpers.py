@@ -1,0 +1,28 @@
+"""Small helpers shared by the public view tests (personas come from tests/conftest.py)."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import reverse
+
+from buergerbuero.audit.models import AuditEntry
+from buergerbuero.offices.models import Office
+from buergerbuero.waitingroom.tokens import SESSION_KEY
+
+
+def url(name: str, office: Office) -> str:
+    return reverse(f"public:{name}", args=[office.authority.slug, office.slug])
+
+
+def with_ticket(client: Client, token: str) -> Client:
+    """Put a ticket token into the client's session, as entering does."""
+    session = client.session
+    session[SESSION_KEY] = token
+    session.save()
+    return client
+
+
+def audit_actions(authority) -> list[str]:
+    return list(
+        AuditEntry.objects.filter(authority=authority).order_by("id").values_list("action", flat=True)
+    )
