@@ -156,9 +156,32 @@ def staff_cookie(staff: Staff) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-@dataclass
 class SentEvents:
-    sent: list[tuple[str, dict]]
+    """Events that left through the pipeline, in order.
+
+    In a transactional test they leave when the action's transaction commits. In an ordinary test the
+    whole test is one transaction that never commits; there, looking at the events counts as the commit:
+    callbacks still pending run first (callbacks of rolled-back savepoints are already gone, as in
+    production). The after-commit rule itself is tested with real transactions
+    (tests/waitingroom/test_actions.py).
+    """
+
+    def __init__(self, transactional: bool) -> None:
+        self._sent: list[tuple[str, dict]] = []
+        self.transactional = transactional
+
+    def record(self, group: str, event: dict) -> None:
+        self._sent.append((group, dict(event)))
+
+    @property
+    def sent(self) -> list[tuple[str, dict]]:
+        from django.db import connection
+
+        if not self.transactional and connection.in_atomic_block:
+            pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
+            for _sids, callback, _robust in pending:
+                callback()
+        return self._sent
 
     def of(self, group: str) -> list[dict]:
         return [event for g, event in self.sent if g == group]
@@ -168,12 +191,13 @@ class SentEvents:
 
 
 @pytest.fixture
-def events(monkeypatch) -> SentEvents:
-    """Every event that leaves through the pipeline (only after commit), in order."""
+def events(monkeypatch, request) -> SentEvents:
     from buergerbuero.core import events as core_events
 
-    recorder = SentEvents([])
-    monkeypatch.setattr(core_events, "_send", lambda group, event: recorder.sent.append((group, dict(event))))
+    marker = request.node.get_closest_marker("django_db")
+    recorder = SentEvents(transactional=bool(marker and marker.kwargs.get("transaction")))
+    recorder.sent  # noqa: B018 - events of the fixtures set up before this one leave unrecorded, as they would
+    monkeypatch.setattr(core_events, "_send", recorder.record)
     return recorder
 
 

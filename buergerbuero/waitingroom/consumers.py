@@ -155,9 +155,12 @@ class CitizenConsumer(CallMixin):
                 officials_free=event["officials_free"],
                 service_seconds=event["service_seconds"],
             )
-            await self.send_frame(event)
+            # One frame: the office's state together with this page's own expected wait.
+            frame = dict(event)
             if self.ticket_state == TicketState.WAITING:
-                await self.send_position()
+                frame["position"] = self.position
+                frame["my_expected_wait_seconds"] = self.office_state.expected_wait_seconds(self.position)
+            await self.send_frame(frame)
         elif kind == "ticket.state":
             await self.apply_ticket_state(event)
         elif kind == "ticket.superseded" and event["connection"] != self.connection_id:

@@ -54,8 +54,13 @@ def position_and_seq(ticket: Ticket) -> tuple[int, int]:
     return count + 1, seq
 
 
-def queue_entries(office: Office) -> list[dict[str, object]]:
-    """The queue as officials see it."""
+# Officials see the head of the queue; beyond it only the count matters (and it keeps every queue
+# change cheap when thousands wait).
+STAFF_QUEUE_LIMIT = 100
+
+
+def queue_entries(office: Office, limit: int = STAFF_QUEUE_LIMIT) -> list[dict[str, object]]:
+    """The head of the queue as officials see it (the total is in ``office.state``'s ``waiting``)."""
     return [
         {
             "ticket": t.pk,
@@ -67,5 +72,5 @@ def queue_entries(office: Office) -> list[dict[str, object]]:
             "transfer_note": t.transfer_note,
             "connected": t.disconnected_at is None,
         }
-        for t in waiting_tickets(office).select_related("transferred_from__office")
+        for t in waiting_tickets(office).select_related("transferred_from__office")[:limit]
     ]

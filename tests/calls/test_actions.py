@@ -31,7 +31,7 @@ from buergerbuero.waitingroom.models import TicketState, TicketTransition
 from buergerbuero.waitingroom.selectors import position, waiting_tickets
 from tests.conftest import enter, make_staff, open_
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

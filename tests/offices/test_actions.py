@@ -13,7 +13,7 @@ from buergerbuero.offices.models import OpeningInterval, OpenPeriod, Presence
 from buergerbuero.waitingroom.models import TicketState
 from tests.conftest import enter, make_office, open_
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def actions(authority) -> list[str]:

@@ -27,7 +27,7 @@ from buergerbuero.waitingroom.selectors import queue_key
 from buergerbuero.waitingroom.tokens import hash_token
 from tests.conftest import enter, open_
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -108,6 +108,7 @@ def test_people_in_a_consultation_do_not_count_towards_full(world, office) -> No
     enter(office)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_events_leave_only_after_commit(office, events) -> None:
     with transaction.atomic():
         ticket, _ = enter(office)

@@ -399,6 +399,10 @@ function onFrame(frame) {
       applyTicketState(frame);
       break;
     case "office.state":
+      // Carries this page's own position and expected wait while it waits (docs/architecture.md).
+      if (ticketState === "waiting" && typeof frame.position === "number") {
+        showPosition(frame.position, frame.my_expected_wait_seconds);
+      }
       break;
     case "superseded":
       finished = true;

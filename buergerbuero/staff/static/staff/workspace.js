@@ -1,0 +1,751 @@
+// The officials' workspace (one socket: /ws/staff/). The server draws the first state; from then on the
+// page changes only on socket frames: `snapshot` replaces everything, deltas (`office.state`,
+// `office.queue`, `colleague.invited`, call frames) change parts. Buttons are plain POST forms that this
+// script sends with fetch (Accept: application/json); their effects come back as frames. The only local
+// changes are facts the server has no event for: my own presence after open/close and my availability.
+
+import { askForNotifications, canAskForNotifications, notify, playChime, unlockAudioOnGesture } from "/static/core/alert.js";
+import { Call } from "/static/core/call.js";
+import { connect } from "/static/core/socket.js";
+
+const $ = (id) => document.getElementById(id);
+const config = JSON.parse($("workspace-config").textContent);
+const L = config.labels;
+const originalTitle = document.title;
+const lang = document.documentElement.lang || "de";
+const SOUND_KEY = "bb.staff.sound";
+
+const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+const withId = (url, id) => url.replace("/0/", `/${id}/`);
+
+// --- state -----------------------------------------------------------------------------------------
+
+const offices = new Map(); // id -> {id, name, slug, assigned, present, state, queue, seq}
+const seen = new Map(); // office id -> Set of ticket ids already known (to tell newcomers)
+let me = null;
+let transferTargets = [];
+let colleagues = [];
+
+let call = null;
+let consultationId = null;
+let myParticipant = null;
+let myRole = null;
+let callOffice = "";
+let starting = false;
+let pendingCallFrames = [];
+let localStream = null;
+let cameraTrack = null;
+let screenTrack = null;
+let awaitingCallStart = false;
+let resyncTimer = null;
+
+// --- small helpers ---------------------------------------------------------------------------------
+
+function csrfToken() {
+  if (config.csrf) return config.csrf;
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+function notice(text, element = $("workspace-notice")) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function setPressed(button, pressed) {
+  button.setAttribute("aria-pressed", pressed ? "true" : "false");
+}
+
+function fillIds(root, placeholder, id) {
+  for (const el of root.querySelectorAll("[id], [for], [aria-labelledby], [aria-controls], [aria-describedby]")) {
+    for (const attr of ["id", "for", "aria-labelledby", "aria-controls", "aria-describedby"]) {
+      const value = el.getAttribute(attr);
+      if (value && value.includes(placeholder)) el.setAttribute(attr, value.replaceAll(placeholder, String(id)));
+    }
+  }
+  for (const attr of ["aria-labelledby"]) {
+    const value = root.getAttribute(attr);
+    if (value && value.includes(placeholder)) root.setAttribute(attr, value.replaceAll(placeholder, String(id)));
+  }
+}
+
+function cloneTemplate(id) {
+  return $(id).content.firstElementChild.cloneNode(true);
+}
+
+const relative = typeof Intl !== "undefined" && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
+
+function relativeTime(iso) {
+  const seconds = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
+  if (!relative) return new Date(iso).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+  const abs = Math.abs(seconds);
+  if (abs < 60) return relative.format(0, "minute");
+  if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
+  return relative.format(Math.round(seconds / 3600), "hour");
+}
+
+function refreshTimes() {
+  for (const time of document.querySelectorAll("time.queue-entry__since[datetime]")) {
+    const text = relativeTime(time.getAttribute("datetime"));
+    if (time.textContent !== text) time.textContent = text;
+    time.title = new Date(time.getAttribute("datetime")).toLocaleString(lang);
+  }
+}
+
+// --- alerts ----------------------------------------------------------------------------------------
+
+function soundOn() {
+  try {
+    return window.localStorage.getItem(SOUND_KEY) !== "off";
+  } catch {
+    return true;
+  }
+}
+
+function showSoundState() {
+  const on = soundOn();
+  const button = $("sound-button");
+  setPressed(button, on);
+  button.title = on ? L.sound_on : L.sound_off;
+}
+
+$("sound-button").addEventListener("click", () => {
+  try {
+    window.localStorage.setItem(SOUND_KEY, soundOn() ? "off" : "on");
+  } catch {
+    // No storage (private mode): the choice lasts as long as the page does not.
+  }
+  showSoundState();
+});
+
+const notifyButton = $("notify-button");
+if (canAskForNotifications()) {
+  notifyButton.hidden = false;
+  notifyButton.addEventListener("click", async () => {
+    await askForNotifications();
+    notifyButton.hidden = true;
+  });
+}
+
+function alertPerson(title, body) {
+  // Only when the official might not see the page change: in a consultation or in another tab.
+  if (!(call || document.hidden)) return;
+  if (soundOn()) playChime();
+  notify(title, body);
+}
+
+function updateTitle() {
+  let waiting = 0;
+  for (const office of offices.values()) if (office.present) waiting += office.state?.waiting || 0;
+  document.title = waiting > 0 ? `(${waiting}) ${fmt(L.waiting_title, { count: waiting })} – ${originalTitle}` : originalTitle;
+}
+
+// --- offices and queues ----------------------------------------------------------------------------
+
+function officeSection(id) {
+  return document.querySelector(`#office-list [data-office-id="${id}"]`);
+}
+
+function ensureOfficeSection(office) {
+  let section = officeSection(office.id);
+  if (!section) {
+    section = cloneTemplate("office-template");
+    section.dataset.officeId = String(office.id);
+    fillIds(section, "__office__", office.id);
+    section.querySelector(".open-form").action = withId(config.urls.open, office.id);
+    section.querySelector(".close-form").action = withId(config.urls.close, office.id);
+    section.querySelector(".admit-next-form").action = withId(config.urls.admit_next, office.id);
+  }
+  return section;
+}
+
+function renderOfficeState(office) {
+  const section = officeSection(office.id);
+  if (!section || !office.state) return;
+  const badge = section.querySelector(".office__state");
+  badge.className = `badge office__state badge--${office.state.state}`;
+  badge.textContent = L[office.state.state] || office.state.state;
+  section.querySelector(".office__waiting").textContent = String(office.state.waiting);
+  section.querySelector(".office__present").textContent = String(office.state.officials_present);
+}
+
+function renderPresence(office) {
+  const section = officeSection(office.id);
+  if (!section) return;
+  section.querySelector(".office__name").textContent = office.name;
+  section.querySelector(".office__unassigned").hidden = office.assigned;
+  section.querySelector(".open-form").hidden = !office.assigned || office.present;
+  section.querySelector(".close-form").hidden = !office.present;
+  section.querySelector(".admit-next-form").hidden = !office.present;
+}
+
+function queueItem(entry) {
+  const item = cloneTemplate("queue-item-template");
+  item.dataset.ticketId = String(entry.ticket);
+  fillIds(item, "__ticket__", entry.ticket);
+  item.querySelector(".admit-form").action = withId(config.urls.admit, entry.ticket);
+  item.querySelector(".decline-form").action = withId(config.urls.decline, entry.ticket);
+  return item;
+}
+
+function fillQueueItem(item, entry) {
+  const name = entry.name || L.unnamed;
+  const nameEl = item.querySelector(".queue-entry__name");
+  if (nameEl.textContent !== name) nameEl.textContent = name;
+  item.querySelector(".admit-who").textContent = `: ${name}`;
+  const concern = item.querySelector(".queue-entry__concern");
+  concern.textContent = entry.concern || "";
+  concern.hidden = !entry.concern;
+  const since = item.querySelector(".queue-entry__since");
+  since.setAttribute("datetime", entry.waiting_since);
+  item.querySelector(".mark--returned").hidden = !entry.returned;
+  const transferred = item.querySelector(".mark--transferred");
+  transferred.hidden = !entry.transferred_from;
+  transferred.textContent = entry.transferred_from
+    ? fmt(L.transferred_from, { office: entry.transferred_from }) + (entry.transfer_note ? `: ${entry.transfer_note}` : "")
+    : "";
+  item.querySelector(".mark--away").hidden = entry.connected !== false;
+}
+
+function renderQueue(office) {
+  const section = officeSection(office.id);
+  if (!section) return;
+  const list = section.querySelector(".queue");
+  const existing = new Map([...list.querySelectorAll(":scope > [data-ticket-id]")].map((li) => [li.dataset.ticketId, li]));
+  const wanted = new Set();
+  office.queue.forEach((entry, index) => {
+    const key = String(entry.ticket);
+    wanted.add(key);
+    let item = existing.get(key);
+    if (!item) item = queueItem(entry);
+    fillQueueItem(item, entry);
+    // Move only what is out of place, so an open decline form (and its focus) survives updates.
+    if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+  });
+  for (const [key, item] of existing) if (!wanted.has(key)) item.remove();
+  section.querySelector(".queue-empty").hidden = office.queue.length > 0;
+  refreshTimes();
+}
+
+function renderOffice(office) {
+  ensureOfficeSection(office);
+  renderPresence(office);
+  renderOfficeState(office);
+  renderQueue(office);
+}
+
+function placeOffices() {
+  const list = $("office-list");
+  const ordered = [...offices.values()].sort(
+    (a, b) => Number(b.assigned) - Number(a.assigned) || a.name.localeCompare(b.name, lang),
+  );
+  ordered.forEach((office, index) => {
+    const section = ensureOfficeSection(office);
+    if (list.children[index] !== section) list.insertBefore(section, list.children[index] || null);
+  });
+  for (const section of [...list.querySelectorAll(":scope > [data-office-id]")]) {
+    if (!offices.has(Number(section.dataset.officeId))) section.remove();
+  }
+  $("no-offices").hidden = offices.size > 0;
+}
+
+function noteArrivals(office, initial) {
+  const known = seen.get(office.id) || new Set();
+  const fresh = office.queue.filter((entry) => !known.has(entry.ticket));
+  seen.set(office.id, new Set(office.queue.map((entry) => entry.ticket)));
+  if (!initial && fresh.length && office.present) {
+    alertPerson(L.new_citizen, fmt(L.new_citizen_in, { office: office.name }));
+  }
+}
+
+// --- invitations -----------------------------------------------------------------------------------
+
+function addInvitation({ participant, office, by }) {
+  const list = $("invitation-list");
+  if (list.querySelector(`[data-participant="${participant}"]`)) return;
+  const item = cloneTemplate("invitation-template");
+  item.dataset.participant = String(participant);
+  item.querySelector(".invitation__text").textContent = fmt(L.invited, { by: by || L.colleague, office });
+  for (const form of item.querySelectorAll(".answer-form")) form.action = withId(config.urls.answer, participant);
+  list.append(item);
+  $("invitations").hidden = false;
+}
+
+function removeInvitation(participant) {
+  const item = $("invitation-list").querySelector(`[data-participant="${participant}"]`);
+  if (item) item.remove();
+  $("invitations").hidden = $("invitation-list").children.length === 0;
+}
+
+// --- selects of the call tools -------------------------------------------------------------------
+
+function fillOptions(select, items, skip = () => false) {
+  const current = select.value;
+  select.replaceChildren();
+  for (const item of items) {
+    if (skip(item)) continue;
+    const option = document.createElement("option");
+    option.value = String(item.id);
+    option.textContent = item.name;
+    option.selected = String(item.id) === current;
+    select.append(option);
+  }
+}
+
+function fillCallTools() {
+  fillOptions($("transfer-office"), transferTargets, (o) => o.name === callOffice);
+  fillOptions($("invite-colleague"), colleagues);
+}
+
+// --- frames: snapshot and deltas -------------------------------------------------------------------
+
+function applySnapshot(frame) {
+  me = frame.me;
+  const select = $("availability-select");
+  if (select.value !== me.availability) select.value = me.availability;
+  offices.clear();
+  for (const office of frame.offices) offices.set(office.id, office);
+  placeOffices();
+  for (const office of offices.values()) {
+    renderOffice(office);
+    noteArrivals(office, !seen.has(office.id));
+  }
+  for (const id of [...seen.keys()]) if (!offices.has(id)) seen.delete(id);
+  transferTargets = frame.transfer_targets;
+  colleagues = frame.colleagues;
+  fillCallTools();
+  $("invitation-list").replaceChildren();
+  $("invitations").hidden = true;
+  for (const invitation of frame.invitations) addInvitation(invitation);
+  updateTitle();
+  // The server sends `call.start` right after the snapshot while a consultation runs; a call that
+  // gets none ended while the socket was away.
+  awaitingCallStart = Boolean(call);
+  window.clearTimeout(resyncTimer);
+  if (awaitingCallStart) resyncTimer = window.setTimeout(() => awaitingCallStart && endCall(L.call_ended), 5000);
+}
+
+function applyOfficeState(frame) {
+  const office = offices.get(frame.office);
+  if (!office) return;
+  office.state = { ...frame };
+  delete office.state.type;
+  renderOfficeState(office);
+  updateTitle();
+}
+
+function applyOfficeQueue(frame) {
+  const office = offices.get(frame.office);
+  if (!office || frame.seq < office.seq) return;
+  office.seq = frame.seq;
+  office.queue = frame.entries;
+  renderQueue(office);
+  noteArrivals(office, false);
+}
+
+// --- the consultation ------------------------------------------------------------------------------
+
+async function getLocalMedia() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return null;
+  for (const constraints of [{ audio: true, video: true }, { audio: true, video: false }]) {
+    try {
+      return await navigator.mediaDevices.getUserMedia(constraints);
+    } catch (error) {
+      console.warn("getUserMedia", constraints, error);
+    }
+  }
+  return null;
+}
+
+async function cameras() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return [];
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  return devices.filter((d) => d.kind === "videoinput" && d.deviceId);
+}
+
+function remoteTile(pid, name) {
+  let video = document.querySelector(`#remote-videos video[data-participant="${pid}"]`);
+  if (video) return video;
+  const figure = document.createElement("figure");
+  figure.className = "tile";
+  video = document.createElement("video");
+  video.autoplay = true;
+  video.playsInline = true;
+  video.dataset.participant = String(pid);
+  video.setAttribute("aria-label", fmt(L.video_of, { name: name || L.citizen }));
+  const caption = document.createElement("figcaption");
+  caption.textContent = name || L.citizen;
+  figure.append(video, caption);
+  $("remote-videos").append(figure);
+  return video;
+}
+
+function onRemoteStream(pid, stream, name) {
+  const video = remoteTile(pid, name);
+  if (video.srcObject !== stream) video.srcObject = stream;
+  video.play().catch(() => {
+    video.muted = true;
+    video.play().catch(() => {});
+    $("unmute-remote-button").hidden = false;
+  });
+}
+
+function onPeerLeft(pid) {
+  const video = document.querySelector(`#remote-videos video[data-participant="${pid}"]`);
+  if (video) video.closest("figure").remove();
+}
+
+function onStateChange(pid, state) {
+  if (state === "connected") notice("");
+  else if (state === "disconnected" || state === "failed") notice(L.unstable);
+}
+
+function renderParticipants(participants) {
+  const list = $("participant-list");
+  list.replaceChildren();
+  for (const p of participants) {
+    const item = document.createElement("li");
+    const role = L[p.role] || p.role;
+    const name = p.id === myParticipant ? L.you : p.name || L.unnamed;
+    item.textContent = `${name} (${role})`;
+    list.append(item);
+  }
+}
+
+function showLocal() {
+  const video = $("local-video");
+  const track = screenTrack || cameraTrack;
+  video.srcObject = track ? new MediaStream([track]) : null;
+  video.closest("figure").hidden = !track;
+}
+
+async function updateControls() {
+  $("mute-button").disabled = !(localStream && localStream.getAudioTracks().length);
+  $("camera-button").disabled = !cameraTrack;
+  $("screen-button").hidden = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+  $("switch-camera-button").hidden = !cameraTrack || (await cameras()).length < 2;
+}
+
+function showCallPanel(frame) {
+  callOffice = frame.office || "";
+  $("call-office").textContent = callOffice;
+  const official = myRole === "official";
+  $("official-tools").hidden = !official;
+  $("hangup-button").textContent = official ? L.end : L.leave;
+  $("hangup-button").disabled = false;
+  $("send-back-form").action = withId(config.urls.send_back, consultationId);
+  $("transfer-form").action = withId(config.urls.transfer, consultationId);
+  $("invite-form").action = withId(config.urls.invite, consultationId);
+  fillCallTools();
+  $("chat-log").replaceChildren();
+  $("call-panel").hidden = false;
+}
+
+async function startCall(frame) {
+  awaitingCallStart = false;
+  window.clearTimeout(resyncTimer);
+  removeInvitation(frame.me);
+  if (call && consultationId === frame.consultation) {
+    // The socket reconnected: the peer connections carry on; only the participant list may differ.
+    call.updateParticipants(frame.participants);
+    renderParticipants(frame.participants);
+    return;
+  }
+  if (call) teardownCall();
+  starting = true;
+  consultationId = frame.consultation;
+  myParticipant = frame.me;
+  myRole = frame.role;
+  showCallPanel(frame);
+  renderParticipants(frame.participants);
+  if (!localStream) localStream = await getLocalMedia();
+  if (consultationId !== frame.consultation) return;
+  cameraTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
+  if (!localStream) notice(L.no_media);
+  showLocal();
+  updateControls().catch(() => {});
+  call = new Call({ send: (f) => socket.send(f), localStream, onRemoteStream, onPeerLeft, onStateChange });
+  window.bbCall = call;
+  call.start(frame);
+  starting = false;
+  const queued = pendingCallFrames;
+  pendingCallFrames = [];
+  queued.forEach(handleCallFrame);
+}
+
+function handleCallFrame(frame) {
+  if (starting) {
+    pendingCallFrames.push(frame);
+    return;
+  }
+  if (!call || frame.consultation && frame.consultation !== consultationId) return;
+  if (frame.type === "signal") call.handleSignal(frame);
+  else if (frame.type === "call.participants") {
+    call.updateParticipants(frame.participants);
+    renderParticipants(frame.participants);
+  }
+}
+
+function teardownCall() {
+  if (call) call.hangup();
+  call = null;
+  consultationId = null;
+  myParticipant = null;
+  myRole = null;
+  starting = false;
+  pendingCallFrames = [];
+  if (screenTrack) screenTrack.stop();
+  screenTrack = null;
+  if (localStream) localStream.getTracks().forEach((track) => track.stop());
+  localStream = null;
+  cameraTrack = null;
+  setPressed($("mute-button"), false);
+  setPressed($("camera-button"), false);
+  setPressed($("screen-button"), false);
+  $("remote-videos").replaceChildren();
+  $("participant-list").replaceChildren();
+  $("local-video").srcObject = null;
+  $("unmute-remote-button").hidden = true;
+  $("call-panel").hidden = true;
+  delete document.body.dataset.callState;
+}
+
+function endCall(message) {
+  awaitingCallStart = false;
+  const hadFocus = $("call-panel").contains(document.activeElement);
+  teardownCall();
+  notice(message);
+  if (hadFocus) $("main").focus();
+}
+
+function appendChat(frame) {
+  if (frame.consultation && frame.consultation !== consultationId) return;
+  const log = $("chat-log");
+  const line = document.createElement("p");
+  const meta = document.createElement("span");
+  meta.className = "chat__meta";
+  const time = frame.at ? new Date(frame.at).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }) : "";
+  const who = frame.from === myParticipant ? L.you : frame.name || L.citizen;
+  meta.textContent = `${who}${time ? ` (${time})` : ""}: `;
+  line.append(meta, document.createTextNode(frame.text));
+  log.append(line);
+  log.scrollTop = log.scrollHeight;
+}
+
+// --- call controls ---------------------------------------------------------------------------------
+
+$("mute-button").addEventListener("click", (event) => {
+  const muted = event.currentTarget.getAttribute("aria-pressed") !== "true";
+  setPressed(event.currentTarget, muted);
+  if (call) call.setAudioEnabled(!muted);
+});
+
+$("camera-button").addEventListener("click", (event) => {
+  const off = event.currentTarget.getAttribute("aria-pressed") !== "true";
+  setPressed(event.currentTarget, off);
+  if (cameraTrack) cameraTrack.enabled = !off;
+  if (call && !screenTrack) call.setVideoEnabled(!off);
+});
+
+$("switch-camera-button").addEventListener("click", async () => {
+  const list = await cameras();
+  if (list.length < 2 || !cameraTrack) return;
+  const currentId = cameraTrack.getSettings().deviceId;
+  const index = list.findIndex((d) => d.deviceId === currentId);
+  const next = list[(index + 1) % list.length];
+  try {
+    const fresh = await navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: next.deviceId } } });
+    const track = fresh.getVideoTracks()[0];
+    localStream.removeTrack(cameraTrack);
+    cameraTrack.stop();
+    cameraTrack = track;
+    localStream.addTrack(track);
+    track.enabled = $("camera-button").getAttribute("aria-pressed") !== "true";
+    if (call && !screenTrack) await call.replaceVideoTrack(track);
+    showLocal();
+  } catch {
+    notice(L.camera_failed);
+  }
+});
+
+async function stopScreenShare() {
+  if (!screenTrack) return;
+  screenTrack.onended = null;
+  screenTrack.stop();
+  screenTrack = null;
+  setPressed($("screen-button"), false);
+  if (call) await call.replaceVideoTrack(cameraTrack);
+  showLocal();
+}
+
+$("screen-button").addEventListener("click", async () => {
+  if (screenTrack) {
+    await stopScreenShare();
+    return;
+  }
+  try {
+    const display = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    screenTrack = display.getVideoTracks()[0];
+    screenTrack.onended = () => stopScreenShare();
+    setPressed($("screen-button"), true);
+    if (call) await call.replaceVideoTrack(screenTrack);
+    showLocal();
+  } catch {
+    // The official cancelled the browser's picker.
+  }
+});
+
+$("hangup-button").addEventListener("click", () => {
+  if (socket.send({ type: "call.hangup" })) $("hangup-button").disabled = true;
+  else notice(L.connection_lost);
+});
+
+$("unmute-remote-button").addEventListener("click", (event) => {
+  for (const video of document.querySelectorAll("#remote-videos video")) {
+    video.muted = false;
+    video.play().catch(() => {});
+  }
+  event.currentTarget.hidden = true;
+});
+
+$("chat-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("chat-input");
+  const text = input.value.trim();
+  if (!text) return;
+  if (socket.send({ type: "chat", text })) input.value = "";
+  else notice(L.connection_lost);
+});
+
+// --- the action forms ------------------------------------------------------------------------------
+
+async function post(form) {
+  const response = await fetch(form.action, {
+    method: "POST",
+    headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+    body: new URLSearchParams(new FormData(form)),
+    credentials: "same-origin",
+  });
+  try {
+    return await response.json();
+  } catch {
+    return { ok: false, code: "internal", message: L.failed };
+  }
+}
+
+function afterSuccess(form) {
+  const section = form.closest("[data-office-id]");
+  const office = section ? offices.get(Number(section.dataset.officeId)) : null;
+  if (form.classList.contains("open-form") && office) {
+    office.present = true;
+    renderPresence(office);
+    form.querySelector(".outside-hours-checkbox").checked = false;
+    section.querySelector(".close-button").focus();
+    updateTitle();
+  } else if (form.classList.contains("close-form") && office) {
+    office.present = false;
+    renderPresence(office);
+    section.querySelector(".open-button").focus();
+    updateTitle();
+  } else if (form.id === "availability-form") {
+    if (me) me.availability = $("availability-select").value;
+  } else if (form.classList.contains("answer-form")) {
+    removeInvitation(Number(form.closest("[data-participant]").dataset.participant));
+  } else if (form.id === "transfer-form") {
+    $("transfer-note").value = "";
+  }
+}
+
+function isActionForm(form) {
+  // The language switch and logout (in the header) and the chat are not actions of the workspace.
+  return form.method === "post" && Boolean(form.getAttribute("action")) && Boolean(form.closest("#main"));
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !isActionForm(form)) return;
+  event.preventDefault();
+  const section = form.closest("[data-office-id]");
+  const messageBox = section ? section.querySelector(".office__message") : $("workspace-notice");
+  const buttons = form.querySelectorAll("button[type=submit]");
+  buttons.forEach((b) => { b.disabled = true; });
+  notice("", messageBox);
+  let answer;
+  try {
+    answer = await post(form);
+  } catch {
+    answer = { ok: false, code: "network", message: L.connection_lost };
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+  if (answer.ok) {
+    afterSuccess(form);
+    return;
+  }
+  notice(answer.message || L.failed, messageBox);
+  if (answer.code === "outside_hours" && section) section.querySelector(".outside-hours-checkbox").focus();
+  else if (form.id === "availability-form" && me) $("availability-select").value = me.availability;
+});
+
+$("availability-submit").hidden = true;
+$("availability-select").addEventListener("change", () => $("availability-form").requestSubmit());
+
+// --- the socket ------------------------------------------------------------------------------------
+
+function onFrame(frame) {
+  if (awaitingCallStart && frame.type !== "call.start" && frame.type !== "snapshot") {
+    awaitingCallStart = false;
+    endCall(L.call_ended);
+  }
+  switch (frame.type) {
+    case "snapshot":
+      applySnapshot(frame);
+      break;
+    case "office.state":
+      applyOfficeState(frame);
+      break;
+    case "office.queue":
+      applyOfficeQueue(frame);
+      break;
+    case "colleague.invited":
+      addInvitation(frame);
+      alertPerson(L.invitation_title, fmt(L.invited, { by: frame.by, office: frame.office }));
+      break;
+    case "call.start":
+      startCall(frame).catch((error) => {
+        console.error(error);
+        starting = false;
+      });
+      break;
+    case "call.participants":
+    case "signal":
+      handleCallFrame(frame);
+      break;
+    case "call.ended":
+      if (frame.consultation === consultationId || consultationId === null) endCall(L.call_ended);
+      break;
+    case "chat":
+      appendChat(frame);
+      break;
+    case "error":
+      notice(frame.message || L.failed);
+      if (frame.code === "ended" || frame.code === "not_in_call") endCall(L.call_ended);
+      break;
+    default:
+      break;
+  }
+}
+
+showSoundState();
+unlockAudioOnGesture();
+window.setInterval(refreshTimes, 30000);
+refreshTimes();
+
+const socket = connect(config.ws, {
+  onFrame,
+  onOpen() {
+    notice("");
+  },
+  onClose(event, { final }) {
+    if (!final) notice(L.connection_lost);
+  },
+});
