@@ -3,12 +3,28 @@ from django.http import HttpRequest
 
 from buergerbuero.calls.models import Consultation, Participant
 
+PARTICIPANT_FIELDS: tuple[str, ...] = (
+    "role",
+    "staff",
+    "invited_at",
+    "joined_at",
+    "left_at",
+)
+CONSULTATION_FIELDS: tuple[str, ...] = (
+    "office",
+    "ticket",
+    "started_at",
+    "connected_at",
+    "ended_at",
+    "end_reason",
+)
+
 
 class ParticipantInline(admin.TabularInline):
     model = Participant
     extra = 0
-    fields = ["role", "staff", "invited_at", "joined_at", "left_at"]
-    readonly_fields = fields
+    fields = PARTICIPANT_FIELDS
+    readonly_fields = PARTICIPANT_FIELDS
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Consultation | None = None) -> bool:
@@ -23,8 +39,8 @@ class ConsultationAdmin(admin.ModelAdmin):
     list_filter = ["end_reason", "office__authority", "office"]
     date_hierarchy = "started_at"
     list_select_related = ["office"]
-    fields = ["office", "ticket", "started_at", "connected_at", "ended_at", "end_reason"]
-    readonly_fields = fields
+    fields = CONSULTATION_FIELDS
+    readonly_fields = CONSULTATION_FIELDS
     inlines = [ParticipantInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

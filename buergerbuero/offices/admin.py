@@ -1,5 +1,8 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.offices.models import Assignment, Closure, Department, Office, OpeningInterval
@@ -17,24 +20,23 @@ class OpeningIntervalInline(admin.TabularInline):
     extra = 0
 
 
-class AssignmentForm(forms.ModelForm):
-    class Meta:
-        model = Assignment
-        fields = ["staff", "is_lead"]
-
-    def clean(self):  # noqa: ANN201 - as in the parent
-        cleaned = super().clean()
-        staff = cleaned.get("staff")
-        office = getattr(self.instance, "office", None)  # the inline formset sets it, saved or not
-        # Tenants never mix: an official works only in offices of their own authority.
-        if staff is not None and office is not None and office.authority_id and staff.authority_id != office.authority_id:
-            raise forms.ValidationError(_("This official belongs to another authority."))
-        return cleaned
+class AssignmentFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        office = self.instance  # the office being edited, saved or not yet
+        for form in self.forms:
+            cleaned = getattr(form, "cleaned_data", None) or {}
+            staff = cleaned.get("staff")
+            if staff is None or cleaned.get("DELETE"):
+                continue
+            # Tenants never mix: an official works only in offices of their own authority.
+            if office.authority_id and staff.authority_id != office.authority_id:
+                form.add_error("staff", _("This official belongs to another authority."))
 
 
 class AssignmentInline(admin.TabularInline):
     model = Assignment
-    form = AssignmentForm
+    formset = AssignmentFormSet
     extra = 0
     autocomplete_fields = ["staff"]
 
@@ -48,10 +50,12 @@ class OfficeAdmin(admin.ModelAdmin):
     inlines = [OpeningIntervalInline, AssignmentInline]
     list_select_related = ["authority", "department"]
 
-    def get_form(self, request, obj=None, **kwargs):  # noqa: ANN001, ANN201 - as in the parent
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Office | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change, **kwargs)
         department = form.base_fields.get("department")
-        if department is not None and obj is not None:
+        if isinstance(department, forms.ModelChoiceField) and obj is not None:
             department.queryset = Department.objects.filter(authority_id=obj.authority_id)
         return form
 
@@ -61,8 +65,8 @@ class ClosureForm(forms.ModelForm):
         model = Closure
         fields = ["authority", "office", "date", "reason"]
 
-    def clean(self):  # noqa: ANN201 - as in the parent
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         authority, office = cleaned.get("authority"), cleaned.get("office")
         if authority is not None and office is not None and office.authority_id != authority.pk:
             raise forms.ValidationError(_("This office belongs to another authority."))

@@ -24,7 +24,7 @@ def get_staff_for_user(user: AbstractBaseUser | AnonymousUser) -> Staff:
     """The workspace is for users with a ``Staff`` record only (a bare Django superuser is not staff)."""
     staff = None
     if user.is_authenticated:
-        staff = Staff.objects.select_related("authority", "user").filter(user=user).first()
+        staff = Staff.objects.select_related("authority", "user").filter(user_id=user.pk).first()
     if staff is None:
         raise PermissionDenied(_("Your account has no place in an authority."))
     return staff
@@ -78,7 +78,11 @@ def get_colleague_for_staff(staff: Staff, colleague_id: int) -> Staff:
 
 def get_transfer_target_for_staff(staff: Staff, office_id: int) -> Office:
     """Any office of the official's authority may receive a citizen, assigned or not."""
-    office = Office.objects.select_related("authority").filter(pk=office_id, authority_id=staff.authority_id).first()
+    office = (
+        Office.objects.select_related("authority")
+        .filter(pk=office_id, authority_id=staff.authority_id)
+        .first()
+    )
     if office is None:
         raise Http404(_("No such office."))
     return office

@@ -18,7 +18,7 @@ TEXT_MAX_LENGTH = 300  # Ticket.decline_message and Ticket.transfer_note
 class StaffAuthenticationForm(AuthenticationForm):
     """Django's login form, refusing every attempt once too many failed (staff.ratelimit)."""
 
-    def clean(self):  # noqa: ANN201 - as in the parent
+    def clean(self):
         from django.conf import settings
 
         username = self.cleaned_data.get("username") or ""
@@ -44,16 +44,17 @@ class StaffAuthenticationForm(AuthenticationForm):
 
 
 class OpenOfficeForm(forms.Form):
-    outside_hours = forms.BooleanField(
-        label=_("Open outside the opening hours"), required=False
-    )
+    outside_hours = forms.BooleanField(label=_("Open outside the opening hours"), required=False)
 
 
 class AvailabilityForm(forms.Form):
     availability = forms.ChoiceField(
         label=_("Your availability"),
         choices=Availability.choices,
-        error_messages={"invalid_choice": _("Choose “available” or “on a break”."), "required": _("Choose your availability.")},
+        error_messages={
+            "invalid_choice": _("Choose “available” or “on a break”."),
+            "required": _("Choose your availability."),
+        },
     )
 
 
@@ -70,7 +71,11 @@ class TransferForm(forms.Form):
     office = forms.IntegerField(
         label=_("Office"),
         min_value=1,
-        error_messages={"required": _("Choose an office."), "invalid": _("Choose an office."), "min_value": _("Choose an office.")},
+        error_messages={
+            "required": _("Choose an office."),
+            "invalid": _("Choose an office."),
+            "min_value": _("Choose an office."),
+        },
     )
     note = forms.CharField(
         label=_("Note for the colleagues"),
@@ -84,7 +89,11 @@ class InviteForm(forms.Form):
     colleague = forms.IntegerField(
         label=_("Colleague"),
         min_value=1,
-        error_messages={"required": _("Choose a colleague."), "invalid": _("Choose a colleague."), "min_value": _("Choose a colleague.")},
+        error_messages={
+            "required": _("Choose a colleague."),
+            "invalid": _("Choose a colleague."),
+            "min_value": _("Choose a colleague."),
+        },
     )
 
 
@@ -92,5 +101,8 @@ class AnswerInvitationForm(forms.Form):
     accept = forms.TypedChoiceField(
         choices=[("1", _("Accept")), ("0", _("Decline"))],
         coerce=lambda value: value == "1",
-        error_messages={"required": _("Accept or decline the invitation."), "invalid_choice": _("Accept or decline the invitation.")},
+        error_messages={
+            "required": _("Accept or decline the invitation."),
+            "invalid_choice": _("Accept or decline the invitation."),
+        },
     )

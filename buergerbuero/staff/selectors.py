@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from buergerbuero.authorities.models import Staff
 from buergerbuero.calls.actions import active_participation
 from buergerbuero.calls.models import Participant
@@ -10,7 +12,7 @@ from buergerbuero.offices.selectors import office_state, open_presences
 from buergerbuero.waitingroom.selectors import queue_entries
 
 
-def offices_of(staff: Staff):  # noqa: ANN201 - a queryset
+def offices_of(staff: Staff) -> QuerySet[Office]:
     """The offices an official works in. Authority administrators see every office of their authority."""
     if staff.is_authority_admin:
         return Office.objects.filter(authority_id=staff.authority_id)
@@ -45,7 +47,9 @@ def workspace_snapshot(staff: Staff) -> dict[str, Any]:
         "offices": offices,
         "colleagues": [
             {"id": s.pk, "name": s.display_name}
-            for s in Staff.objects.filter(authority_id=staff.authority_id).exclude(pk=staff.pk).order_by("display_name")
+            for s in Staff.objects.filter(authority_id=staff.authority_id)
+            .exclude(pk=staff.pk)
+            .order_by("display_name")
         ],
         "transfer_targets": [
             {"id": o.pk, "name": o.name}

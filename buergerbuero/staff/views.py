@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -100,7 +101,7 @@ class LoginView(auth_views.LoginView):
     form_class = StaffAuthenticationForm
     redirect_authenticated_user = True
 
-    def form_invalid(self, form: StaffAuthenticationForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
         if form.has_error("__all__", "locked"):
             response.status_code = 429
@@ -155,7 +156,7 @@ def dashboard(request: HttpRequest, staff: Staff) -> HttpResponse:
             "failed": _("Something went wrong. Please try again."),
             "connection_lost": _("The connection was interrupted. Reconnecting …"),
             "unstable": _("The video connection is unstable. Trying to reconnect …"),
-            "no_media": _("Your camera and microphone are not available. The citizen can still hear you only if a microphone works."),
+            "no_media": _("Your camera and microphone are not available. You can still see and hear others."),
             "camera_failed": _("This camera could not be started."),
             "call_ended": _("The consultation has ended."),
             "sound_on": _("Sound alerts: on"),
@@ -317,4 +318,6 @@ def answer_invitation(request: HttpRequest, staff: Staff, participant_id: int) -
         call_actions.answer_invitation(participant, staff, accept)
     except ActionError as error:
         return refused(request, error)
-    return done(request, _("You have joined the consultation.") if accept else _("You have declined the invitation."))
+    return done(
+        request, _("You have joined the consultation.") if accept else _("You have declined the invitation.")
+    )

@@ -3,13 +3,38 @@ from django.http import HttpRequest
 
 from buergerbuero.waitingroom.models import Ticket, TicketTransition
 
+TRANSITION_FIELDS: tuple[str, ...] = (
+    "at",
+    "from_state",
+    "to_state",
+    "actor",
+)
+TICKET_FIELDS: tuple[str, ...] = (
+    "office",
+    "state",
+    "display_name",
+    "concern",
+    "language",
+    "priority",
+    "enqueued_at",
+    "created_at",
+    "state_changed_at",
+    "disconnected_at",
+    "returned",
+    "transferred_from",
+    "transfer_note",
+    "decline_message",
+    "rating",
+    "personal_data_deleted",
+)
+
 
 class TicketTransitionInline(admin.TabularInline):
     model = TicketTransition
     fk_name = "ticket"
     extra = 0
-    fields = ["at", "from_state", "to_state", "actor"]
-    readonly_fields = fields
+    fields = TRANSITION_FIELDS
+    readonly_fields = TRANSITION_FIELDS
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
@@ -25,12 +50,8 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ["state", "office__authority", "office"]
     date_hierarchy = "created_at"
     list_select_related = ["office"]
-    fields = [
-        "office", "state", "display_name", "concern", "language", "priority", "enqueued_at", "created_at",
-        "state_changed_at", "disconnected_at", "returned", "transferred_from", "transfer_note",
-        "decline_message", "rating", "personal_data_deleted",
-    ]
-    readonly_fields = fields
+    fields = TICKET_FIELDS
+    readonly_fields = TICKET_FIELDS
     inlines = [TicketTransitionInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -15,7 +15,7 @@ def url(name: str, *args: int) -> str:
     return reverse(f"staff:{name}", args=args)
 
 
-def post_json(client: Client, path: str, data: dict[str, Any] | None = None):  # noqa: ANN201
+def post_json(client: Client, path: str, data: dict[str, Any] | None = None):
     return client.post(path, data or {}, HTTP_ACCEPT="application/json")
 
 

@@ -46,7 +46,9 @@ def test_bad_input_without_script_shows_a_page(client, world) -> None:
 def test_only_the_own_availability_changes(client, world) -> None:
     # There is no id to give: an official (or admin) can change nobody's availability but their own.
     post_json(login(client, world.other_admin), url("availability"), {"availability": "break"})
-    assert set(Staff.objects.filter(availability="break").values_list("pk", flat=True)) == {world.other_admin.pk}
+    assert set(Staff.objects.filter(availability="break").values_list("pk", flat=True)) == {
+        world.other_admin.pk
+    }
 
 
 def test_wrong_method(client, world) -> None:

@@ -101,17 +101,23 @@ def test_behind_a_proxy_the_forwarded_address_counts(client, world, limits) -> N
     limits.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     for name in ("x1", "x2", "x3"):
         client.post(
-            url("login"), {"username": name, "password": "wrong"},
-            REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.5",
+            url("login"),
+            {"username": name, "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.5",
         )
     locked = client.post(
-        url("login"), {"username": "alex", "password": PASSWORD},
-        REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5",
+        url("login"),
+        {"username": "alex", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.5",
     )
     assert locked.status_code == 429
     other = client.post(
-        url("login"), {"username": "alex", "password": PASSWORD},
-        REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.6",
+        url("login"),
+        {"username": "alex", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.6",
     )
     assert other.status_code == 302
 

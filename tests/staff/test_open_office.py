@@ -43,17 +43,23 @@ def test_outside_the_hours_needs_the_confirmation(client, world) -> None:
 
 
 def test_an_unassigned_admin_is_refused(client, world) -> None:
-    assert_refused(post_json(login(client, world.admin), url("open-office", world.office_a.pk)), "not_assigned")
+    assert_refused(
+        post_json(login(client, world.admin), url("open-office", world.office_a.pk)), "not_assigned"
+    )
     assert not Presence.objects.exists()
 
 
 def test_the_outsider_gets_404(client, world) -> None:
-    assert post_json(login(client, world.official_b), url("open-office", world.office_a.pk)).status_code == 404
+    assert (
+        post_json(login(client, world.official_b), url("open-office", world.office_a.pk)).status_code == 404
+    )
     assert not Presence.objects.exists()
 
 
 def test_another_authoritys_admin_gets_404(client, world) -> None:
-    assert post_json(login(client, world.other_admin), url("open-office", world.office_a.pk)).status_code == 404
+    assert (
+        post_json(login(client, world.other_admin), url("open-office", world.office_a.pk)).status_code == 404
+    )
 
 
 def test_unknown_office(client, world) -> None:

@@ -1,0 +1,76 @@
+"""staff.access: the one way staff views reach objects. Another authority's object is always a 404."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from buergerbuero.calls.actions import admit, invite_colleague
+from buergerbuero.staff import access
+from tests.conftest import enter, open_
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_for_user(world) -> None:
+    assert access.get_staff_for_user(world.official_a.user) == world.official_a
+    with pytest.raises(PermissionDenied):
+        access.get_staff_for_user(AnonymousUser())
+    with pytest.raises(PermissionDenied):
+        access.get_staff_for_user(get_user_model().objects.create_superuser("root", "", "x"))
+
+
+def test_office_for_staff(world) -> None:
+    assert access.get_office_for_staff(world.official_a, world.office_a.pk) == world.office_a
+    assert access.get_office_for_staff(world.admin, world.office_b.pk) == world.office_b
+    for staff, office in [
+        (world.official_b, world.office_a),
+        (world.other_admin, world.office_a),
+        (world.admin, world.other_office),
+    ]:
+        with pytest.raises(Http404):
+            access.get_office_for_staff(staff, office.pk)
+
+
+def test_ticket_for_staff(world) -> None:
+    open_(world.official_a, world.office_a)
+    ticket, _ = enter(world.office_a)
+    assert access.get_ticket_for_staff(world.official_a2, ticket.pk) == ticket
+    assert access.get_ticket_for_staff(world.admin, ticket.pk) == ticket
+    for staff in (world.official_b, world.other_admin):
+        with pytest.raises(Http404):
+            access.get_ticket_for_staff(staff, ticket.pk)
+
+
+def test_consultation_for_staff(world) -> None:
+    open_(world.official_a2, world.office_a)
+    enter(world.office_a)
+    consultation = admit(world.official_a2, world.office_a)
+    # The participant, the office lead (official_a) and the authority admin; nobody else.
+    for staff in (world.official_a2, world.official_a, world.admin):
+        assert access.get_consultation_for_staff(staff, consultation.pk) == consultation
+    for staff in (world.official_b, world.other_admin):
+        with pytest.raises(Http404):
+            access.get_consultation_for_staff(staff, consultation.pk)
+    invite_colleague(consultation, world.official_a2, world.official_b)
+    assert access.get_consultation_for_staff(world.official_b, consultation.pk) == consultation
+
+
+def test_colleague_target_and_invitation(world) -> None:
+    assert access.get_colleague_for_staff(world.official_a, world.official_b.pk) == world.official_b
+    assert access.get_transfer_target_for_staff(world.official_a, world.office_b.pk) == world.office_b
+    with pytest.raises(Http404):
+        access.get_colleague_for_staff(world.official_a, world.other_admin.pk)
+    with pytest.raises(Http404):
+        access.get_transfer_target_for_staff(world.official_a, world.other_office.pk)
+    open_(world.official_a, world.office_a)
+    enter(world.office_a)
+    participant = invite_colleague(
+        admit(world.official_a, world.office_a), world.official_a, world.official_b
+    )
+    assert access.get_invitation_for_staff(world.official_b, participant.pk) == participant
+    with pytest.raises(Http404):
+        access.get_invitation_for_staff(world.official_a2, participant.pk)
