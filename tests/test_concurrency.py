@@ -194,3 +194,62 @@ async def test_fifo_order_survives_reconnects(world, office) -> None:
     for _, page, _ in pages[:-1]:
         await page.disconnect()
     await again.disconnect()
+
+
+def test_opposite_transfers_at_once_do_not_deadlock(world, office, monkeypatch) -> None:
+    """Officials of A and B transfer their citizens to each other's office at the same moment. Each
+    transfer locks two offices; taken in opposite orders, the locks deadlock on PostgreSQL (one official
+    gets a database error). The barrier lets each thread take its first lock before either takes its second
+    one; when the first locks are the same row, the second thread waits for it and the barrier times out."""
+    open_(world.official_b, world.office_b)
+    enter(world.office_a, "Anton")
+    enter(world.office_b, "Berta")
+    from_a = admit(world.official_a, world.office_a)
+    from_b = admit(world.official_b, world.office_b)
+    barrier = threading.Barrier(2, timeout=0.5)
+    real_lock = call_actions._lock_office
+    local = threading.local()
+
+    def lock_then_wait(office_id: int) -> Office:
+        locked = real_lock(office_id)
+        if not getattr(local, "waited", False):
+            local.waited = True
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return locked
+
+    monkeypatch.setattr(call_actions, "_lock_office", lock_then_wait)
+    results = together(
+        lambda: call_actions.transfer(from_a, world.official_a, world.office_b, ""),
+        lambda: call_actions.transfer(from_b, world.official_b, world.office_a, ""),
+    )
+    assert all(isinstance(r, Ticket) for r in results), results
+    assert Ticket.objects.filter(state=TicketState.TRANSFERRED).count() == 2
+
+
+def test_a_page_reconnecting_during_an_action_is_not_overwritten(world, office, monkeypatch) -> None:
+    """The citizen's page reconnects (its own short transaction, no office lock) while an official sends
+    the citizen back. The action must not write back the connection state it read before: a page that
+    is connected would otherwise count as gone and its place expire after the grace period."""
+    ticket, _ = enter(office)
+    connection_opened(ticket, "old-page")
+    connection_closed(ticket, "old-page")
+    consultation = admit(world.official_a, office)
+    real_transition = call_actions.transition
+    reconnect = threading.Thread(target=lambda: (connection_opened(ticket, "new-page"), connection.close()))
+
+    def transition_meanwhile(ticket: Ticket, *args: Any, **kwargs: Any) -> None:
+        reconnect.start()
+        if connection.vendor == "postgresql":
+            # No row lock keeps the page's update out: it commits while the action is still open.
+            reconnect.join(TIMEOUT)
+        # (SQLite: the page's transaction waits for the action's write lock, so it comes after.)
+        real_transition(ticket, *args, **kwargs)
+
+    monkeypatch.setattr(call_actions, "transition", transition_meanwhile)
+    call_actions.send_back(consultation, world.official_a)
+    reconnect.join(TIMEOUT)
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.connection_id, ticket.disconnected_at) == (TicketState.WAITING, "new-page", None)

@@ -171,6 +171,10 @@ def transfer(consultation: Consultation, staff: Staff, target: Office, note: str
     """Give the citizen a place in another office of the same authority, keeping their arrival time.
     The browser's token moves to the new ticket, so the citizen's page follows without a new link."""
     with transaction.atomic():
+        # Both offices are locked in one order (by id): two transfers in opposite directions at the same
+        # time would otherwise deadlock on PostgreSQL.
+        for office_id in sorted({consultation.office_id, target.pk}):
+            _lock_office(office_id)
         consultation, ticket = _locked_active(consultation)
         if target.authority_id != ticket.office.authority_id or target.pk == ticket.office_id:
             raise ActionError("invalid_target", _("Choose another office of your authority."))

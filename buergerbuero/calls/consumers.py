@@ -26,6 +26,9 @@ class CallMixin(BaseConsumer):
     consultation_id: int | None = None
     participant_id: int | None = None
     participant_name: str = ""
+    # Whether this page's participant has joined (a citizen joins with call.join once its media is ready);
+    # only joined participants signal each other.
+    joined: bool = False
     peers: set[int]
 
     async def enter_call(self, participant_id: int) -> None:
@@ -40,6 +43,7 @@ class CallMixin(BaseConsumer):
         self.participant_id = participant.pk
         self.participant_name = next((p["name"] for p in frame["participants"] if p["id"] == participant.pk), "")
         self.peers = {p["id"] for p in frame["participants"] if p["id"] != participant.pk and p["joined"]}
+        self.joined = any(p["id"] == participant.pk and p["joined"] for p in frame["participants"])
         await self.join(groups.consultation(participant.consultation_id))
         await self.join(groups.participant(participant.pk))
         await self.send_frame(frame)
@@ -51,6 +55,7 @@ class CallMixin(BaseConsumer):
             await self.leave(groups.participant(self.participant_id))
         self.consultation_id = None
         self.participant_id = None
+        self.joined = False
         self.peers = set()
 
     def _require_in_call(self) -> None:
@@ -60,7 +65,7 @@ class CallMixin(BaseConsumer):
     async def frame_signal(self, frame: dict[str, Any]) -> None:
         self._require_in_call()
         to = require_int(frame, "to")
-        if to not in self.peers:
+        if not self.joined or to not in self.peers:
             raise FrameError("forbidden", _("You cannot send to this participant."))
         payload = {key: frame[key] for key in SIGNAL_KEYS if key in frame}
         if len(payload) != 1 or not isinstance(next(iter(payload.values())), dict | type(None)):
@@ -104,6 +109,7 @@ class CallMixin(BaseConsumer):
             if event["consultation"] != self.consultation_id:
                 return True
             self.peers = {p["id"] for p in event["participants"] if p["id"] != self.participant_id and p["joined"]}
+            self.joined = any(p["id"] == self.participant_id and p["joined"] for p in event["participants"])
             if self.participant_id not in {p["id"] for p in event["participants"]}:
                 await self.send_frame({"type": "call.ended", "consultation": event["consultation"], "reason": "left"})
                 await self.exit_call()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from buergerbuero.audit.actions import record
 from buergerbuero.authorities.models import Availability, Staff
 from buergerbuero.core.errors import ActionError
-from buergerbuero.offices.events import announce_office_state
+from buergerbuero.offices.events import announce_office_state, announce_staff_me
 from buergerbuero.offices.hours import Schedule
 from buergerbuero.offices.models import Office, OpenPeriod, Presence
 from buergerbuero.offices.selectors import open_presences
@@ -36,6 +36,7 @@ def open_office(staff: Staff, office: Office, outside_hours: bool = False) -> Pr
             record(office.authority_id, "office.opened", office, staff.user_id, period=period.pk)
         record(office.authority_id, "presence.started", presence, staff.user_id, office=office.pk)
         announce_office_state(office)
+        announce_staff_me(staff)
     return presence
 
 
@@ -58,6 +59,7 @@ def close_office(staff: Staff, office: Office) -> None:
             record(office.authority_id, "office.closed", office, staff.user_id)
             end_waiting_on_close(office, staff.user_id)
         announce_office_state(office)
+        announce_staff_me(staff)
 
 
 def set_availability(staff: Staff, availability: str) -> Staff:
@@ -72,4 +74,5 @@ def set_availability(staff: Staff, availability: str) -> Staff:
         record(staff.authority_id, "staff.availability", staff, staff.user_id, availability=availability)
         for office in Office.objects.filter(presences__staff=staff, presences__ended_at__isnull=True):
             announce_office_state(office)
+        announce_staff_me(staff)
     return staff

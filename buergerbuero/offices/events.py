@@ -6,7 +6,8 @@ from typing import Literal, TypedDict
 
 from buergerbuero.core import groups
 from buergerbuero.core.events import send_after_commit
-from buergerbuero.offices.models import Office
+from buergerbuero.authorities.models import Staff
+from buergerbuero.offices.models import Office, Presence
 from buergerbuero.offices.selectors import office_state
 
 
@@ -29,3 +30,19 @@ def announce_office_state(office: Office) -> None:
     send_after_commit(groups.authority(office.authority_id), event)
     send_after_commit(groups.office_queue(office.pk), event)
     send_after_commit(groups.office_staff(office.pk), event)
+
+
+class StaffMeEvent(TypedDict):
+    type: Literal["staff.me"]
+    availability: str
+    present: list[int]
+
+
+def announce_staff_me(staff: Staff) -> None:
+    """Tell every workspace page of the official their own availability and the offices they serve
+    (a second tab stays right without a reload)."""
+    present = list(
+        Presence.objects.filter(staff=staff, ended_at__isnull=True).order_by("office_id").values_list("office_id", flat=True)
+    )
+    event: StaffMeEvent = {"type": "staff.me", "availability": staff.availability, "present": present}
+    send_after_commit(groups.staff(staff.pk), event)

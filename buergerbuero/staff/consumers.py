@@ -70,5 +70,5 @@ class StaffConsumer(CallMixin):
             )()
             if participant_id:
                 await self.enter_call(participant_id)
-        elif kind in ("office.state", "office.queue", "colleague.invited"):
+        elif kind in ("office.state", "office.queue", "colleague.invited", "staff.me"):
             await self.send_frame(event)

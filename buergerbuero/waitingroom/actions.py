@@ -35,6 +35,11 @@ def _lock_office(office_id: int) -> Office:
     return Office.objects.select_for_update().select_related("authority").get(pk=office_id)
 
 
+_TRANSITION_FIELDS = [
+    f.name for f in Ticket._meta.concrete_fields if not f.primary_key and f.name not in ("disconnected_at", "connection_id")
+]
+
+
 def transition(ticket: Ticket, to_state: str, actor_id: int | None = None, now: datetime | None = None) -> None:
     """Move a ticket to ``to_state`` and write the transition and the audit entry. The caller holds the
     office lock and has checked that the move is allowed."""
@@ -42,7 +47,9 @@ def transition(ticket: Ticket, to_state: str, actor_id: int | None = None, now: 
     from_state = ticket.state
     ticket.state = to_state
     ticket.state_changed_at = now
-    ticket.save()
+    # The page's connection fields are written only by connection_opened/closed, which take no office
+    # lock: saving back the values read earlier would undo a reconnect (or a disconnect) made meanwhile.
+    ticket.save(update_fields=_TRANSITION_FIELDS)
     TicketTransition.objects.create(ticket=ticket, from_state=from_state, to_state=to_state, at=now, actor_id=actor_id)
     record(ticket.office.authority_id, f"ticket.{to_state}", ticket, actor_id, office=ticket.office_id, **{"from": from_state})
 

@@ -244,3 +244,22 @@ async def test_reconnecting_page_gets_call_start_again(world, call) -> None:
     members = await all_group_members([groups.consultation(consultation.pk), groups.participant(citizen_id)])
     assert members == {}
     assert await db(Participant.objects.filter(consultation=consultation, left_at__isnull=True).count)() == 2
+
+
+async def test_citizen_cannot_signal_before_joining(world, call) -> None:
+    official = await staff_socket(world.official_a)
+    citizen = await citizen_socket(call[0])
+    await db(admit)(world.official_a, world.office_a)
+    official_id = (await frame_of(official, "call.start"))["me"]
+    await frame_of(citizen, "call.start")
+    # Admitted but its page has not joined (no call.join yet): nothing it sends reaches the official.
+    await citizen.send_json_to({"type": "signal", "to": official_id, "description": OFFER})
+    assert (await frame_of(citizen, "error"))["code"] == "forbidden"
+    assert not [f for f in await drain(official) if f["type"] in ("signal", "chat")]
+
+    await citizen.send_json_to({"type": "call.join"})
+    await frame_where(citizen, type="call.participants")
+    await citizen.send_json_to({"type": "signal", "to": official_id, "description": OFFER})
+    assert (await frame_of(official, "signal"))["description"] == OFFER
+    await official.disconnect()
+    await citizen.disconnect()

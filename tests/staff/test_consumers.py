@@ -167,3 +167,21 @@ async def test_no_group_membership_after_disconnect(world) -> None:
     assert set(await all_group_members(names)) == set(names)
     await page.disconnect()
     assert await all_group_members(names) == {}
+
+
+async def test_own_presence_and_availability_reach_every_tab(world) -> None:
+    from buergerbuero.offices.actions import close_office, set_availability
+
+    communicator = await workspace(world.official_a)
+    await frame_of(communicator, "snapshot")
+    await db(open_)(world.official_a, world.office_a)
+    assert (await frame_of(communicator, "staff.me")) == {
+        "type": "staff.me",
+        "availability": "available",
+        "present": [world.office_a.pk],
+    }
+    await db(set_availability)(world.official_a, "break")
+    assert (await frame_of(communicator, "staff.me"))["availability"] == "break"
+    await db(close_office)(world.official_a, world.office_a)
+    assert (await frame_of(communicator, "staff.me"))["present"] == []
+    await communicator.disconnect()

@@ -1,8 +1,8 @@
 // The officials' workspace (one socket: /ws/staff/). The server draws the first state; from then on the
 // page changes only on socket frames: `snapshot` replaces everything, deltas (`office.state`,
 // `office.queue`, `colleague.invited`, call frames) change parts. Buttons are plain POST forms that this
-// script sends with fetch (Accept: application/json); their effects come back as frames. The only local
-// changes are facts the server has no event for: my own presence after open/close and my availability.
+// script sends with fetch (Accept: application/json); their effects come back as frames. Presence and
+// availability are also applied at once when the POST answers; `staff.me` frames keep other tabs right.
 
 import { askForNotifications, canAskForNotifications, notify, playChime, unlockAudioOnGesture } from "/static/core/alert.js";
 import { Call } from "/static/core/call.js";
@@ -297,6 +297,22 @@ function fillCallTools() {
 }
 
 // --- frames: snapshot and deltas -------------------------------------------------------------------
+
+function applyMe(frame) {
+  // My own availability and presence, changed here or in another tab.
+  if (me) me.availability = frame.availability;
+  const select = $("availability-select");
+  if (select.value !== frame.availability) select.value = frame.availability;
+  const present = new Set(frame.present);
+  for (const office of offices.values()) {
+    const now = present.has(office.id);
+    if (office.present !== now) {
+      office.present = now;
+      renderPresence(office);
+    }
+  }
+  updateTitle();
+}
 
 function applySnapshot(frame) {
   me = frame.me;
@@ -705,6 +721,9 @@ function onFrame(frame) {
       break;
     case "office.queue":
       applyOfficeQueue(frame);
+      break;
+    case "staff.me":
+      applyMe(frame);
       break;
     case "colleague.invited":
       addInvitation(frame);
