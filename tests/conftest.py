@@ -89,8 +89,16 @@ def world(db) -> World:
     office_b = make_office(authority, "garten", "Gartenkultur", official_b, lead=official_b)
     other_office = make_office(other, "buergeramt", "Bürgeramt", other_admin)
     return World(
-        authority, other, office_a, office_b, other_office,
-        official_a, official_a2, official_b, admin, other_admin,
+        authority,
+        other,
+        office_a,
+        office_b,
+        other_office,
+        official_a,
+        official_a2,
+        official_b,
+        admin,
+        other_admin,
     )
 
 

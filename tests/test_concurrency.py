@@ -9,6 +9,7 @@ PostgreSQL (DATABASE_URL).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -214,10 +215,8 @@ def test_opposite_transfers_at_once_do_not_deadlock(world, office, monkeypatch) 
         locked = real_lock(office_id)
         if not getattr(local, "waited", False):
             local.waited = True
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait()
-            except threading.BrokenBarrierError:
-                pass
         return locked
 
     monkeypatch.setattr(call_actions, "_lock_office", lock_then_wait)
@@ -252,4 +251,8 @@ def test_a_page_reconnecting_during_an_action_is_not_overwritten(world, office, 
     call_actions.send_back(consultation, world.official_a)
     reconnect.join(TIMEOUT)
     ticket.refresh_from_db()
-    assert (ticket.state, ticket.connection_id, ticket.disconnected_at) == (TicketState.WAITING, "new-page", None)
+    assert (ticket.state, ticket.connection_id, ticket.disconnected_at) == (
+        TicketState.WAITING,
+        "new-page",
+        None,
+    )

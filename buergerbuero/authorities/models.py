@@ -1,12 +1,13 @@
+import holidays
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-import holidays
-
 # The sixteen federal states (the package also lists sub-regions such as Augsburg, which we leave out).
-GERMAN_STATES = [(code, code) for code in sorted(holidays.country_holidays("DE").subdivisions) if len(code) == 2]
+GERMAN_STATES = [
+    (code, code) for code in sorted(holidays.country_holidays("DE").subdivisions) if len(code) == 2
+]
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
 
@@ -16,7 +17,9 @@ class Authority(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name in links"), max_length=64, unique=True)
     logo_url = models.CharField(_("logo URL"), max_length=500, blank=True)
-    colour = models.CharField(_("brand colour"), max_length=7, default="#1d4f91", validators=[colour_validator])
+    colour = models.CharField(
+        _("brand colour"), max_length=7, default="#1d4f91", validators=[colour_validator]
+    )
     imprint_url = models.URLField(_("imprint"), blank=True)
     privacy_url = models.URLField(_("privacy policy"), blank=True)
     accessibility_url = models.URLField(_("accessibility statement"), blank=True)

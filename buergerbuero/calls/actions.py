@@ -67,7 +67,11 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None) -> Consult
         now = timezone.now()
         # claim_ticket moved the state; write its transition and audit entry like transition() does.
         TicketTransition.objects.create(
-            ticket=ticket, from_state=TicketState.WAITING, to_state=TicketState.INVITED, at=now, actor_id=staff.user_id
+            ticket=ticket,
+            from_state=TicketState.WAITING,
+            to_state=TicketState.INVITED,
+            at=now,
+            actor_id=staff.user_id,
         )
         record(office.authority_id, "ticket.invited", ticket, staff.user_id, office=office.pk)
         consultation = Consultation.objects.create(office=office, ticket=ticket, started_at=now)
@@ -101,7 +105,9 @@ def citizen_joined(ticket: Ticket) -> Consultation:
             transition(ticket, TicketState.IN_CONSULTATION, now=now)
             consultation.connected_at = now
             consultation.save(update_fields=["connected_at"])
-            consultation.participants.filter(role=ParticipantRole.CITIZEN, joined_at__isnull=True).update(joined_at=now)
+            consultation.participants.filter(role=ParticipantRole.CITIZEN, joined_at__isnull=True).update(
+                joined_at=now
+            )
             announce_ticket_state(ticket, reason="joined", consultation=consultation.pk)
             announce_participants(consultation)
     return consultation
@@ -113,7 +119,9 @@ def _close_consultation(consultation: Consultation, reason: str, actor_user_id: 
     consultation.end_reason = reason
     consultation.save(update_fields=["ended_at", "end_reason"])
     staff_ids = list(
-        consultation.participants.filter(left_at__isnull=True, staff__isnull=False).values_list("staff_id", flat=True)
+        consultation.participants.filter(left_at__isnull=True, staff__isnull=False).values_list(
+            "staff_id", flat=True
+        )
     )
     consultation.participants.filter(left_at__isnull=True).update(left_at=now)
     record(consultation.office.authority_id, "consultation.ended", consultation, actor_user_id, reason=reason)
@@ -125,7 +133,9 @@ def _close_consultation(consultation: Consultation, reason: str, actor_user_id: 
 
 def end_active_consultation_of_ticket(ticket: Ticket, reason: str) -> None:
     """Close the running consultation of a ticket that has already moved on. Caller holds the lock."""
-    consultation = Consultation.objects.select_related("office").filter(ticket=ticket, ended_at__isnull=True).first()
+    consultation = (
+        Consultation.objects.select_related("office").filter(ticket=ticket, ended_at__isnull=True).first()
+    )
     if consultation is not None:
         _close_consultation(consultation, reason, None)
 
@@ -202,7 +212,14 @@ def transfer(consultation: Consultation, staff: Staff, target: Office, note: str
         transition(ticket, TicketState.TRANSFERRED, staff.user_id)
         new_ticket.token_hash = token_hash
         new_ticket.save(update_fields=["token_hash"])
-        record(target.authority_id, "ticket.created", new_ticket, staff.user_id, office=target.pk, transferred_from=ticket.pk)
+        record(
+            target.authority_id,
+            "ticket.created",
+            new_ticket,
+            staff.user_id,
+            office=target.pk,
+            transferred_from=ticket.pk,
+        )
         _close_consultation(consultation, EndReason.TRANSFERRED, staff.user_id)
         announce_ticket_state(ticket, reason="transferred")
         announce_queue_change(target, "add", new_ticket)
@@ -223,9 +240,18 @@ def invite_colleague(consultation: Consultation, staff: Staff, colleague: Staff)
         if active.filter(staff=colleague).exists():
             raise ActionError("already_invited", _("This colleague is already invited."))
         participant = Participant.objects.create(
-            consultation=consultation, role=ParticipantRole.COLLEAGUE, staff=colleague, invited_at=timezone.now()
+            consultation=consultation,
+            role=ParticipantRole.COLLEAGUE,
+            staff=colleague,
+            invited_at=timezone.now(),
         )
-        record(staff.authority_id, "consultation.colleague_invited", consultation, staff.user_id, colleague=colleague.pk)
+        record(
+            staff.authority_id,
+            "consultation.colleague_invited",
+            consultation,
+            staff.user_id,
+            colleague=colleague.pk,
+        )
         announce_colleague_invited(colleague.pk, consultation, participant.pk, staff.display_name)
         announce_participants(consultation)
     return participant
@@ -251,7 +277,12 @@ def answer_invitation(participant: Participant, colleague: Staff, accept: bool) 
         else:
             participant.left_at = now
             participant.save(update_fields=["left_at"])
-        record(colleague.authority_id, "consultation.colleague_" + ("joined" if accept else "declined"), consultation, colleague.user_id)
+        record(
+            colleague.authority_id,
+            "consultation.colleague_" + ("joined" if accept else "declined"),
+            consultation,
+            colleague.user_id,
+        )
         announce_participants(consultation)
         announce_office_state(consultation.office)
     return participant

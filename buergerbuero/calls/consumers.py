@@ -41,7 +41,9 @@ class CallMixin(BaseConsumer):
         frame = await database_sync_to_async(call_start_frame)(participant)
         self.consultation_id = participant.consultation_id
         self.participant_id = participant.pk
-        self.participant_name = next((p["name"] for p in frame["participants"] if p["id"] == participant.pk), "")
+        self.participant_name = next(
+            (p["name"] for p in frame["participants"] if p["id"] == participant.pk), ""
+        )
         self.peers = {p["id"] for p in frame["participants"] if p["id"] != participant.pk and p["joined"]}
         self.joined = any(p["id"] == participant.pk and p["joined"] for p in frame["participants"])
         await self.join(groups.consultation(participant.consultation_id))
@@ -108,18 +110,25 @@ class CallMixin(BaseConsumer):
         if kind == "consultation.participants":
             if event["consultation"] != self.consultation_id:
                 return True
-            self.peers = {p["id"] for p in event["participants"] if p["id"] != self.participant_id and p["joined"]}
+            self.peers = {
+                p["id"] for p in event["participants"] if p["id"] != self.participant_id and p["joined"]
+            }
             self.joined = any(p["id"] == self.participant_id and p["joined"] for p in event["participants"])
             if self.participant_id not in {p["id"] for p in event["participants"]}:
-                await self.send_frame({"type": "call.ended", "consultation": event["consultation"], "reason": "left"})
+                await self.send_frame(
+                    {"type": "call.ended", "consultation": event["consultation"], "reason": "left"}
+                )
                 await self.exit_call()
                 return True
-            await self.send_frame({"type": "call.participants", **{k: v for k, v in event.items() if k != "type"}})
+            await self.send_frame(
+                {"type": "call.participants", **{k: v for k, v in event.items() if k != "type"}}
+            )
             return True
         if kind == "consultation.ended":
             if event["consultation"] == self.consultation_id:
-                await self.send_frame({"type": "call.ended", "consultation": event["consultation"], "reason": event["reason"]})
+                await self.send_frame(
+                    {"type": "call.ended", "consultation": event["consultation"], "reason": event["reason"]}
+                )
                 await self.exit_call()
             return True
         return False
-

@@ -76,7 +76,9 @@ def announce_staff_consultation(staff_id: int, consultation_id: int | None) -> N
     send_after_commit(groups.staff(staff_id), event)
 
 
-def announce_colleague_invited(staff_id: int, consultation: Consultation, participant_id: int, by: str) -> None:
+def announce_colleague_invited(
+    staff_id: int, consultation: Consultation, participant_id: int, by: str
+) -> None:
     event: ColleagueInvitedEvent = {
         "type": "colleague.invited",
         "consultation": consultation.pk,

@@ -36,7 +36,9 @@ class Consultation(models.Model):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["ticket"], condition=Q(ended_at__isnull=True), name="one_active_consultation_per_ticket"
+                fields=["ticket"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_consultation_per_ticket",
             )
         ]
 
@@ -73,3 +75,6 @@ class Participant(models.Model):
                 name="one_active_participation_per_staff",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} #{self.pk} in {self.consultation_id}"

@@ -33,7 +33,7 @@ class FrameError(Exception):
 class TokenBucket:
     """Per-connection rate limit: ``rate`` frames a second on average, bursts up to ``burst``."""
 
-    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:  # noqa: ANN001
+    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
         self.rate = rate
         self.capacity = burst
         self.tokens = float(burst)
@@ -151,7 +151,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
 def require_int(frame: dict[str, Any], key: str) -> int:
     value = frame.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise FrameError("invalid", _("The field “%(field)s” must be a positive whole number.") % {"field": key})
+        raise FrameError(
+            "invalid", _("The field “%(field)s” must be a positive whole number.") % {"field": key}
+        )
     return value
 
 
@@ -161,6 +163,8 @@ def require_str(frame: dict[str, Any], key: str, max_length: int, allow_empty: b
         raise FrameError("invalid", _("The field “%(field)s” must be text.") % {"field": key})
     if len(value) > max_length:
         raise FrameError(
-            "too_large", _("The field “%(field)s” is too long (at most %(max)d characters).") % {"field": key, "max": max_length}
+            "too_large",
+            _("The field “%(field)s” is too long (at most %(max)d characters).")
+            % {"field": key, "max": max_length},
         )
     return value

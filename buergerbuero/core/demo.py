@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from buergerbuero.authorities.models import Authority, Role, Staff
-from buergerbuero.offices.models import Assignment, Department, OpeningInterval, Office
+from buergerbuero.offices.models import Assignment, Department, Office, OpeningInterval
 
-DEMO_PASSWORD = "demo-passwort-2026"
+DEMO_PASSWORD = "demo-passwort-2026"  # noqa: S105 - printed by make run; demo data only
 AUTHORITY_SLUG = "musterkreis"
 
 Hours = dict[int, list[tuple[str, str]]]  # weekday -> [(start, end)]
@@ -80,8 +80,11 @@ OFFICES = (
         "Vertrauliche Beratung für Betroffene und Angehörige. Auf Wunsch ohne Namen.",
         "Alkohol\nGlücksspiel\nMedikamente\nAngehörige",
         "Deutsch, Russisch, Türkisch",
-        {0: [("09:00", "12:00"), ("14:00", "17:00")], 2: [("09:00", "12:00"), ("14:00", "17:00")],
-         4: [("09:00", "12:00")]},
+        {
+            0: [("09:00", "12:00"), ("14:00", "17:00")],
+            2: [("09:00", "12:00"), ("14:00", "17:00")],
+            4: [("09:00", "12:00")],
+        },
         (("sucht1", "Frau Demir"), ("sucht2", "Herr Wagner")),
     ),
     DemoOffice(
@@ -109,7 +112,7 @@ OFFICES = (
 ALWAYS_OPEN: Hours = {d: [("00:00", "23:59")] for d in range(7)}
 
 
-def _user(username: str, superuser: bool = False):  # noqa: ANN202
+def _user(username: str, superuser: bool = False):
     user, created = get_user_model().objects.get_or_create(username=username)
     if created or not user.check_password(DEMO_PASSWORD):
         user.set_password(DEMO_PASSWORD)
@@ -120,7 +123,11 @@ def _user(username: str, superuser: bool = False):  # noqa: ANN202
 
 
 def _set_hours(office: Office, hours: Hours) -> None:
-    wanted = {(d, dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for d, spans in hours.items() for a, b in spans}
+    wanted = {
+        (d, dt.time.fromisoformat(a), dt.time.fromisoformat(b))
+        for d, spans in hours.items()
+        for a, b in spans
+    }
     existing = {(i.weekday, i.start, i.end): i for i in office.opening_intervals.all()}
     for key, interval in existing.items():
         if key not in wanted:
@@ -144,7 +151,8 @@ def load_demo(always_open: bool = False) -> Authority:
     )
     admin = _user("admin")
     Staff.objects.update_or_create(
-        user=admin, defaults={"authority": authority, "display_name": "Frau Richter", "role": Role.AUTHORITY_ADMIN}
+        user=admin,
+        defaults={"authority": authority, "display_name": "Frau Richter", "role": Role.AUTHORITY_ADMIN},
     )
     _user("superuser", superuser=True)
     for spec in OFFICES:

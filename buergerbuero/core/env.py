@@ -45,7 +45,9 @@ def env_bool(name: str, default: bool = False, environ: Mapping[str, str] | None
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{PREFIX}{name}: expected one of 1/0, true/false, yes/no, on/off, got {value!r}")
+    raise ImproperlyConfigured(
+        f"{PREFIX}{name}: expected one of 1/0, true/false, yes/no, on/off, got {value!r}"
+    )
 
 
 def env_int(
@@ -69,7 +71,9 @@ def env_int(
     return number
 
 
-def env_list(name: str, default: list[str] | None = None, environ: Mapping[str, str] | None = None) -> list[str]:
+def env_list(
+    name: str, default: list[str] | None = None, environ: Mapping[str, str] | None = None
+) -> list[str]:
     value = _raw(name, environ)
     if value is None:
         return list(default or [])

@@ -12,6 +12,7 @@ Channels' InMemoryChannelLayer has two costs that grow with the number of pages 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from copy import deepcopy
 from typing import Any
@@ -40,7 +41,6 @@ class ThrottledInMemoryChannelLayer(InMemoryChannelLayer):
         expires = time.time() + self.expiry
         for channel in list(self.groups.get(group, {})):
             queue = self.channels.setdefault(channel, asyncio.Queue(maxsize=self.get_capacity(channel)))
-            try:
+            # A page that stopped reading loses this event; its next snapshot repairs it.
+            with contextlib.suppress(asyncio.QueueFull, ChannelFull):
                 queue.put_nowait((expires, shared))
-            except (asyncio.QueueFull, ChannelFull):
-                pass  # a page that stopped reading loses this event; its next snapshot repairs it

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from buergerbuero.authorities.models import Staff
 from buergerbuero.core import groups
 from buergerbuero.core.events import send_after_commit
-from buergerbuero.authorities.models import Staff
 from buergerbuero.offices.models import Office, Presence
 from buergerbuero.offices.selectors import office_state
 
@@ -42,7 +42,9 @@ def announce_staff_me(staff: Staff) -> None:
     """Tell every workspace page of the official their own availability and the offices they serve
     (a second tab stays right without a reload)."""
     present = list(
-        Presence.objects.filter(staff=staff, ended_at__isnull=True).order_by("office_id").values_list("office_id", flat=True)
+        Presence.objects.filter(staff=staff, ended_at__isnull=True)
+        .order_by("office_id")
+        .values_list("office_id", flat=True)
     )
     event: StaffMeEvent = {"type": "staff.me", "availability": staff.availability, "present": present}
     send_after_commit(groups.staff(staff.pk), event)

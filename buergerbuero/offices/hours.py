@@ -11,7 +11,7 @@ from functools import lru_cache
 import holidays
 from django.db.models import Q
 
-from buergerbuero.offices.models import Closure, OpeningInterval, Office
+from buergerbuero.offices.models import Closure, Office, OpeningInterval
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,9 @@ class Schedule:
             Q(office_id=office.pk) | Q(office__isnull=True)
         )
         if around is not None:
-            closures = closures.filter(date__range=(around - dt.timedelta(days=1), around + dt.timedelta(days=60)))
+            closures = closures.filter(
+                date__range=(around - dt.timedelta(days=1), around + dt.timedelta(days=60))
+            )
         return cls(office, list(office.opening_intervals.all()), list(closures))
 
     def day(self, date: dt.date) -> DayHours:
@@ -87,4 +89,3 @@ class Schedule:
                 if start > local:
                     return start
         return None
-

@@ -116,7 +116,9 @@ class Closure(models.Model):
     """A single day an office (or, without office, every office of the authority) stays closed."""
 
     authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="closures")
-    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.CASCADE, related_name="closures")
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.CASCADE, related_name="closures"
+    )
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
@@ -144,6 +146,9 @@ class OpenPeriod(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.office_id}: {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at or ''}"
+
 
 class Presence(models.Model):
     """An official serving an office from ``started_at`` until ``ended_at``. While any presence of an
@@ -162,3 +167,6 @@ class Presence(models.Model):
                 fields=["office", "staff"], condition=Q(ended_at__isnull=True), name="one_presence_per_office"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} in {self.office_id} from {self.started_at:%Y-%m-%d %H:%M}"

@@ -51,7 +51,7 @@ class OfficeState:
         }
 
 
-def open_presences(office: Office):  # noqa: ANN201 - a queryset
+def open_presences(office: Office):
     return Presence.objects.filter(office=office, ended_at__isnull=True)
 
 

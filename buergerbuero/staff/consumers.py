@@ -45,9 +45,9 @@ class StaffConsumer(CallMixin):
 
     async def frame_call_hangup(self, frame: dict[str, Any]) -> None:
         self._require_in_call()
-        participant = await database_sync_to_async(
-            Participant.objects.select_related("consultation").get
-        )(pk=self.participant_id)
+        participant = await database_sync_to_async(Participant.objects.select_related("consultation").get)(
+            pk=self.participant_id
+        )
         staff = await self._staff()
         if participant.role == ParticipantRole.COLLEAGUE:
             await database_sync_to_async(call_actions.leave_as_colleague)(participant.consultation, staff)
@@ -62,11 +62,13 @@ class StaffConsumer(CallMixin):
             if event["consultation"] is None:
                 return
             participant_id = await database_sync_to_async(
-                lambda: Participant.objects.filter(
-                    consultation_id=event["consultation"], staff_id=self.staff_id, left_at__isnull=True
+                lambda: (
+                    Participant.objects.filter(
+                        consultation_id=event["consultation"], staff_id=self.staff_id, left_at__isnull=True
+                    )
+                    .values_list("pk", flat=True)
+                    .first()
                 )
-                .values_list("pk", flat=True)
-                .first()
             )()
             if participant_id:
                 await self.enter_call(participant_id)

@@ -36,11 +36,15 @@ def _lock_office(office_id: int) -> Office:
 
 
 _TRANSITION_FIELDS = [
-    f.name for f in Ticket._meta.concrete_fields if not f.primary_key and f.name not in ("disconnected_at", "connection_id")
+    f.name
+    for f in Ticket._meta.concrete_fields
+    if not f.primary_key and f.name not in ("disconnected_at", "connection_id")
 ]
 
 
-def transition(ticket: Ticket, to_state: str, actor_id: int | None = None, now: datetime | None = None) -> None:
+def transition(
+    ticket: Ticket, to_state: str, actor_id: int | None = None, now: datetime | None = None
+) -> None:
     """Move a ticket to ``to_state`` and write the transition and the audit entry. The caller holds the
     office lock and has checked that the move is allowed."""
     now = now or timezone.now()
@@ -50,8 +54,17 @@ def transition(ticket: Ticket, to_state: str, actor_id: int | None = None, now: 
     # The page's connection fields are written only by connection_opened/closed, which take no office
     # lock: saving back the values read earlier would undo a reconnect (or a disconnect) made meanwhile.
     ticket.save(update_fields=_TRANSITION_FIELDS)
-    TicketTransition.objects.create(ticket=ticket, from_state=from_state, to_state=to_state, at=now, actor_id=actor_id)
-    record(ticket.office.authority_id, f"ticket.{to_state}", ticket, actor_id, office=ticket.office_id, **{"from": from_state})
+    TicketTransition.objects.create(
+        ticket=ticket, from_state=from_state, to_state=to_state, at=now, actor_id=actor_id
+    )
+    record(
+        ticket.office.authority_id,
+        f"ticket.{to_state}",
+        ticket,
+        actor_id,
+        office=ticket.office_id,
+        **{"from": from_state},
+    )
 
 
 def enter_queue(office: Office, display_name: str, concern: str, language: str) -> tuple[Ticket, str]:
@@ -63,7 +76,9 @@ def enter_queue(office: Office, display_name: str, concern: str, language: str) 
             raise ActionError("office_closed", _("This office is closed at the moment."))
         waiting = Ticket.objects.filter(office=office, state=TicketState.WAITING).count()
         if office.max_queue_length and waiting >= office.max_queue_length:
-            raise ActionError("queue_full", _("The waiting area of this office is full. Please try again later."))
+            raise ActionError(
+                "queue_full", _("The waiting area of this office is full. Please try again later.")
+            )
         token = new_token()
         now = timezone.now()
         ticket = Ticket.objects.create(
@@ -165,15 +180,21 @@ def expire_stale(now: datetime | None = None) -> int:
     now = now or timezone.now()
     grace = timedelta(seconds=settings.WAITING_GRACE_SECONDS)
     invite_timeout = timedelta(seconds=settings.INVITE_TIMEOUT_SECONDS)
-    stale = list(
-        Ticket.objects.filter(state=TicketState.WAITING, disconnected_at__lt=now - grace).values_list("pk", "office_id")
-    ) + list(
-        Ticket.objects.filter(state=TicketState.INVITED, state_changed_at__lt=now - invite_timeout).values_list(
-            "pk", "office_id"
+    stale = (
+        list(
+            Ticket.objects.filter(state=TicketState.WAITING, disconnected_at__lt=now - grace).values_list(
+                "pk", "office_id"
+            )
         )
-    ) + list(
-        Ticket.objects.filter(state=TicketState.IN_CONSULTATION, disconnected_at__lt=now - grace).values_list(
-            "pk", "office_id"
+        + list(
+            Ticket.objects.filter(
+                state=TicketState.INVITED, state_changed_at__lt=now - invite_timeout
+            ).values_list("pk", "office_id")
+        )
+        + list(
+            Ticket.objects.filter(
+                state=TicketState.IN_CONSULTATION, disconnected_at__lt=now - grace
+            ).values_list("pk", "office_id")
         )
     )
     ended = 0
@@ -181,7 +202,11 @@ def expire_stale(now: datetime | None = None) -> int:
         with transaction.atomic():
             office = _lock_office(office_id)
             ticket = Ticket.objects.select_related("office").get(pk=ticket_id)
-            if ticket.state == TicketState.WAITING and ticket.disconnected_at and ticket.disconnected_at < now - grace:
+            if (
+                ticket.state == TicketState.WAITING
+                and ticket.disconnected_at
+                and ticket.disconnected_at < now - grace
+            ):
                 transition(ticket, TicketState.EXPIRED, now=now)
                 announce_queue_change(office, "remove", ticket)
             elif ticket.state == TicketState.INVITED and ticket.state_changed_at < now - invite_timeout:

@@ -62,7 +62,11 @@ class CitizenConsumer(CallMixin):
         session = self.scope.get("session")
         token = session.get(SESSION_KEY) if session is not None else None
         ticket = await database_sync_to_async(actions.get_ticket_by_token)(token)
-        if ticket is None or ticket.state not in (TicketState.WAITING, TicketState.INVITED, TicketState.IN_CONSULTATION):
+        if ticket is None or ticket.state not in (
+            TicketState.WAITING,
+            TicketState.INVITED,
+            TicketState.IN_CONSULTATION,
+        ):
             await self.close(code=4404)
             return
         await self.accept()
@@ -117,7 +121,9 @@ class CitizenConsumer(CallMixin):
     # --- frames from the page -------------------------------------------------------------------
 
     async def _ticket(self) -> Ticket:
-        ticket = await database_sync_to_async(Ticket.objects.select_related("office").filter(pk=self.ticket_id).first)()
+        ticket = await database_sync_to_async(
+            Ticket.objects.select_related("office").filter(pk=self.ticket_id).first
+        )()
         if ticket is None:
             raise FrameError("no_ticket", _("Your place in the waiting area has ended."))
         return ticket
@@ -134,7 +140,9 @@ class CitizenConsumer(CallMixin):
     async def frame_call_hangup(self, frame: dict[str, Any]) -> None:
         self._require_in_call()
         consultation = await database_sync_to_async(
-            lambda: Participant.objects.select_related("consultation").get(pk=self.participant_id).consultation
+            lambda: (
+                Participant.objects.select_related("consultation").get(pk=self.participant_id).consultation
+            )
         )()
         await database_sync_to_async(call_actions.hang_up)(consultation, None)
 
@@ -221,9 +229,13 @@ class CitizenConsumer(CallMixin):
             await self.send_snapshot()
         elif event["state"] == TicketState.INVITED and event.get("consultation"):
             participant_id = await database_sync_to_async(
-                lambda: Participant.objects.filter(consultation_id=event["consultation"], role=ParticipantRole.CITIZEN)
-                .values_list("pk", flat=True)
-                .first()
+                lambda: (
+                    Participant.objects.filter(
+                        consultation_id=event["consultation"], role=ParticipantRole.CITIZEN
+                    )
+                    .values_list("pk", flat=True)
+                    .first()
+                )
             )()
             if participant_id:
                 await self.enter_call(participant_id)

@@ -45,7 +45,13 @@ def bump_queue_seq(office: Office) -> int:
 
 def announce_queue_change(office: Office, op: Literal["add", "remove"], ticket: Ticket) -> None:
     seq = bump_queue_seq(office)
-    delta: QueueDeltaEvent = {"type": "queue.delta", "office": office.pk, "seq": seq, "op": op, "key": queue_key(ticket)}
+    delta: QueueDeltaEvent = {
+        "type": "queue.delta",
+        "office": office.pk,
+        "seq": seq,
+        "op": op,
+        "key": queue_key(ticket),
+    }
     send_after_commit(groups.office_queue(office.pk), delta)
     listing: OfficeQueueEvent = {
         "type": "office.queue",
@@ -77,5 +83,9 @@ class TicketSupersededEvent(TypedDict):
 
 
 def announce_ticket_superseded(ticket: Ticket, connection_id: str) -> None:
-    event: TicketSupersededEvent = {"type": "ticket.superseded", "ticket": ticket.pk, "connection": connection_id}
+    event: TicketSupersededEvent = {
+        "type": "ticket.superseded",
+        "ticket": ticket.pk,
+        "connection": connection_id,
+    }
     send_after_commit(groups.ticket(ticket.pk), event)

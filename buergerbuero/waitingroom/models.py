@@ -66,7 +66,9 @@ class Ticket(models.Model):
         verbose_name_plural = _("tickets")
         indexes = [models.Index(fields=["office", "state", "priority", "enqueued_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__range=(1, 5)), name="rating_1_5")
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__range=(1, 5)), name="rating_1_5"
+            )
         ]
 
     def __str__(self) -> str:
@@ -92,3 +94,6 @@ class TicketTransition(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.from_state}→{self.to_state}"

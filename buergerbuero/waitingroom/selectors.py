@@ -42,9 +42,7 @@ def position(ticket: Ticket) -> int:
 def position_and_seq(ticket: Ticket) -> tuple[int, int]:
     """The position together with the office's queue sequence, read in ONE statement so both describe
     the same committed state (a consumer applies deltas with a higher seq on top of it)."""
-    ahead = (
-        _ahead_of(ticket).order_by().values("office_id").annotate(n=Count("pk")).values("n")
-    )
+    ahead = _ahead_of(ticket).order_by().values("office_id").annotate(n=Count("pk")).values("n")
     seq, count = (
         Office.objects.filter(pk=ticket.office_id)
         .annotate(ahead=Coalesce(Subquery(ahead), 0))

@@ -10,7 +10,9 @@ from buergerbuero.waitingroom.actions import delete_personal_data
 class Command(BaseCommand):
     help = "Delete names and concerns of tickets older than BUERGERBUERO_RETENTION_DAYS (counts stay)."
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003, ANN201
+    def handle(self, *args, **options):
         cutoff = timezone.now() - timedelta(days=settings.RETENTION_DAYS)
         cleaned = delete_personal_data(cutoff)
-        self.stdout.write(f"Deleted personal data of {cleaned} tickets created before {cutoff:%Y-%m-%d %H:%M} UTC.")
+        self.stdout.write(
+            f"Deleted personal data of {cleaned} tickets created before {cutoff:%Y-%m-%d %H:%M} UTC."
+        )

@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 
 from django.core.management.base import BaseCommand
 
@@ -8,8 +9,6 @@ from buergerbuero.core.jobs import run_forever
 class Command(BaseCommand):
     help = "Run the background jobs (ticket expiry, retention) when RUN_JOBS_IN_PROCESS is off."
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003, ANN201
-        try:
+    def handle(self, *args, **options):
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_forever())
-        except KeyboardInterrupt:
-            pass
