@@ -37,7 +37,7 @@ run: $(VENV)/stamp-base
 	@echo "  Staff login:   http://$(HOST):$(PORT)/staff/login/"
 	@echo "  Django admin:  http://$(HOST):$(PORT)/admin/   (superuser)"
 	@echo
-	exec $(VENV)/bin/uvicorn buergerbuero.asgi:application --host $(HOST) --port $(PORT) --no-access-log
+	exec $(VENV)/bin/uvicorn buergerbuero.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-per-message-deflate false
 
 test: test-unit test-e2e
 

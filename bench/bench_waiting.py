@@ -8,7 +8,7 @@ Reports clients, the server's RSS (``rss_mib``, /proc VmRSS with every client co
 fan-out; ``rss_peak_mib`` is VmHWM), and ``fanout_p50_ms``/``fanout_p95_ms``/``fanout_max_ms``.
 Goal: 5,000 clients in ≤ 1 GiB, p95 ≤ 250 ms.
 
-Clients offer permessage-deflate as browsers do (DEFLATE=0 to turn it off). The clients share one process
+Clients offer permessage-deflate as browsers do; the server declines it, as in production (harness.py).
 (and, on a small machine, the CPU) with nothing else; their own frame handling is part of the figure, so
 it is kept minimal (a substring test per frame). PROFILE=1 runs the server under cProfile and prints the
 top functions of the fan-out and a timeline of its events; PROFILE=trace the timeline alone.

@@ -263,6 +263,10 @@ class LiveServer:
                 "--port",
                 str(self.port),
                 "--no-access-log",
+                # As in production (Makefile, deploy/): our frames are small JSON, and per-message
+                # compression doubles a waiting page's memory and fan-out time (bench/bench_waiting.py).
+                "--ws-per-message-deflate",
+                "false",
                 *uvicorn_args,
             ],
             cwd=REPO,
