@@ -9,6 +9,7 @@ fan-out; ``rss_peak_mib`` is VmHWM), and ``fanout_p50_ms``/``fanout_p95_ms``/``f
 Goal: 5,000 clients in ≤ 1 GiB, p95 ≤ 250 ms.
 
 Clients offer permessage-deflate as browsers do; the server declines it, as in production (harness.py).
+The clients share one process
 (and, on a small machine, the CPU) with nothing else; their own frame handling is part of the figure, so
 it is kept minimal (a substring test per frame). PROFILE=1 runs the server under cProfile and prints the
 top functions of the fan-out and a timeline of its events; PROFILE=trace the timeline alone.

@@ -13,33 +13,14 @@ from pathlib import Path
 
 import pytest
 from channels import DEFAULT_CHANNEL_LAYER
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-
-def _import_websocket_communicator():
-    # channels.testing's __init__ imports its live-server test case, which needs daphne; we serve with
-    # uvicorn and never use that test case, so a stand-in module satisfies the import.
-    import importlib.util
-    import sys
-    import types
-
-    if importlib.util.find_spec("daphne") is None:
-        stub = types.ModuleType("daphne.testing")
-        stub.DaphneProcess = None  # type: ignore[attr-defined]
-        sys.modules.setdefault("daphne", types.ModuleType("daphne"))
-        sys.modules.setdefault("daphne.testing", stub)
-    from channels.testing.websocket import WebsocketCommunicator
-
-    return WebsocketCommunicator
-
-
-WebsocketCommunicator = _import_websocket_communicator()
-
-from buergerbuero.authorities.models import Authority, Role, Staff  # noqa: E402
-from buergerbuero.offices.models import Assignment, Office, OpeningInterval  # noqa: E402
-from buergerbuero.waitingroom.models import Ticket  # noqa: E402
+from buergerbuero.authorities.models import Authority, Role, Staff
+from buergerbuero.offices.models import Assignment, Office, OpeningInterval
+from buergerbuero.waitingroom.models import Ticket
 
 PASSWORD = "correct horse battery staple"
 

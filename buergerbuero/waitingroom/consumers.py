@@ -136,6 +136,10 @@ class CitizenConsumer(CallMixin):
         if ticket.state not in (TicketState.INVITED, TicketState.IN_CONSULTATION):
             raise FrameError("not_invited", _("You have not been let in yet."))
         await database_sync_to_async(call_actions.citizen_joined)(ticket)
+        # The page sends its first offer right after this frame. The participants event that also says
+        # so travels through the channel layer and may be handled after that offer, so note it here:
+        # frames of one socket are handled in order, and the join has committed.
+        self.joined = True
 
     async def frame_call_hangup(self, frame: dict[str, Any]) -> None:
         self._require_in_call()

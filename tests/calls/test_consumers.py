@@ -263,3 +263,20 @@ async def test_citizen_cannot_signal_before_joining(world, call) -> None:
     assert (await frame_of(official, "signal"))["description"] == OFFER
     await official.disconnect()
     await citizen.disconnect()
+
+
+async def test_citizen_offer_right_after_joining_is_delivered(world, call) -> None:
+    """The page sends its first offer straight after call.join; the participants event that says the
+    citizen joined may reach the consumer only after that offer (browser tests showed it)."""
+    official = await staff_socket(world.official_a)
+    citizen = await citizen_socket(call[0])
+    await db(admit)(world.official_a, world.office_a)
+    official_id = (await frame_of(official, "call.start"))["me"]
+    citizen_id = (await frame_of(citizen, "call.start"))["me"]
+    await citizen.send_json_to({"type": "call.join"})
+    await citizen.send_json_to({"type": "signal", "to": official_id, "description": OFFER})
+    assert await frame_of(official, "signal") == {"type": "signal", "from": citizen_id, "description": OFFER}
+    frames = await drain(citizen)
+    assert not [f for f in frames if f["type"] == "error"], frames
+    await official.disconnect()
+    await citizen.disconnect()
