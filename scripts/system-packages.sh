@@ -3,11 +3,16 @@
 # Usage: system-packages.sh run|test|pg
 set -euo pipefail
 want=()
-need() { dpkg -s "$1" >/dev/null 2>&1 || want+=("$1"); }
+# need COMMAND PACKAGE: install PACKAGE when COMMAND is missing (a tool may come from elsewhere, e.g. a
+# Node.js that is not Debian's: then its npm is used as it is).
+need() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || want+=("$2"); }
 case "${1:-}" in
-  run) need gettext ;;
-  test) need chromium; need chromium-driver; need coturn; need gettext; need nodejs; need npm; need iproute2; need util-linux ;;
-  pg) need postgresql; need redis-server ;;
+  run) need msgfmt gettext ;;
+  test)
+    need /usr/bin/chromium chromium; need /usr/bin/chromedriver chromium-driver; need turnserver coturn
+    need msgfmt gettext; need npm npm; need ip iproute2; need unshare util-linux ;;
+  pg)
+    need pg_ctlcluster postgresql; need redis-server redis-server; need redis-cli redis-tools ;;
   *) echo "usage: $0 run|test|pg" >&2; exit 2 ;;
 esac
 [ ${#want[@]} -eq 0 ] && exit 0

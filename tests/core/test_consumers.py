@@ -116,3 +116,46 @@ def test_token_bucket_refills() -> None:
     assert [bucket.take(), bucket.take()] == [True, False]
     now[0] = 100
     assert [bucket.take() for _ in range(3)] == [True, True, False]  # never more than the burst
+
+
+async def test_a_failing_handler_answers_internal_and_keeps_the_socket(page_token, monkeypatch) -> None:
+    from buergerbuero.waitingroom import actions
+
+    def broken(ticket: Ticket) -> None:
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(actions, "leave_queue", broken)
+    ticket, token = page_token
+    page = await open_page(token)
+    await page.send_json_to({"type": "leave"})
+    error = await page.receive_json_from()
+    assert (error["type"], error["code"]) == ("error", "internal")
+    assert "database" not in error["message"]  # no internals reach the page
+    await still_open_and_unchanged(page, ticket)
+    await page.disconnect()
+
+
+async def test_a_rule_saying_no_answers_with_its_code(page_token) -> None:
+    ticket, token = page_token
+    page = await open_page(token)
+    await page.send_json_to({"type": "call.join"})
+    error = await page.receive_json_from()
+    assert (error["type"], error["code"]) == ("error", "not_invited")
+    await still_open_and_unchanged(page, ticket)
+    await page.disconnect()
+
+
+async def test_bad_frames_on_the_public_socket(world) -> None:
+    page, connected, _ = await connect("/ws/public/testkreis/")
+    assert connected
+    await frame_of(page, "snapshot")
+    for text, code in [
+        ("{", "malformed"),
+        ('{"type": "leave"}', "unknown_type"),
+        ('{"type": "chat"}', "unknown_type"),
+    ]:
+        await page.send_to(text_data=text)
+        assert (await page.receive_json_from())["code"] == code
+    await page.send_json_to({"type": "ping", "t": 2})
+    assert await page.receive_json_from() == {"type": "pong", "t": 2}
+    await page.disconnect()
