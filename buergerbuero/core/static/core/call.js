@@ -17,9 +17,13 @@
 //
 // One RTCPeerConnection per other *joined* participant, negotiated with the "perfect negotiation"
 // pattern (MDN): the participant with the higher id is polite, so two offers that cross cannot glare.
+// The higher id (who joined later) also offers first; the other side waits briefly for that offer.
 // The server relays signals only between joined participants of the same running consultation.
 // Invariants: signals of one peer are handled strictly in order (a promise chain per peer); the
 // caller owns the local tracks (hangup does not stop them).
+
+// How long the earlier participant waits for the later one's first offer before offering itself.
+const OFFER_WAIT_MS = 1500;
 
 export class Call {
   constructor({ send, localStream = null, onRemoteStream = () => {}, onPeerLeft = () => {}, onStateChange = () => {} }) {
@@ -33,6 +37,7 @@ export class Call {
     this.ice = {};
     this.names = new Map();
     this._peerState = new Map();
+    this._offerTimers = new Map();
     this._videoTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
     window.bbCall = this;
   }
@@ -51,19 +56,37 @@ export class Call {
       this.names.set(p.id, p.name || "");
       if (p.id === this.me || !p.joined) continue;
       wanted.add(p.id);
-      if (!this.peers.has(p.id)) this._createPeer(p.id);
+      if (this.peers.has(p.id) || this._offerTimers.has(p.id)) continue;
+      if (this.me > p.id) {
+        // The later participant (higher id) makes the first offer at once. The earlier one waits for
+        // it, so the two offers never cross (a crossing costs a rollback and a round trip); if none comes
+        // it starts itself, and perfect negotiation still resolves any collision.
+        this._createPeer(p.id);
+      } else {
+        this._offerTimers.set(
+          p.id,
+          setTimeout(() => {
+            this._offerTimers.delete(p.id);
+            if (!this.peers.has(p.id)) this._createPeer(p.id);
+          }, OFFER_WAIT_MS),
+        );
+      }
     }
     for (const pid of [...this.peers.keys()]) {
       if (!wanted.has(pid)) this._closePeer(pid);
+    }
+    for (const pid of [...this._offerTimers.keys()]) {
+      if (!wanted.has(pid)) this._clearOfferTimer(pid);
     }
   }
 
   handleSignal(frame) {
     const pid = frame.from;
     if (!this.peers.has(pid)) {
-      // The server forwards signals only from joined participants: an offer may simply have overtaken
-      // the participants frame.
+      // The expected first offer of a later participant (see updateParticipants); it may also have
+      // overtaken the participants frame.
       if (!frame.description) return;
+      this._clearOfferTimer(pid);
       this._createPeer(pid);
     }
     const st = this._peerState.get(pid);
@@ -98,6 +121,7 @@ export class Call {
   }
 
   hangup() {
+    for (const pid of [...this._offerTimers.keys()]) this._clearOfferTimer(pid);
     for (const pid of [...this.peers.keys()]) this._closePeer(pid);
     delete document.body.dataset.callState;
   }
@@ -180,6 +204,11 @@ export class Call {
         if (!st.ignoreOffer) throw error;
       }
     }
+  }
+
+  _clearOfferTimer(pid) {
+    clearTimeout(this._offerTimers.get(pid));
+    this._offerTimers.delete(pid);
   }
 
   _sendDescription(pid, description) {

@@ -47,6 +47,23 @@ function showPosition(position, seconds) {
   if (wait.textContent !== text) wait.textContent = text;
   $("waiting-actions").hidden = false;
   $("waiting-hint").hidden = false;
+  if (position <= WARM_MEDIA_POSITION) warmMedia();
+}
+
+// Near the front of the line the page opens the camera and microphone chosen in the device check, so
+// the call starts the moment the official lets the citizen in (a real camera takes up to a second to
+// start). Nothing is sent before admission; the browser shows its usual camera indicator.
+const WARM_MEDIA_POSITION = 2;
+let mediaPromise = null;
+
+function warmMedia() {
+  if (!mediaPromise && !localStream && !finished) mediaPromise = getLocalMedia(loadChoices());
+}
+
+function dropWarmMedia() {
+  if (!mediaPromise) return;
+  mediaPromise.then((stream) => stream && stream.getTracks().forEach((track) => track.stop()));
+  mediaPromise = null;
 }
 
 function showStatus(text) {
@@ -226,7 +243,8 @@ async function startCall(frame) {
   document.title = `${t("It is your turn")} – ${originalTitle}`;
   notify(t("It is your turn"), fmt(t("%(office)s is ready for you."), { office: frame.office || "" }));
 
-  if (!localStream) localStream = await getLocalMedia(loadChoices());
+  if (!localStream) localStream = await (mediaPromise || getLocalMedia(loadChoices()));
+  mediaPromise = null;
   if (finished) return;
   cameraTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
   if (!localStream) notice(t("Your camera and microphone are not available. You can still see and hear the office and use the chat."));
@@ -265,6 +283,7 @@ function teardownCall() {
   screenTrack = null;
   if (localStream) localStream.getTracks().forEach((track) => track.stop());
   localStream = null;
+  dropWarmMedia();
   cameraTrack = null;
   $("remote-videos").replaceChildren();
   $("local-video").srcObject = null;

@@ -372,6 +372,20 @@ async function getLocalMedia() {
   return null;
 }
 
+// Letting someone in also opens the camera and microphone at once, in parallel with the request, so the
+// call starts as soon as the server answers. If the admission fails, they are closed again.
+let mediaPromise = null;
+
+function warmMedia() {
+  if (!mediaPromise && !localStream) mediaPromise = getLocalMedia();
+}
+
+function dropWarmMedia() {
+  if (!mediaPromise || consultationId !== null) return;
+  mediaPromise.then((stream) => stream && stream.getTracks().forEach((track) => track.stop()));
+  mediaPromise = null;
+}
+
 async function cameras() {
   if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return [];
   const devices = await navigator.mediaDevices.enumerateDevices();
@@ -473,7 +487,8 @@ async function startCall(frame) {
   myRole = frame.role;
   showCallPanel(frame);
   renderParticipants(frame.participants);
-  if (!localStream) localStream = await getLocalMedia();
+  if (!localStream) localStream = await (mediaPromise || getLocalMedia());
+  mediaPromise = null;
   if (consultationId !== frame.consultation) return;
   cameraTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
   if (!localStream) notice(L.no_media);
@@ -680,6 +695,8 @@ document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !isActionForm(form)) return;
   event.preventDefault();
+  const admitting = form.classList.contains("admit-next-form") || form.classList.contains("admit-form");
+  if (admitting) warmMedia();
   const section = form.closest("[data-office-id]");
   const messageBox = section ? section.querySelector(".office__message") : $("workspace-notice");
   const buttons = form.querySelectorAll("button[type=submit]");
@@ -697,6 +714,7 @@ document.addEventListener("submit", async (event) => {
     afterSuccess(form);
     return;
   }
+  if (admitting) dropWarmMedia();
   notice(answer.message || L.failed, messageBox);
   if (answer.code === "outside_hours" && section) section.querySelector(".outside-hours-checkbox").focus();
   else if (form.id === "availability-form" && me) $("availability-select").value = me.availability;
