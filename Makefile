@@ -1,8 +1,16 @@
 # buergerbuero: `make run` serves the product with demo data; `make test` runs every test.
 # Both install what they need (Python packages into .venv; as root on Debian, system packages via apt).
+#
+# Steps that install or build are stamped and redone only when their inputs change. `migrate` and
+# `load_demo` run every time: they look at the database itself (which a stamp cannot see), do nothing
+# when nothing is to be done, and take about a second together.
 
 SHELL := /bin/bash
-PYTHON ?= python3
+.SHELLFLAGS := -eu -o pipefail -c
+.NOTPARALLEL:
+
+# pyproject.toml pins Python 3.11 (Debian 12's python3); prefer python3.11 where several are installed.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
@@ -11,68 +19,106 @@ ROUNDS ?= 20
 CLIENTS ?= 2000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/buergerbuero
 REDIS ?= redis://127.0.0.1:6379/0
-# Tests never touch var/: they get their own data directory.
+# Where `make run` keeps its SQLite file, secret key and static files (settings.py: BUERGERBUERO_DATA_DIR).
+DATA_DIR := $(abspath $(or $(BUERGERBUERO_DATA_DIR),var))
+# Tests never touch the data of `make run`: they get their own data directory.
 TEST_DATA := $(CURDIR)/var/test-data
+TEST_ENV := BUERGERBUERO_DATA_DIR=$(TEST_DATA)
+PG_ENV := DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(TEST_ENV)
 
-.PHONY: run test test-unit test-e2e test-pg lint bench-call bench-waiting messages clean
+STATIC_SOURCES := $(shell find buergerbuero -path '*/static/*' -type f 2>/dev/null)
+PO_FILES := $(wildcard buergerbuero/locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-$(VENV)/stamp-base: pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+.PHONY: run test test-unit test-e2e test-pg lint bench-call bench-waiting messages compile-messages clean
+
+# --- installation -------------------------------------------------------------------------------------
+
+$(VENV)/stamp-system-run:
+	@bash scripts/system-packages.sh run
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/stamp-base: pyproject.toml $(VENV)/stamp-system-run
+	@# A venv left without pip (python3-venv was missing when it was made) is made again.
+	@$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV)/bin $(VENV)/lib $(VENV)/pyvenv.cfg; \
+		$(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
 $(VENV)/stamp-test: $(VENV)/stamp-base pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-run: $(VENV)/stamp-base
-	@bash scripts/system-packages.sh run
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py collectstatic --noinput -v0
-	@bash scripts/compile-messages.sh $(PY)
-	$(PY) manage.py load_demo
+# System packages are looked for by command each time (fast); apt runs only when something is missing.
+system-test:
+	@bash scripts/system-packages.sh test
+system-pg:
+	@bash scripts/system-packages.sh pg
+.PHONY: system-test system-pg
+
+# The compiled translations are committed too, so a machine without gettext still serves German.
+compile-messages: $(MO_FILES)
+%.mo: %.po
+	@if command -v msgfmt >/dev/null; then echo "msgfmt $<"; msgfmt --check-format -o $@ $<; fi
+
+$(DATA_DIR)/.stamp-static: $(VENV)/stamp-base $(STATIC_SOURCES)
+	BUERGERBUERO_DATA_DIR=$(DATA_DIR) $(PY) manage.py collectstatic --noinput -v0
+	@touch $@
+
+# --- run ----------------------------------------------------------------------------------------------
+
+run: $(VENV)/stamp-base compile-messages $(DATA_DIR)/.stamp-static
+	BUERGERBUERO_DATA_DIR=$(DATA_DIR) $(PY) manage.py migrate --noinput -v0
+	@BUERGERBUERO_DATA_DIR=$(DATA_DIR) $(PY) manage.py load_demo
 	@echo
 	@echo "  Overview:      http://$(HOST):$(PORT)/musterkreis/"
 	@echo "  Staff login:   http://$(HOST):$(PORT)/staff/login/"
-	@echo "  Django admin:  http://$(HOST):$(PORT)/admin/   (superuser)"
+	@echo "  Django admin:  http://$(HOST):$(PORT)/admin/   (login: superuser)"
 	@echo
-	exec $(VENV)/bin/uvicorn buergerbuero.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-per-message-deflate false
+	exec env BUERGERBUERO_DATA_DIR=$(DATA_DIR) $(VENV)/bin/uvicorn buergerbuero.asgi:application \
+		--host $(HOST) --port $(PORT) --no-access-log --ws-per-message-deflate false
 
-test: test-unit test-e2e
+# --- tests --------------------------------------------------------------------------------------------
 
-test-unit: $(VENV)/stamp-test
-	@bash scripts/system-packages.sh test
-	@bash scripts/compile-messages.sh $(PY)
+# Both halves run even when the first fails, so one run shows every failure; the exit status is non-zero
+# when either failed.
+test:
+	@status=0; $(MAKE) --no-print-directory test-unit || status=1; \
+		$(MAKE) --no-print-directory test-e2e || status=1; \
+		[ $$status = 0 ] || echo "make test: FAILED (see above)" >&2; exit $$status
+
+test-unit: $(VENV)/stamp-test system-test compile-messages
 	$(VENV)/bin/ruff check .
-	BUERGERBUERO_DATA_DIR=$(TEST_DATA) $(PY) manage.py makemigrations --check --dry-run -v1
-	BUERGERBUERO_DATA_DIR=$(TEST_DATA) $(PY) manage.py check
-	BUERGERBUERO_DATA_DIR=$(TEST_DATA) $(PY) -m pytest -q tests --ignore=tests/e2e -p no:cacheprovider
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v1
+	$(TEST_ENV) $(PY) manage.py check
+	$(TEST_ENV) $(PY) -m pytest -q tests --ignore=tests/e2e -p no:cacheprovider
 
-# Browser tests re-execute themselves inside a private network namespace (tests/e2e/conftest.py).
-test-e2e: $(VENV)/stamp-test
-	@bash scripts/system-packages.sh test
-	BUERGERBUERO_DATA_DIR=$(TEST_DATA) $(PY) -m pytest -q tests/e2e -p no:cacheprovider
+# Browser tests install axe-core (npm) and re-execute themselves inside a private network namespace with
+# only loopback (tests/e2e/conftest.py); they start their own servers with their own SQLite databases.
+test-e2e: $(VENV)/stamp-test system-test compile-messages
+	$(TEST_ENV) $(PY) -m pytest -q tests/e2e -p no:cacheprovider
 
-# The same suite on PostgreSQL and the Redis channel layer.
-test-pg: $(VENV)/stamp-test
-	@bash scripts/system-packages.sh pg
-	@bash scripts/start-services.sh
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) BUERGERBUERO_DATA_DIR=$(TEST_DATA) \
-		$(PY) manage.py check --deploy --fail-level ERROR
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) BUERGERBUERO_DATA_DIR=$(TEST_DATA) \
-		$(PY) -m pytest -q tests --ignore=tests/e2e -p no:cacheprovider
+# The unit, consumer and concurrency tests again on PostgreSQL and the Redis channel layer. The browser
+# tests are not repeated: their servers always run on SQLite of their own (tests/e2e/harness.py).
+test-pg: $(VENV)/stamp-test system-pg
+	@bash scripts/start-services.sh "$(PG_URL)" "$(REDIS)"
+	$(PG_ENV) $(PY) manage.py check --deploy --fail-level ERROR
+	$(PG_ENV) $(PY) -m pytest -q tests --ignore=tests/e2e -p no:cacheprovider
 
 lint: $(VENV)/stamp-test
 	$(VENV)/bin/ruff check .
-	BUERGERBUERO_DATA_DIR=$(TEST_DATA) $(VENV)/bin/mypy buergerbuero
+	$(TEST_ENV) $(VENV)/bin/mypy buergerbuero
 
-bench-call: $(VENV)/stamp-test
-	@bash scripts/system-packages.sh test
+# --- benchmarks (they run in a private network namespace of their own, like the browser tests) ---------
+
+bench-call: $(VENV)/stamp-test system-test
 	ROUNDS=$(ROUNDS) $(PY) bench/bench_call.py
 
 bench-waiting: $(VENV)/stamp-test
 	CLIENTS=$(CLIENTS) $(PY) bench/bench_waiting.py
+
+# --- translations -------------------------------------------------------------------------------------
 
 # Extract translatable strings into the .po files (msgids are English; German is the default language).
 messages: $(VENV)/stamp-base
@@ -80,4 +126,4 @@ messages: $(VENV)/stamp-base
 	cd buergerbuero && ../$(PY) ../manage.py makemessages -d djangojs -l de -l en --no-obsolete
 
 clean:
-	rm -rf var/static var/test-data test-artifacts
+	rm -rf var/static var/.stamp-static var/test-data test-artifacts

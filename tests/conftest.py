@@ -113,6 +113,34 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3") and not db.get("TEST", {}).get("NAME"):
         db.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp(prefix="bb-test-")) / "test.sqlite3")
+    if db["ENGINE"].endswith("postgresql"):
+        # Transactional tests commit every statement, and PostgreSQL waits for each commit to reach the
+        # disk. A throw-away test database needs no durability; locks and isolation are unchanged.
+        options = db.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_postgres_flush():
+    """Every transactional test ends by emptying all tables. Django does that on PostgreSQL with one
+    TRUNCATE, which replaces the files of every table and index (0.2 s a test here); DELETE of the few rows
+    a test leaves takes a tenth of that. Foreign keys are checked at commit, so the order does not matter."""
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        yield
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        # Table names come from the database itself and are quoted.
+        return [f"DELETE FROM {self.quote_name(table)};" for table in tables]  # noqa: S608
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
 
 
 def open_(staff: Staff, office: Office) -> None:

@@ -22,12 +22,19 @@ from buergerbuero.core.consumers import BaseConsumer, FrameError, require_int, r
 SIGNAL_KEYS = ("description", "candidate")
 
 
+def reachable(participant: dict[str, Any]) -> bool:
+    """Who takes part in signalling: every joined participant, and the admitted citizen even before
+    the page reports ``call.join`` (the official let them in; their first offer must not wait for the
+    join to be written). Invited colleagues count only once they accepted."""
+    return bool(participant["joined"]) or participant["role"] == "citizen"
+
+
 class CallMixin(BaseConsumer):
     consultation_id: int | None = None
     participant_id: int | None = None
     participant_name: str = ""
-    # Whether this page's participant has joined (a citizen joins with call.join once its media is ready);
-    # only joined participants signal each other.
+    # Whether this page's participant may signal: officials and colleagues once they joined, the citizen
+    # from admission on (see reachable()).
     joined: bool = False
     peers: set[int]
 
@@ -44,8 +51,8 @@ class CallMixin(BaseConsumer):
         self.participant_name = next(
             (p["name"] for p in frame["participants"] if p["id"] == participant.pk), ""
         )
-        self.peers = {p["id"] for p in frame["participants"] if p["id"] != participant.pk and p["joined"]}
-        self.joined = any(p["id"] == participant.pk and p["joined"] for p in frame["participants"])
+        self.peers = {p["id"] for p in frame["participants"] if p["id"] != participant.pk and reachable(p)}
+        self.joined = any(p["id"] == participant.pk and reachable(p) for p in frame["participants"])
         await self.join(groups.consultation(participant.consultation_id))
         await self.join(groups.participant(participant.pk))
         await self.send_frame(frame)
@@ -111,9 +118,9 @@ class CallMixin(BaseConsumer):
             if event["consultation"] != self.consultation_id:
                 return True
             self.peers = {
-                p["id"] for p in event["participants"] if p["id"] != self.participant_id and p["joined"]
+                p["id"] for p in event["participants"] if p["id"] != self.participant_id and reachable(p)
             }
-            self.joined = any(p["id"] == self.participant_id and p["joined"] for p in event["participants"])
+            self.joined = any(p["id"] == self.participant_id and reachable(p) for p in event["participants"])
             if self.participant_id not in {p["id"] for p in event["participants"]}:
                 await self.send_frame(
                     {"type": "call.ended", "consultation": event["consultation"], "reason": "left"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from buergerbuero.authorities.models import Authority, Role, Staff
@@ -47,7 +47,8 @@ OFFICES = (
         "energie",
         "Energieeinsparung und Klimaschutz",
         "Bauen und Umwelt",
-        "Unabhängige Beratung zu Sanierung, Heizungstausch, Photovoltaik und Fördermitteln.",
+        "Unabhängige Energieberatung für Eigentümerinnen, Eigentümer und Mietende: Sanierung, "
+        "Heizungstausch, Photovoltaik und die passenden Förderprogramme von Bund, Land und Landkreis.",
         "Heizungstausch\nPhotovoltaik\nFörderprogramme\nEnergieausweis",
         "Deutsch, Englisch",
         OFFICE_HOURS,
@@ -57,7 +58,8 @@ OFFICES = (
         "wirtschaft",
         "Existenzgründung und Wirtschaftsförderung",
         "Kreisentwicklung",
-        "Erste Orientierung für Gründerinnen und Gründer, Förderprogramme und Standortfragen.",
+        "Erste Orientierung für Gründerinnen und Gründer sowie für Unternehmen im Landkreis: vom "
+        "Businessplan über Förderkredite bis zur Suche nach Gewerbeflächen.",
         "Gründungsberatung\nFörderkredite\nGewerbeflächen",
         "Deutsch, Englisch, Französisch",
         MORNINGS,
@@ -67,7 +69,8 @@ OFFICES = (
         "garten",
         "Gartenkultur und Landespflege",
         "Bauen und Umwelt",
-        "Rat zu Obstbäumen, Pflanzenschutz, Streuobstwiesen und naturnahen Gärten.",
+        "Die Kreisfachberatung für Gartenkultur und Landespflege berät Privatleute und Gartenbauvereine zu "
+        "Obstbäumen, Pflanzenschutz ohne Gift, Streuobstwiesen und naturnahen Gärten.",
         "Obstbaumschnitt\nPflanzenschutz\nStreuobst",
         "Deutsch",
         AFTERNOONS,
@@ -77,7 +80,8 @@ OFFICES = (
         "sucht",
         "Suchtberatung (Gesundheitsamt)",
         "Gesundheitsamt",
-        "Vertrauliche Beratung für Betroffene und Angehörige. Auf Wunsch ohne Namen.",
+        "Vertrauliche und kostenlose Beratung für Menschen mit Suchtproblemen und ihre Angehörigen. Sie "
+        "können ohne Namen eintreten; die Beraterinnen und Berater unterliegen der Schweigepflicht.",
         "Alkohol\nGlücksspiel\nMedikamente\nAngehörige",
         "Deutsch, Russisch, Türkisch",
         {
@@ -91,7 +95,8 @@ OFFICES = (
         "landraetin",
         "Büro der Landrätin",
         "Büro der Landrätin",
-        "Anliegen und Anregungen an die Landrätin und ihr Büro.",
+        "Ihr Anliegen, Ihre Anregung oder Ihre Beschwerde an die Landrätin: Das Büro nimmt sie auf und "
+        "leitet sie an die zuständige Stelle weiter.",
         "Bürgeranliegen\nTermine der Landrätin",
         "Deutsch",
         {1: [("10:00", "12:00")], 3: [("15:00", "17:00")]},
@@ -101,7 +106,8 @@ OFFICES = (
         "gleichstellung",
         "Gleichstellungsstelle",
         "Büro der Landrätin",
-        "Beratung zu Gleichstellung, Vereinbarkeit von Familie und Beruf und bei Diskriminierung.",
+        "Beratung zur Vereinbarkeit von Familie, Pflege und Beruf, zum beruflichen Wiedereinstieg und bei "
+        "Benachteiligung oder Belästigung, auch am Arbeitsplatz.",
         "Vereinbarkeit\nDiskriminierung\nWiedereinstieg",
         "Deutsch, Englisch",
         {0: [("09:00", "12:00")], 2: [("13:00", "16:00")], 3: [("09:00", "12:00")]},
@@ -112,13 +118,21 @@ OFFICES = (
 ALWAYS_OPEN: Hours = {d: [("00:00", "23:59")] for d in range(7)}
 
 
-def _user(username: str, superuser: bool = False):
-    user, created = get_user_model().objects.get_or_create(username=username)
-    if created or not user.check_password(DEMO_PASSWORD):
+def _user(username: str, *, superuser: bool = False, reset_password: bool = False) -> User:
+    """The demo account ``username``. Its password is set when the account is made (or on request), not
+    on every load: checking it would cost an Argon2 hash per account, and an operator who changed a demo
+    password keeps it."""
+    user, created = User.objects.get_or_create(username=username)
+    changed = created
+    if created or reset_password or not user.has_usable_password():
         user.set_password(DEMO_PASSWORD)
-    user.is_staff = superuser
-    user.is_superuser = superuser
-    user.save()
+        changed = True
+    for field, value in (("is_staff", superuser), ("is_superuser", superuser), ("is_active", True)):
+        if getattr(user, field) != value:
+            setattr(user, field, value)
+            changed = True
+    if changed:
+        user.save()
     return user
 
 
@@ -137,7 +151,7 @@ def _set_hours(office: Office, hours: Hours) -> None:
 
 
 @transaction.atomic
-def load_demo(always_open: bool = False) -> Authority:
+def load_demo(*, always_open: bool = False, reset_passwords: bool = False) -> Authority:
     authority, _ = Authority.objects.update_or_create(
         slug=AUTHORITY_SLUG,
         defaults={
@@ -149,12 +163,12 @@ def load_demo(always_open: bool = False) -> Authority:
             "holiday_state": "BY",
         },
     )
-    admin = _user("admin")
+    admin = _user("admin", reset_password=reset_passwords)
     Staff.objects.update_or_create(
         user=admin,
         defaults={"authority": authority, "display_name": "Frau Richter", "role": Role.AUTHORITY_ADMIN},
     )
-    _user("superuser", superuser=True)
+    _user("superuser", superuser=True, reset_password=reset_passwords)
     for spec in OFFICES:
         department, _ = Department.objects.get_or_create(authority=authority, name=spec.department)
         office, _ = Office.objects.update_or_create(
@@ -171,7 +185,7 @@ def load_demo(always_open: bool = False) -> Authority:
         _set_hours(office, ALWAYS_OPEN if always_open else spec.hours)
         for index, (username, display_name) in enumerate(spec.officials):
             staff, _ = Staff.objects.update_or_create(
-                user=_user(username),
+                user=_user(username, reset_password=reset_passwords),
                 defaults={"authority": authority, "display_name": display_name, "role": Role.OFFICIAL},
             )
             Assignment.objects.update_or_create(office=office, staff=staff, defaults={"is_lead": index == 0})

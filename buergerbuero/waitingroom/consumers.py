@@ -9,10 +9,13 @@ queue key of the ticket that came or went; a delta ahead of us moves us by one. 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from buergerbuero.calls import actions as call_actions
@@ -20,11 +23,14 @@ from buergerbuero.calls.consumers import CallMixin
 from buergerbuero.calls.models import Participant, ParticipantRole
 from buergerbuero.core import groups
 from buergerbuero.core.consumers import FrameError
+from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.selectors import office_state
 from buergerbuero.waitingroom import actions
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from buergerbuero.waitingroom.selectors import position_and_seq, queue_key
 from buergerbuero.waitingroom.tokens import SESSION_KEY
+
+logger = logging.getLogger(__name__)
 
 
 def _snapshot(ticket_id: int) -> dict[str, Any] | None:
@@ -56,9 +62,11 @@ def _snapshot(ticket_id: int) -> dict[str, Any] | None:
 
 class CitizenConsumer(CallMixin):
     ticket_id: int | None = None
+    _tasks: set[asyncio.Task[None]]
 
     async def connect(self) -> None:
         self.connection_id = secrets.token_hex(8)
+        self._tasks = set()
         session = self.scope.get("session")
         token = session.get(SESSION_KEY) if session is not None else None
         ticket = await database_sync_to_async(actions.get_ticket_by_token)(token)
@@ -132,14 +140,25 @@ class CitizenConsumer(CallMixin):
         await database_sync_to_async(actions.leave_queue)(await self._ticket())
 
     async def frame_call_join(self, frame: dict[str, Any]) -> None:
-        ticket = await self._ticket()
-        if ticket.state not in (TicketState.INVITED, TicketState.IN_CONSULTATION):
-            raise FrameError("not_invited", _("You have not been let in yet."))
-        await database_sync_to_async(call_actions.citizen_joined)(ticket)
-        # The page sends its first offer right after this frame. The participants event that also says
-        # so travels through the channel layer and may be handled after that offer, so note it here:
-        # frames of one socket are handled in order, and the join has committed.
-        self.joined = True
+        # Recording the join takes a write transaction; the page's first offer follows this frame at
+        # once and must not queue behind it, so the action runs beside the frame loop. The citizen may
+        # signal from admission on anyway (calls.consumers.reachable).
+        task = asyncio.create_task(self._record_join())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _record_join(self) -> None:
+        with translation.override(self.language):
+            try:
+                ticket = await self._ticket()
+                if ticket.state not in (TicketState.INVITED, TicketState.IN_CONSULTATION):
+                    raise FrameError("not_invited", _("You have not been let in yet."))
+                await database_sync_to_async(call_actions.citizen_joined)(ticket)
+            except (FrameError, ActionError) as exc:
+                await self.send_error(exc.code, exc.message)
+            except Exception:
+                logger.exception("recording the join failed")
+                await self.send_error("internal", _("Something went wrong. Please try again."))
 
     async def frame_call_hangup(self, frame: dict[str, Any]) -> None:
         self._require_in_call()

@@ -80,15 +80,17 @@ async def test_signal_between_joined_participants(world, call) -> None:
     await citizen.disconnect()
 
 
-async def test_no_signal_before_the_citizen_joined(world, call) -> None:
+async def test_admitted_citizen_and_official_signal_before_the_join_is_recorded(world, call) -> None:
+    """Admission makes the citizen a party: their first offer must not wait for call.join's write."""
     official = await staff_socket(world.official_a)
     citizen = await citizen_socket(call[0])
     await db(admit)(world.official_a, world.office_a)
-    await frame_of(official, "call.start")
+    official_id = (await frame_of(official, "call.start"))["me"]
     citizen_id = (await frame_of(citizen, "call.start"))["me"]
+    await citizen.send_json_to({"type": "signal", "to": official_id, "description": OFFER})
+    assert await frame_of(official, "signal") == {"type": "signal", "from": citizen_id, "description": OFFER}
     await official.send_json_to({"type": "signal", "to": citizen_id, "description": OFFER})
-    assert (await frame_of(official, "error"))["code"] == "forbidden"
-    assert not [f for f in await drain(citizen) if f["type"] in ("signal", "chat")]
+    assert await frame_of(citizen, "signal") == {"type": "signal", "from": official_id, "description": OFFER}
     await official.disconnect()
     await citizen.disconnect()
 
@@ -244,25 +246,6 @@ async def test_reconnecting_page_gets_call_start_again(world, call) -> None:
     members = await all_group_members([groups.consultation(consultation.pk), groups.participant(citizen_id)])
     assert members == {}
     assert await db(Participant.objects.filter(consultation=consultation, left_at__isnull=True).count)() == 2
-
-
-async def test_citizen_cannot_signal_before_joining(world, call) -> None:
-    official = await staff_socket(world.official_a)
-    citizen = await citizen_socket(call[0])
-    await db(admit)(world.official_a, world.office_a)
-    official_id = (await frame_of(official, "call.start"))["me"]
-    await frame_of(citizen, "call.start")
-    # Admitted but its page has not joined (no call.join yet): nothing it sends reaches the official.
-    await citizen.send_json_to({"type": "signal", "to": official_id, "description": OFFER})
-    assert (await frame_of(citizen, "error"))["code"] == "forbidden"
-    assert not [f for f in await drain(official) if f["type"] in ("signal", "chat")]
-
-    await citizen.send_json_to({"type": "call.join"})
-    await frame_where(citizen, type="call.participants")
-    await citizen.send_json_to({"type": "signal", "to": official_id, "description": OFFER})
-    assert (await frame_of(official, "signal"))["description"] == OFFER
-    await official.disconnect()
-    await citizen.disconnect()
 
 
 async def test_citizen_offer_right_after_joining_is_delivered(world, call) -> None:

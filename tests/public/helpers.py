@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from buergerbuero.audit.models import AuditEntry
 from buergerbuero.offices.models import Office
@@ -26,3 +27,9 @@ def audit_actions(authority) -> list[str]:
     return list(
         AuditEntry.objects.filter(authority=authority).order_by("id").values_list("action", flat=True)
     )
+
+
+def de(message: str) -> str:
+    """The German text of a msgid: pages answer in German unless the visitor chose English."""
+    with translation.override("de"):
+        return translation.gettext(message)

@@ -8,7 +8,7 @@ from buergerbuero.waitingroom.actions import get_ticket_by_token
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from buergerbuero.waitingroom.tokens import SESSION_KEY
 from tests.conftest import enter, open_
-from tests.public.helpers import url, with_ticket
+from tests.public.helpers import de, url, with_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,7 +71,7 @@ def test_too_long_input_is_refused(world, client) -> None:
 def test_closed_office_shows_the_action_message(world, client) -> None:
     response = client.post(url("enter", world.office_a), VALID)
     assert response.status_code == 409
-    assert response.context["error"] == "This office is closed at the moment."
+    assert response.context["error"] == de("This office is closed at the moment.")
     assert not Ticket.objects.exists()
 
 
@@ -82,7 +82,7 @@ def test_full_queue_shows_the_action_message(world, client) -> None:
     enter(world.office_a)
     response = client.post(url("enter", world.office_a), VALID)
     assert response.status_code == 409
-    assert "full" in response.context["error"]
+    assert response.context["error"] == de("The waiting area of this office is full. Please try again later.")
     assert Ticket.objects.count() == 1
 
 

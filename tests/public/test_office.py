@@ -6,7 +6,7 @@ import pytest
 
 from buergerbuero.offices.models import Closure
 from tests.conftest import open_
-from tests.public.helpers import url
+from tests.public.helpers import de, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,4 +81,4 @@ def test_qr_code_is_svg_of_the_direct_link(world, client) -> None:
 def test_office_page_shows_a_message_passed_on_by_a_redirect(world, client) -> None:
     response = client.get(url("waiting", world.office_a), follow=True)
     assert response.redirect_chain[-1][0] == url("office", world.office_a)
-    assert "You are not in the waiting area of this office." in response.content.decode()
+    assert de("You are not in the waiting area of this office.") in response.content.decode()

@@ -5,7 +5,7 @@ import pytest
 from buergerbuero.calls.actions import admit, citizen_joined, hang_up
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from tests.conftest import enter, open_
-from tests.public.helpers import audit_actions, url, with_ticket
+from tests.public.helpers import audit_actions, de, url, with_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,7 +50,7 @@ def test_rating_twice_shows_the_action_message(world, client) -> None:
     client.post(url("thanks", world.office_a), {"rating": "5"})
     response = client.post(url("thanks", world.office_a), {"rating": "1"})
     assert response.status_code == 409
-    assert "already" in response.context["error"]
+    assert response.context["error"] == de("You have already rated this consultation. Thank you!")
     ticket.refresh_from_db()
     assert ticket.rating == 5
 

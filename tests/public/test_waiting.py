@@ -11,7 +11,7 @@ from buergerbuero.waitingroom.actions import decline
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from buergerbuero.waitingroom.tokens import SESSION_KEY
 from tests.conftest import enter, open_
-from tests.public.helpers import audit_actions, url, with_ticket
+from tests.public.helpers import audit_actions, de, url, with_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +44,7 @@ def test_waiting_page_shows_position_and_wait(world, client) -> None:
         'id="camera-button"',
         'id="screen-button"',
         'id="device-select-camera"',
-        "The connection is encrypted and direct between you and the office.",
+        de("The connection is encrypted and direct between you and the office."),
     ):
         assert needle in html, needle
     config = json.loads(html.split('id="waiting-config" type="application/json">')[1].split("</script>")[0])
@@ -126,7 +126,7 @@ def test_leave_twice_shows_the_action_message(world, client) -> None:
     with_ticket(client, token)
     response = client.post(url("leave", world.office_a))
     assert response.status_code == 302
-    assert messages_of(response)[-1] == "You are no longer in the waiting area."
+    assert messages_of(response)[-1] == de("You are no longer in the waiting area.")
 
 
 def test_leave_without_ticket_changes_nothing(world, client) -> None:

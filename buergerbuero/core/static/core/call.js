@@ -15,7 +15,7 @@
 //   call.hangup();                     // closes all peer connections (onPeerLeft for each; local tracks stay with the caller)
 //   call.peers                         // Map participantId -> RTCPeerConnection
 //
-// One RTCPeerConnection per other *joined* participant, negotiated with the "perfect negotiation"
+// One RTCPeerConnection per other joined participant (and the admitted citizen), negotiated with the "perfect negotiation"
 // pattern (MDN): the participant with the higher id is polite, so two offers that cross cannot glare.
 // The higher id (who joined later) also offers first; the other side waits briefly for that offer.
 // The server relays signals only between joined participants of the same running consultation.
@@ -54,7 +54,8 @@ export class Call {
     const wanted = new Set();
     for (const p of list) {
       this.names.set(p.id, p.name || "");
-      if (p.id === this.me || !p.joined) continue;
+      // The admitted citizen takes part from admission on, even before the server records the join.
+      if (p.id === this.me || !(p.joined || p.role === "citizen")) continue;
       wanted.add(p.id);
       if (this.peers.has(p.id) || this._offerTimers.has(p.id)) continue;
       if (this.me > p.id) {
