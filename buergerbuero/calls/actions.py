@@ -14,8 +14,10 @@ from buergerbuero.calls.events import (
     announce_ended,
     announce_participants,
     announce_staff_consultation,
+    participants_of,
 )
 from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
+from buergerbuero.calls.selectors import call_payload
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.events import announce_office_state
 from buergerbuero.offices.models import Office
@@ -82,11 +84,20 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None) -> Consult
                 )
         except IntegrityError:
             raise ActionError("busy", _("You are already in a consultation.")) from None
-        Participant.objects.create(consultation=consultation, role=ParticipantRole.CITIZEN)
+        citizen = Participant.objects.create(consultation=consultation, role=ParticipantRole.CITIZEN)
+        official = consultation.participants.get(role=ParticipantRole.OFFICIAL)
+        participants = participants_of(consultation)
         record(office.authority_id, "consultation.started", consultation, staff.user_id, ticket=ticket.pk)
         announce_queue_change(office, "remove", ticket)
-        announce_ticket_state(ticket, reason="admitted", consultation=consultation.pk)
-        announce_staff_consultation(staff.pk, consultation.pk)
+        announce_ticket_state(
+            ticket,
+            reason="admitted",
+            consultation=consultation.pk,
+            call=call_payload(consultation, citizen, participants),
+        )
+        announce_staff_consultation(
+            staff.pk, consultation.pk, call=call_payload(consultation, official, participants)
+        )
         announce_participants(consultation)
         announce_office_state(office)
     return consultation

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from buergerbuero.calls.selectors import active_participant, call_start_frame
+from buergerbuero.calls.selectors import active_participant, call_start_frame, with_ice
 from buergerbuero.core import groups
 from buergerbuero.core.consumers import BaseConsumer, FrameError, require_int, require_str
 
@@ -38,23 +38,28 @@ class CallMixin(BaseConsumer):
     joined: bool = False
     peers: set[int]
 
-    async def enter_call(self, participant_id: int) -> None:
-        participant = await database_sync_to_async(active_participant)(participant_id)
-        if participant is None:
+    async def enter_call(self, participant_id: int, payload: dict[str, Any] | None = None) -> None:
+        """Take part in a consultation: join its groups and send ``call.start``. With ``payload`` (from
+        the admission event) no query is needed; otherwise the participant is read and checked."""
+        if self.participant_id == participant_id:
             return
-        if self.participant_id == participant.pk:
-            return
+        if payload is not None:
+            frame = with_ice(payload)
+        else:
+            participant = await database_sync_to_async(active_participant)(participant_id)
+            if participant is None:
+                return
+            frame = await database_sync_to_async(call_start_frame)(participant)
         await self.exit_call()
-        frame = await database_sync_to_async(call_start_frame)(participant)
-        self.consultation_id = participant.consultation_id
-        self.participant_id = participant.pk
+        self.consultation_id = frame["consultation"]
+        self.participant_id = participant_id
         self.participant_name = next(
-            (p["name"] for p in frame["participants"] if p["id"] == participant.pk), ""
+            (p["name"] for p in frame["participants"] if p["id"] == participant_id), ""
         )
-        self.peers = {p["id"] for p in frame["participants"] if p["id"] != participant.pk and reachable(p)}
-        self.joined = any(p["id"] == participant.pk and reachable(p) for p in frame["participants"])
-        await self.join(groups.consultation(participant.consultation_id))
-        await self.join(groups.participant(participant.pk))
+        self.peers = {p["id"] for p in frame["participants"] if p["id"] != participant_id and reachable(p)}
+        self.joined = any(p["id"] == participant_id and reachable(p) for p in frame["participants"])
+        await self.join(groups.consultation(frame["consultation"]))
+        await self.join(groups.participant(participant_id))
         await self.send_frame(frame)
 
     async def exit_call(self) -> None:

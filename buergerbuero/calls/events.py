@@ -29,9 +29,10 @@ class ConsultationEndedEvent(TypedDict):
     reason: str
 
 
-class StaffConsultationEvent(TypedDict):
+class StaffConsultationEvent(TypedDict, total=False):
     type: Literal["staff.consultation"]
     consultation: int | None
+    call: dict[str, object]  # the official's call.start without ICE (calls.selectors.call_payload)
 
 
 class ColleagueInvitedEvent(TypedDict):
@@ -71,8 +72,12 @@ def announce_ended(consultation: Consultation) -> None:
     send_after_commit(groups.consultation(consultation.pk), event)
 
 
-def announce_staff_consultation(staff_id: int, consultation_id: int | None) -> None:
+def announce_staff_consultation(
+    staff_id: int, consultation_id: int | None, call: dict[str, object] | None = None
+) -> None:
     event: StaffConsultationEvent = {"type": "staff.consultation", "consultation": consultation_id}
+    if call is not None:
+        event["call"] = call
     send_after_commit(groups.staff(staff_id), event)
 
 

@@ -61,6 +61,9 @@ class StaffConsumer(CallMixin):
         if kind == "staff.consultation":
             if event["consultation"] is None:
                 return
+            if event.get("call"):
+                await self.enter_call(event["call"]["me"], event["call"])
+                return
             participant_id = await database_sync_to_async(
                 lambda: (
                     Participant.objects.filter(

@@ -250,6 +250,9 @@ class CitizenConsumer(CallMixin):
         if event["state"] == TicketState.WAITING:
             # Sent back: the queue key changed (priority), so re-read everything.
             await self.send_snapshot()
+        elif event["state"] == TicketState.INVITED and event.get("call"):
+            # Admission carries the call, so the call starts without a query.
+            await self.enter_call(event["call"]["me"], event["call"])
         elif event["state"] == TicketState.INVITED and event.get("consultation"):
             participant_id = await database_sync_to_async(
                 lambda: (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from buergerbuero.core import groups
 from buergerbuero.core.events import send_after_commit
@@ -34,6 +34,7 @@ class TicketStateEvent(TypedDict):
     reason: str
     message: str
     consultation: int | None
+    call: NotRequired[dict[str, object]]  # at admission: the citizen's call.start without ICE
 
 
 def bump_queue_seq(office: Office) -> int:
@@ -63,7 +64,11 @@ def announce_queue_change(office: Office, op: Literal["add", "remove"], ticket: 
 
 
 def announce_ticket_state(
-    ticket: Ticket, reason: str = "", message: str = "", consultation: int | None = None
+    ticket: Ticket,
+    reason: str = "",
+    message: str = "",
+    consultation: int | None = None,
+    call: dict[str, object] | None = None,
 ) -> None:
     event: TicketStateEvent = {
         "type": "ticket.state",
@@ -73,6 +78,8 @@ def announce_ticket_state(
         "message": message,
         "consultation": consultation,
     }
+    if call is not None:
+        event["call"] = call
     send_after_commit(groups.ticket(ticket.pk), event)
 
 

@@ -60,6 +60,7 @@ def test_admit_next(world, office, events) -> None:
         (ParticipantRole.CITIZEN, None),
     ]
     assert roles[0][2] is not None and roles[1][2] is None
+    official, citizen = consultation.participants.order_by("id")
     transition = TicketTransition.objects.get(ticket=first, to_state="invited")
     assert (transition.from_state, transition.actor_id) == ("waiting", world.official_a.user_id)
     actions = set(AuditEntry.objects.values_list("action", flat=True))
@@ -72,11 +73,37 @@ def test_admit_next(world, office, events) -> None:
             "reason": "admitted",
             "message": "",
             "consultation": consultation.pk,
+            # The citizen's call.start (without ICE), so the page's call starts without a query.
+            "call": {
+                "type": "call.start",
+                "consultation": consultation.pk,
+                "me": citizen.pk,
+                "role": "citizen",
+                "office": office.name,
+                "participants": [
+                    {"id": official.pk, "role": "official", "name": "Anna Amsel", "joined": True},
+                    {"id": citizen.pk, "role": "citizen", "name": "Erste", "joined": False},
+                ],
+            },
         }
     ]
     assert events.of(groups.office_queue(office.pk))[0]["op"] == "remove"
     assert events.of(groups.staff(world.official_a.pk)) == [
-        {"type": "staff.consultation", "consultation": consultation.pk}
+        {
+            "type": "staff.consultation",
+            "consultation": consultation.pk,
+            "call": {
+                "type": "call.start",
+                "consultation": consultation.pk,
+                "me": official.pk,
+                "role": "official",
+                "office": office.name,
+                "participants": [
+                    {"id": official.pk, "role": "official", "name": "Anna Amsel", "joined": True},
+                    {"id": citizen.pk, "role": "citizen", "name": "Erste", "joined": False},
+                ],
+            },
+        }
     ]
     assert events.of(groups.consultation(consultation.pk))[0]["type"] == "consultation.participants"
     assert position(second) == 1

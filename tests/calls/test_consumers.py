@@ -52,6 +52,15 @@ def call(world):
     return token, token_b
 
 
+async def everyone_joined(page) -> None:
+    """Skip frames up to the participants frame that shows every participant joined (the one from
+    the admission itself, with the citizen not joined yet, may come first)."""
+    while True:
+        frame = await frame_of(page, "call.participants")
+        if all(p["joined"] for p in frame["participants"]):
+            return
+
+
 async def start_call(world, token: str):
     """The official admits, both pages get call.start, the citizen joins: both are peers."""
     official = await staff_socket(world.official_a)
@@ -60,8 +69,8 @@ async def start_call(world, token: str):
     official_start = await frame_of(official, "call.start")
     citizen_start = await frame_of(citizen, "call.start")
     await citizen.send_json_to({"type": "call.join"})
-    await frame_where(official, type="call.participants")
-    await frame_where(citizen, type="call.participants")
+    await everyone_joined(official)
+    await everyone_joined(citizen)
     return consultation, official, citizen, official_start["me"], citizen_start["me"]
 
 
