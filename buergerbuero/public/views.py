@@ -31,6 +31,7 @@ from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.hours import DayHours, Schedule
 from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import OfficeState, office_state
+from buergerbuero.public import theme
 from buergerbuero.public.forms import EnterForm, RatingForm
 from buergerbuero.waitingroom import actions
 from buergerbuero.waitingroom.models import ACTIVE_STATES, Ticket, TicketState
@@ -78,6 +79,14 @@ def wait_text(seconds: int) -> str:
     ) % {"minutes": minutes}
 
 
+def wait_short(seconds: int) -> str:
+    """The expected wait for a newcomer, next to the label "Waiting time" on the live state."""
+    if seconds <= 0:
+        return _("none")
+    minutes = math.ceil(seconds / 60)
+    return ngettext("about %(minutes)s minute", "about %(minutes)s minutes", minutes) % {"minutes": minutes}
+
+
 def position_html(pos: int) -> SafeString:
     # The number sits in its own element (#position) so the page script can change just the number.
     number = format_html('<span id="position">{}</span>', pos)
@@ -105,7 +114,7 @@ def _office_info(office: Office, now: dt.datetime) -> dict[str, Any]:
         "state": state,
         "state_label": STATE_LABELS[state.state],
         "is_open": state.state != "closed",
-        "wait_text": wait_text(state.expected_wait_seconds(state.waiting + 1)),
+        "wait_text": wait_short(state.expected_wait_seconds(state.waiting + 1)),
         "today": week[0],
         "week": week,
         "next_opening": when(schedule.next_opening(now)),
@@ -209,6 +218,15 @@ def _enter(request: HttpRequest, office: Office) -> HttpResponse:
     request.session.cycle_key()
     request.session[SESSION_KEY] = token
     return redirect(_url("waiting", office))
+
+
+@require_safe
+def authority_theme(request: HttpRequest, authority_slug: str) -> HttpResponse:
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    response = HttpResponse(theme.stylesheet(authority.colour), content_type="text/css; charset=utf-8")
+    # The link carries the colour (?v=…), so a changed colour is a new URL.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_safe

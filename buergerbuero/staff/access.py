@@ -53,17 +53,24 @@ def get_ticket_for_staff(staff: Staff, ticket_id: int) -> Ticket:
 
 
 def get_consultation_for_staff(staff: Staff, consultation_id: int) -> Consultation:
-    """A consultation the official takes part in (and has not left), or one of an office they lead, or,
-    for an authority administrator, any of their authority."""
-    consultations = Consultation.objects.select_related("office__authority", "ticket").filter(
-        pk=consultation_id, office__authority_id=staff.authority_id
+    """A consultation the official currently takes part in: joined and not left. An invited colleague
+    who has not accepted yet, an office lead or an authority administrator watching from outside cannot
+    send the citizen back or transfer them (``send_back``/``transfer`` rely on this check).
+
+    Ending a consultation marks everyone as left; its joined participants still reach it, so a second
+    click (or a race with the citizen hanging up) gets the action's "ended" answer rather than a 404."""
+    consultation = (
+        Consultation.objects.select_related("office__authority", "ticket")
+        # One filter() call, so all participant conditions hold for the same participant row.
+        .filter(
+            Q(participants__left_at__isnull=True) | Q(ended_at__isnull=False),
+            pk=consultation_id,
+            office__authority_id=staff.authority_id,
+            participants__staff=staff,
+            participants__joined_at__isnull=False,
+        )
+        .first()
     )
-    if not staff.is_authority_admin:
-        consultations = consultations.filter(
-            Q(participants__staff=staff, participants__left_at__isnull=True)
-            | Q(office__assignments__staff=staff, office__assignments__is_lead=True)
-        ).distinct()
-    consultation = consultations.first()
     if consultation is None:
         raise Http404(_("No such consultation."))
     return consultation

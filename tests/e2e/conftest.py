@@ -40,7 +40,7 @@ from typing import Any
 import pytest
 
 from tests.e2e import harness
-from tests.e2e.harness import LiveServer, OfficeSpec, SeedSpec, TurnServer
+from tests.e2e.harness import Backends, LiveServer, OfficeSpec, SeedSpec, TurnServer
 
 E2E_DIR = Path(__file__).resolve().parent
 AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -120,8 +120,34 @@ def pytest_runtest_makereport(
 
 
 @pytest.fixture(scope="session")
-def app() -> Iterator[LiveServer]:
-    server = LiveServer(SEED, name="app").start()
+def backends() -> Iterator[Backends | None]:
+    """PostgreSQL and Redis of this session when ``harness.backends_mode()`` says ``postgres``, else None
+    (SQLite and the in-memory channel layer)."""
+    if harness.backends_mode() != "postgres":
+        yield None
+        return
+    try:
+        started = Backends().start()
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(f"tests/e2e: cannot start PostgreSQL and Redis: {exc}", pytrace=False)
+    _live.append(started)
+    yield started
+    _live.remove(started)
+    started.stop()
+
+
+def _start(seed: SeedSpec, name: str, backends: Backends | None, env: dict[str, str] | None = None) -> LiveServer:
+    env = dict(env or {})
+    uvicorn_args: list[str] = []
+    if backends is not None:
+        env.update(backends.server_env(name))
+        uvicorn_args = backends.uvicorn_args
+    return LiveServer(seed, env=env, name=name).start(uvicorn_args)
+
+
+@pytest.fixture(scope="session")
+def app(backends: Backends | None) -> Iterator[LiveServer]:
+    server = _start(SEED, "app", backends)
     _live.append(server)
     yield server
     _live.remove(server)
@@ -138,13 +164,13 @@ def turn() -> Iterator[TurnServer]:
 
 
 @pytest.fixture(scope="session")
-def relay_app(turn: TurnServer) -> Iterator[LiveServer]:
+def relay_app(turn: TurnServer, backends: Backends | None) -> Iterator[LiveServer]:
     env = {
         "BUERGERBUERO_TURN_URLS": turn.url,
         "BUERGERBUERO_TURN_SECRET": turn.secret,
         "BUERGERBUERO_ICE_RELAY_ONLY": "1",
     }
-    server = LiveServer(RELAY_SEED, env=env, name="relay-app").start()
+    server = _start(RELAY_SEED, "relay-app", backends, env)
     _live.append(server)
     yield server
     _live.remove(server)

@@ -129,6 +129,13 @@ def _die_with_parent() -> None:
         _LIBC.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
+def _die_with_parent_by_sigint() -> None:
+    """As :func:`_die_with_parent`, with SIGINT: PostgreSQL's "fast" shutdown (SIGTERM would be its "smart"
+    shutdown, which waits for every client to go). Runs after Popen's setuid, so the setting survives it."""
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGINT)
+
+
 def tail(path: Path, lines: int = 200) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -308,6 +315,236 @@ class LiveServer:
 
     def overview_url(self) -> str:
         return f"{self.url}/{self.ids['authority']}/"
+
+
+# --- PostgreSQL and Redis (BB_E2E_BACKENDS=postgres) -------------------------------------------------
+
+BACKENDS_VAR = "BB_E2E_BACKENDS"
+
+
+def backends_mode() -> str:
+    """``"sqlite"`` (each live server: SQLite file, in-memory channel layer, one uvicorn process) or
+    ``"postgres"`` (PostgreSQL and Redis of the session's own, see :class:`Backends`).
+
+    ``BB_E2E_BACKENDS=postgres|sqlite`` decides; unset, a ``DATABASE_URL`` or ``REDIS_URL`` in the
+    environment means ``postgres``, so the browser tests run on the same kind of backends as the rest of
+    the run. The URLs' values are never used: the host's servers are not reachable from the namespace."""
+    value = os.environ.get(BACKENDS_VAR, "").strip().lower()
+    if not value:
+        has_urls = os.environ.get("DATABASE_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
+        return "postgres" if has_urls else "sqlite"
+    if value in ("postgres", "postgresql", "pg"):
+        return "postgres"
+    if value == "sqlite":
+        return "sqlite"
+    raise RuntimeError(f"{BACKENDS_VAR}={value!r}: use postgres or sqlite")
+
+
+def _postgres_bin() -> Path:
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0
+    )
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb): run scripts/system-packages.sh pg")
+    return found[-1].parent
+
+
+def _run(cmd: Sequence[str], what: str, **kwargs: Any) -> None:
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
+    if result.returncode != 0:
+        raise RuntimeError(f"{what} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 (``initdb`` in a temp dir, trust authentication,
+    no fsync), run by the ``postgres`` user because initdb and postgres refuse to run as root.
+
+    ``postgres`` itself is a child of this process (not daemonised by ``pg_ctl start``), so
+    PR_SET_PDEATHSIG stops it (SIGINT, fast shutdown) when the test run dies, like the other servers."""
+
+    def __init__(self, user: str = "postgres") -> None:
+        self.user = user
+        self.bin = _postgres_bin()
+        self.port = 0
+        self.tmp = Path(tempfile.mkdtemp(prefix="bb-e2e-pg-"))
+        self.data = self.tmp / "data"
+        self.log_path = self.tmp / "postgres.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> PostgresServer:
+        if os.geteuid() != 0:
+            raise RuntimeError("the PostgreSQL backend of the browser tests needs root (to run initdb as postgres)")
+        try:
+            shutil.chown(self.tmp, user=self.user, group=self.user)
+        except (LookupError, PermissionError) as exc:
+            raise RuntimeError(
+                f"cannot hand {self.tmp} to the user {self.user!r} ({exc}); as root, with the postgresql "
+                "package installed (scripts/system-packages.sh pg)"
+            ) from None
+        as_pg: dict[str, Any] = {"user": self.user, "group": self.user, "extra_groups": [], "cwd": self.tmp}
+        _run(
+            [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+             "--encoding=UTF8", "--no-locale", "--no-sync"],
+            "initdb",
+            **as_pg,
+        )
+        self.port = free_port()
+        log = self.log_path.open("ab")
+        shutil.chown(self.log_path, user=self.user, group=self.user)
+        self.proc = subprocess.Popen(
+            [
+                str(self.bin / "postgres"),
+                "-D", str(self.data),
+                "-p", str(self.port),
+                "-c", "listen_addresses=127.0.0.1",
+                "-c", f"unix_socket_directories={self.tmp}",
+                # Throw-away data: no durability needed, and the tests run faster without it.
+                "-c", "fsync=off",
+                "-c", "synchronous_commit=off",
+                "-c", "full_page_writes=off",
+                "-c", "max_connections=200",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent_by_sigint,
+            **as_pg,
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"postgres exited with {self.proc.returncode}:\n{self.log()}")
+            ready = subprocess.run(
+                [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)], check=False
+            )
+            if ready.returncode == 0:
+                return self
+            time.sleep(0.1)
+        raise TimeoutError(f"postgres did not answer on {self.port}:\n{self.log()}")
+
+    def createdb(self, name: str) -> str:
+        """Creates the database ``name``; returns its URL."""
+        _run(
+            [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
+            f"createdb {name}",
+        )
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def log(self, lines: int = 100) -> str:
+        return tail(self.log_path, lines)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # fast shutdown: ends the clients' sessions at once
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class RedisServer:
+    """``redis-server`` on 127.0.0.1 without persistence, a child process of this one."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.tmp = Path(tempfile.mkdtemp(prefix="bb-e2e-redis-"))
+        self.log_path = self.tmp / "redis.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed: run scripts/system-packages.sh pg")
+        self.port = free_port()
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--daemonize", "no", "--dir", str(self.tmp), "--logfile", ""],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+        log.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.proc.returncode}:\n{self.log()}")
+            if self.ping():
+                return self
+            time.sleep(0.05)
+        raise TimeoutError(f"redis-server did not answer on {self.port}:\n{self.log()}")
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def url(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def log(self, lines: int = 100) -> str:
+        return tail(self.log_path, lines)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Backends:
+    """PostgreSQL and Redis for the live servers of one session (or benchmark). Each server gets a
+    database and a Redis database number of its own (:meth:`server_env`) and runs :data:`WORKERS`
+    uvicorn worker processes (:attr:`uvicorn_args`): two pages of one call then often talk to different
+    processes, so the tests prove that events cross processes through Redis."""
+
+    WORKERS = 2
+    name = "postgres+redis"
+
+    def __init__(self) -> None:
+        self.postgres = PostgresServer()
+        self.redis = RedisServer()
+        self._servers = 0
+
+    def start(self) -> Backends:
+        try:
+            self.postgres.start()
+            self.redis.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    @property
+    def uvicorn_args(self) -> list[str]:
+        return ["--workers", str(self.WORKERS)]
+
+    def server_env(self, name: str) -> dict[str, str]:
+        """A fresh database and Redis database number for the live server ``name``."""
+        self._servers += 1
+        if self._servers > 15:
+            raise RuntimeError("more live servers than Redis databases")
+        db = "bb_" + "".join(c if c.isalnum() else "_" for c in name.lower())
+        return {"DATABASE_URL": self.postgres.createdb(db), "REDIS_URL": self.redis.url(self._servers)}
+
+    def log(self, lines: int = 100) -> str:
+        return f"--- postgres ---\n{self.postgres.log(lines)}\n--- redis ---\n{self.redis.log(lines // 2)}"
+
+    def stop(self) -> None:
+        for part in (self.redis, self.postgres):
+            with contextlib.suppress(Exception):
+                part.stop()
 
 
 # --- coturn -----------------------------------------------------------------------------------------

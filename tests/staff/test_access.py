@@ -8,7 +8,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from buergerbuero.calls.actions import admit, invite_colleague
+from buergerbuero.calls.actions import (
+    admit,
+    answer_invitation,
+    hang_up,
+    invite_colleague,
+    leave_as_colleague,
+)
 from buergerbuero.staff import access
 from tests.conftest import enter, open_
 
@@ -49,14 +55,24 @@ def test_consultation_for_staff(world) -> None:
     open_(world.official_a2, world.office_a)
     enter(world.office_a)
     consultation = admit(world.official_a2, world.office_a)
-    # The participant, the office lead (official_a) and the authority admin; nobody else.
-    for staff in (world.official_a2, world.official_a, world.admin):
-        assert access.get_consultation_for_staff(staff, consultation.pk) == consultation
-    for staff in (world.official_b, world.other_admin):
+    assert access.get_consultation_for_staff(world.official_a2, consultation.pk) == consultation
+    # Only current participants: not the office lead, not the authority admin, not outsiders.
+    for staff in (world.official_a, world.admin, world.official_b, world.other_admin):
         with pytest.raises(Http404):
             access.get_consultation_for_staff(staff, consultation.pk)
-    invite_colleague(consultation, world.official_a2, world.official_b)
+    participant = invite_colleague(consultation, world.official_a2, world.official_b)
+    with pytest.raises(Http404):  # invited, not yet joined
+        access.get_consultation_for_staff(world.official_b, consultation.pk)
+    answer_invitation(participant, world.official_b, True)
     assert access.get_consultation_for_staff(world.official_b, consultation.pk) == consultation
+    leave_as_colleague(consultation, world.official_b)
+    with pytest.raises(Http404):  # left a consultation that goes on
+        access.get_consultation_for_staff(world.official_b, consultation.pk)
+    hang_up(consultation, world.official_a2)
+    # Ended: its participants still reach it, so the actions can answer "ended".
+    assert access.get_consultation_for_staff(world.official_a2, consultation.pk) == consultation
+    with pytest.raises(Http404):
+        access.get_consultation_for_staff(world.official_a, consultation.pk)
 
 
 def test_colleague_target_and_invitation(world) -> None:

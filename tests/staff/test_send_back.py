@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions import admit, invite_colleague
 from buergerbuero.calls.models import EndReason
 from buergerbuero.core import groups
 from buergerbuero.waitingroom.models import TicketState
@@ -42,6 +42,17 @@ def test_already_ended(client, world, consultation) -> None:
 
 def test_a_colleague_of_the_office_who_takes_no_part_gets_404(client, world, consultation) -> None:
     assert post_json(login(client, world.official_a2), url("send-back", consultation.pk)).status_code == 404
+
+
+def test_the_authority_admin_who_takes_no_part_gets_404(client, world, consultation) -> None:
+    assert post_json(login(client, world.admin), url("send-back", consultation.pk)).status_code == 404
+
+
+def test_an_invited_colleague_who_has_not_joined_gets_404(client, world, consultation) -> None:
+    invite_colleague(consultation, world.official_a, world.official_a2)
+    assert post_json(login(client, world.official_a2), url("send-back", consultation.pk)).status_code == 404
+    consultation.ticket.refresh_from_db()
+    assert consultation.ticket.state != TicketState.WAITING
 
 
 def test_the_outsider_gets_404(client, world, consultation) -> None:

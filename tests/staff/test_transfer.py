@@ -74,6 +74,14 @@ def test_a_target_of_another_authority_is_404(client, world, consultation) -> No
     assert not Ticket.objects.filter(office=world.other_office).exists()
 
 
+def test_a_colleague_of_the_office_who_takes_no_part_gets_404(client, world, consultation) -> None:
+    response = post_json(
+        login(client, world.official_a2), url("transfer", consultation.pk), {"office": world.office_b.pk}
+    )
+    assert response.status_code == 404
+    assert not Ticket.objects.filter(office=world.office_b).exists()
+
+
 def test_the_outsider_gets_404(client, world, consultation) -> None:
     response = post_json(
         login(client, world.official_b), url("transfer", consultation.pk), {"office": world.office_b.pk}

@@ -3,7 +3,7 @@
 // Every office is an element [data-office-id] with children .office-state, .office-waiting, .office-wait.
 
 import { connect } from "/static/core/socket.js";
-import { readConfig, waitText } from "./i18n.js";
+import { readConfig, waitShort } from "./i18n.js";
 
 const config = readConfig("live-config");
 const labels = config.labels || {};
@@ -25,7 +25,7 @@ function render(state) {
     const waiting = card.querySelector(".office-waiting");
     if (waiting && waiting.textContent !== String(state.waiting)) waiting.textContent = String(state.waiting);
     const wait = card.querySelector(".office-wait");
-    const text = waitText(state.expected_wait_seconds);
+    const text = waitShort(state.expected_wait_seconds);
     if (wait && wait.textContent !== text) wait.textContent = text;
     // On an office page that opened while it was shown, the entry form is only a reload away.
     const reload = document.getElementById("office-reload");
