@@ -88,7 +88,7 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None) -> Consult
         official = consultation.participants.get(role=ParticipantRole.OFFICIAL)
         participants = participants_of(consultation)
         record(office.authority_id, "consultation.started", consultation, staff.user_id, ticket=ticket.pk)
-        announce_queue_change(office, "remove", ticket)
+        # The two pages of the call first; then the queue (which may be thousands of pages).
         announce_ticket_state(
             ticket,
             reason="admitted",
@@ -99,7 +99,7 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None) -> Consult
             staff.pk, consultation.pk, call=call_payload(consultation, official, participants)
         )
         announce_participants(consultation)
-        announce_office_state(office)
+        announce_queue_change(office, "remove", ticket)
     return consultation
 
 
@@ -182,9 +182,8 @@ def send_back(consultation: Consultation, staff: Staff) -> Ticket:
         ticket.returned = True
         transition(ticket, TicketState.WAITING, staff.user_id)
         _close_consultation(consultation, EndReason.SENT_BACK, staff.user_id)
-        announce_queue_change(office, "add", ticket)
         announce_ticket_state(ticket, reason="returned")
-        announce_office_state(office)
+        announce_queue_change(office, "add", ticket)
     return ticket
 
 
@@ -234,7 +233,6 @@ def transfer(consultation: Consultation, staff: Staff, target: Office, note: str
         _close_consultation(consultation, EndReason.TRANSFERRED, staff.user_id)
         announce_ticket_state(ticket, reason="transferred")
         announce_queue_change(target, "add", new_ticket)
-        announce_office_state(target)
     return new_ticket
 
 

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import time
 from datetime import timedelta
+from importlib import import_module
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -34,6 +35,8 @@ def run_retention() -> int:
     close_old_connections()
     cleaned = delete_personal_data(timezone.now() - timedelta(days=settings.RETENTION_DAYS))
     logger.info("retention: deleted personal data of %d tickets", cleaned)
+    # Expired sessions hold ticket tokens and logins; Django never removes them by itself.
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return cleaned
 
 

@@ -22,14 +22,16 @@ class OfficeStateEvent(TypedDict):
     expected_wait_seconds: int
 
 
-def announce_office_state(office: Office) -> None:
+def announce_office_state(office: Office, waiting_pages: bool = True) -> dict[str, object]:
     """Compute the office's live state inside the current transaction and send it, after commit, to the
-    public overview, the people waiting there and its officials."""
-    state = office_state(office)
-    event: OfficeStateEvent = {"type": "office.state", **state.as_event()}  # type: ignore[typeddict-item]
+    public overview, its officials and (unless a queue delta carries it to them) the people waiting."""
+    state = office_state(office).as_event()
+    event: OfficeStateEvent = {"type": "office.state", **state}  # type: ignore[typeddict-item]
     send_after_commit(groups.authority(office.authority_id), event)
-    send_after_commit(groups.office_queue(office.pk), event)
+    if waiting_pages:
+        send_after_commit(groups.office_queue(office.pk), event)
     send_after_commit(groups.office_staff(office.pk), event)
+    return state
 
 
 class StaffMeEvent(TypedDict):

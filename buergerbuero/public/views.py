@@ -70,6 +70,20 @@ def when(moment: dt.datetime | None) -> str:
     return f"{date_format(local, 'l')}, {date_format(local, 'DATETIME_FORMAT')}"
 
 
+def upcoming_openings(schedule: Schedule, now: dt.datetime, count: int = 8) -> list[dict[str, str]]:
+    """The next starts of opening hours, so that a page left open for hours can still name the next one
+    after ``now`` when the office closes: ``[{at: ISO 8601, text: "Donnerstag, …"}]``."""
+    openings = []
+    moment = now
+    for _i in range(count):
+        start = schedule.next_opening(moment)
+        if start is None:
+            break
+        openings.append({"at": start.isoformat(), "text": when(start)})
+        moment = start
+    return openings
+
+
 def wait_text(seconds: int) -> str:
     if seconds <= 0:
         return _("You will be served shortly.")
@@ -269,11 +283,12 @@ def waiting(request: HttpRequest, authority_slug: str, office_slug: str) -> Http
         "position": pos,
         "expected_wait_seconds": state.expected_wait_seconds(pos),
         "ticket_state": ticket.state,
-        "next_opening": when(schedule.next_opening(now)),
+        "next_openings": upcoming_openings(schedule, now),
         "labels": {key: str(label) for key, label in STATE_LABELS.items()},
         "urls": {
             # "__office__" is replaced by the slug of the office the ticket is in (it can be transferred).
             "office": reverse("public:office", args=[authority.slug, "__office__"]),
+            "waiting": reverse("public:waiting", args=[authority.slug, "__office__"]),
             "leave": reverse("public:leave", args=[authority.slug, "__office__"]),
             "thanks": reverse("public:thanks", args=[authority.slug, "__office__"]),
             "overview": reverse("public:overview", args=[authority.slug]),

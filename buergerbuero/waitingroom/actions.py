@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from buergerbuero.audit.actions import record
 from buergerbuero.core.errors import ActionError
-from buergerbuero.offices.events import announce_office_state
 from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import open_presences
 from buergerbuero.waitingroom.events import (
@@ -96,7 +95,6 @@ def enter_queue(office: Office, display_name: str, concern: str, language: str) 
         TicketTransition.objects.create(ticket=ticket, from_state="", to_state=TicketState.WAITING, at=now)
         record(office.authority_id, "ticket.created", ticket, office=office.pk)
         announce_queue_change(office, "add", ticket)
-        announce_office_state(office)
     return ticket, token
 
 
@@ -121,8 +119,8 @@ def leave_queue(ticket: Ticket) -> Ticket:
             end_active_consultation_of_ticket(ticket, "hangup_citizen")
         else:
             raise ActionError("not_waiting", _("You are no longer in the waiting area."))
+        # The queue delta (waiting) or the consultation's end (invited) announced the office's state.
         announce_ticket_state(ticket, reason="left")
-        announce_office_state(office)
     return ticket
 
 
@@ -135,9 +133,8 @@ def decline(actor_staff_id: int, actor_user_id: int, ticket: Ticket, message: st
             raise ActionError("not_waiting", _("This person is no longer waiting."))
         ticket.decline_message = message.strip()
         transition(ticket, TicketState.DECLINED, actor_user_id)
-        announce_queue_change(office, "remove", ticket)
         announce_ticket_state(ticket, reason="declined", message=ticket.decline_message)
-        announce_office_state(office)
+        announce_queue_change(office, "remove", ticket)
     return ticket
 
 
@@ -223,7 +220,6 @@ def expire_stale(now: datetime | None = None) -> int:
             else:
                 continue
             announce_ticket_state(ticket, reason="expired" if ticket.state == TicketState.EXPIRED else "done")
-            announce_office_state(office)
             ended += 1
     return ended
 

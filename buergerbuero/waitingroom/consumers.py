@@ -24,7 +24,7 @@ from buergerbuero.calls.models import Participant, ParticipantRole
 from buergerbuero.core import groups
 from buergerbuero.core.consumers import FrameError
 from buergerbuero.core.errors import ActionError
-from buergerbuero.offices.selectors import office_state
+from buergerbuero.offices.selectors import OfficeState, office_state
 from buergerbuero.waitingroom import actions
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from buergerbuero.waitingroom.selectors import position_and_seq, queue_key
@@ -58,6 +58,17 @@ def _snapshot(ticket_id: int) -> dict[str, Any] | None:
         "state": state,
         "participant": participant_id,
     }
+
+
+def _office_state(event: dict[str, Any]) -> OfficeState:
+    return OfficeState(
+        office_id=event["office"],
+        state=event["state"],
+        waiting=event["waiting"],
+        officials_present=event["officials_present"],
+        officials_free=event["officials_free"],
+        service_seconds=event["service_seconds"],
+    )
 
 
 class CitizenConsumer(CallMixin):
@@ -178,14 +189,7 @@ class CitizenConsumer(CallMixin):
         if kind == "queue.delta":
             await self.apply_delta(event)
         elif kind == "office.state":
-            self.office_state = type(self.office_state)(
-                office_id=event["office"],
-                state=event["state"],
-                waiting=event["waiting"],
-                officials_present=event["officials_present"],
-                officials_free=event["officials_free"],
-                service_seconds=event["service_seconds"],
-            )
+            self.office_state = _office_state(event)
             # One frame: the office's state together with this page's own expected wait.
             frame = dict(event)
             if self.ticket_state == TicketState.WAITING:
@@ -205,14 +209,17 @@ class CitizenConsumer(CallMixin):
     async def apply_delta(self, event: dict[str, Any]) -> None:
         if self.ticket_state != TicketState.WAITING or event["seq"] <= self.seq:
             return
+        before = (self.position, self.office_state.expected_wait_seconds(self.position))
+        if "office_state" in event:
+            self.office_state = _office_state(event["office_state"])
         if event["seq"] != self.seq + 1:
             await self.resync_position()
             return
         self.seq = event["seq"]
-        if event["key"] == self.key:
-            return
-        if event["key"] < self.key:
+        if event["key"] != self.key and event["key"] < self.key:
             self.position += 1 if event["op"] == "add" else -1
+        # At most one frame per change, and none when this page's figures stay the same.
+        if (self.position, self.office_state.expected_wait_seconds(self.position)) != before:
             await self.send_position()
 
     async def resync_position(self) -> None:
@@ -221,9 +228,9 @@ class CitizenConsumer(CallMixin):
             return
         self.seq = snap["seq"]
         self.key = queue_key(snap["ticket"])
-        if snap["position"] != self.position:
-            self.position = snap["position"]
-            await self.send_position()
+        self.position = snap["position"]
+        self.office_state = snap["state"]
+        await self.send_position()
 
     async def send_position(self) -> None:
         await self.send_frame(

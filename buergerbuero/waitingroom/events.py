@@ -6,6 +6,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from buergerbuero.core import groups
 from buergerbuero.core.events import send_after_commit
+from buergerbuero.offices.events import announce_office_state
 from buergerbuero.offices.models import Office
 from buergerbuero.waitingroom.models import Ticket
 from buergerbuero.waitingroom.selectors import queue_entries, queue_key
@@ -17,6 +18,7 @@ class QueueDeltaEvent(TypedDict):
     seq: int
     op: Literal["add", "remove"]
     key: list[int]
+    office_state: dict[str, object]  # as in office.state, after this change
 
 
 class OfficeQueueEvent(TypedDict):
@@ -45,13 +47,18 @@ def bump_queue_seq(office: Office) -> int:
 
 
 def announce_queue_change(office: Office, op: Literal["add", "remove"], ticket: Ticket) -> None:
+    """A ticket came into or left the queue. Call it after the action's other changes to the office:
+    it also announces the office's state, and the waiting pages get that state inside the delta, so one
+    change costs each waiting page one event and at most one frame (bench/bench_waiting.py)."""
     seq = bump_queue_seq(office)
+    state = announce_office_state(office, waiting_pages=False)
     delta: QueueDeltaEvent = {
         "type": "queue.delta",
         "office": office.pk,
         "seq": seq,
         "op": op,
         "key": queue_key(ticket),
+        "office_state": state,
     }
     send_after_commit(groups.office_queue(office.pk), delta)
     listing: OfficeQueueEvent = {

@@ -21,6 +21,13 @@ Servers
     the server (and coturn) logs and the browser console are added to the report, and screenshots of the
     open pages are written to test-artifacts/e2e/.
 
+Backends
+    ``BB_E2E_BACKENDS=postgres`` (``make test-pg`` sets it; unset, a ``DATABASE_URL`` or ``REDIS_URL`` in the
+    environment has the same effect) runs both servers on PostgreSQL and Redis that the session starts in
+    its namespace (fixture ``backends``, harness.Backends), each server with two uvicorn workers;
+    ``BB_E2E_BACKENDS=sqlite`` forces the default. test_infrastructure.py checks that events cross the
+    worker processes.
+
 Browser
     One Chromium (``/usr/bin/chromium``, fake camera and microphone, headless) for the session; a new
     context per persona (``pages.new("citizen")``, ``pages.new("official")``). 127.0.0.1 is a secure
@@ -57,6 +64,8 @@ SEED = SeedSpec(
         OfficeSpec("gartenamt", "Gartenamt", [("frida", "Frida Fink")]),
         # Never opened: the "closed office" page.
         OfficeSpec("fundbuero", "Fundbüro", [("gustav", "Gustav Gimpel")]),
+        # Opened from outside the server by test_infrastructure (events across processes).
+        OfficeSpec("standesamt", "Standesamt", [("hanna", "Hanna Häher")]),
     ]
 )
 RELAY_SEED = SeedSpec(offices=[OfficeSpec("beratung", "Energieberatung", [("anna", "Anna Amsel")])])
@@ -136,7 +145,9 @@ def backends() -> Iterator[Backends | None]:
     started.stop()
 
 
-def _start(seed: SeedSpec, name: str, backends: Backends | None, env: dict[str, str] | None = None) -> LiveServer:
+def _start(
+    seed: SeedSpec, name: str, backends: Backends | None, env: dict[str, str] | None = None
+) -> LiveServer:
     env = dict(env or {})
     uvicorn_args: list[str] = []
     if backends is not None:

@@ -10,6 +10,16 @@ Network namespace
     (as root; ``unshare -rn`` otherwise, which needs unprivileged user namespaces) with ``BB_NETNS=1`` in
     the environment, and inside brings ``lo`` up. Exec keeps the process's stdin, stdout, stderr and exit
     code, so a caller such as ``make test`` sees no difference.
+
+Backends
+    By default every live server has a SQLite file and the in-memory channel layer of its own, in one
+    uvicorn process. With ``BB_E2E_BACKENDS=postgres`` (or, when that is unset, whenever ``DATABASE_URL``
+    or ``REDIS_URL`` is set; :func:`backends_mode`) the session starts :class:`Backends` inside the
+    namespace: a throw-away PostgreSQL cluster (``initdb`` as the ``postgres`` user in a temp dir, trust
+    authentication, 127.0.0.1 only) and a ``redis-server`` without persistence, both children of the test
+    process that die with it. Each live server gets a database and a Redis database number of its own and
+    runs two uvicorn workers, so events must cross processes through Redis. It needs root (initdb refuses
+    to run as root, so it runs as ``postgres``) and the packages of ``scripts/system-packages.sh pg``.
 """
 
 from __future__ import annotations
@@ -290,6 +300,55 @@ class LiveServer:
             raise RuntimeError(f"server did not start; log:\n{self.log()}") from None
         return self
 
+    def open_office_elsewhere(self, office_slug: str, username: str) -> None:
+        """Opens an office through the real action in a separate process (its events reach the server's
+        clients only through a shared channel layer, i.e. Redis)."""
+        _run(
+            [sys.executable, "-m", "tests.e2e.seed", "open", office_slug, username],
+            "opening an office",
+            cwd=REPO,
+            env=self.env,
+        )
+
+    def process_ids(self) -> set[int]:
+        """The uvicorn process and all its descendants (the workers, with ``--workers``)."""
+        if self.proc is None:
+            return set()
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+        found, todo = set(), [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.add(pid)
+            todo.extend(children.get(pid, []))
+        return found
+
+    def process_serving(self, client_port: int) -> int | None:
+        """The pid of the server process that holds the accepted end of the TCP connection that a client
+        on 127.0.0.1:``client_port`` opened to this server."""
+        inode = None
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1] == f"0100007F:{self.port:04X}" and fields[2] == f"0100007F:{client_port:04X}":
+                inode = fields[9]
+        if inode is None:
+            return None
+        for pid in self.process_ids():
+            with contextlib.suppress(OSError):
+                for fd in Path(f"/proc/{pid}/fd").iterdir():
+                    with contextlib.suppress(OSError):
+                        if os.readlink(fd) == f"socket:[{inode}]":
+                            return pid
+        return None
+
     def log(self, lines: int = 200) -> str:
         return tail(self.log_path, lines)
 
@@ -341,11 +400,15 @@ def backends_mode() -> str:
 
 
 def _postgres_bin() -> Path:
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0
-    )
+    def version(initdb: Path) -> int:
+        return int(initdb.parts[-3]) if initdb.parts[-3].isdigit() else 0
+
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=version)
     if not found:
-        raise RuntimeError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb): run scripts/system-packages.sh pg")
+        raise RuntimeError(
+            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); "
+            "scripts/system-packages.sh pg installs it"
+        )
     return found[-1].parent
 
 
@@ -373,7 +436,9 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         if os.geteuid() != 0:
-            raise RuntimeError("the PostgreSQL backend of the browser tests needs root (to run initdb as postgres)")
+            raise RuntimeError(
+                "the PostgreSQL backend of the browser tests needs root (to run initdb as postgres)"
+            )
         try:
             shutil.chown(self.tmp, user=self.user, group=self.user)
         except (LookupError, PermissionError) as exc:
@@ -383,27 +448,35 @@ class PostgresServer:
             ) from None
         as_pg: dict[str, Any] = {"user": self.user, "group": self.user, "extra_groups": [], "cwd": self.tmp}
         _run(
-            [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-             "--encoding=UTF8", "--no-locale", "--no-sync"],
+            [
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
             "initdb",
             **as_pg,
         )
         self.port = free_port()
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": str(self.tmp),
+            # Throw-away data: no durability needed, and the tests run faster without it.
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "max_connections": "200",
+        }
+        options = [part for key, value in settings.items() for part in ("-c", f"{key}={value}")]
         log = self.log_path.open("ab")
         shutil.chown(self.log_path, user=self.user, group=self.user)
         self.proc = subprocess.Popen(
-            [
-                str(self.bin / "postgres"),
-                "-D", str(self.data),
-                "-p", str(self.port),
-                "-c", "listen_addresses=127.0.0.1",
-                "-c", f"unix_socket_directories={self.tmp}",
-                # Throw-away data: no durability needed, and the tests run faster without it.
-                "-c", "fsync=off",
-                "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off",
-                "-c", "max_connections=200",
-            ],
+            [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), *options],
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent_by_sigint,
@@ -461,8 +534,23 @@ class RedisServer:
         self.port = free_port()
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(self.tmp), "--logfile", ""],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.tmp),
+                "--logfile",
+                "",
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,

@@ -1,4 +1,6 @@
 """Seed a fresh e2e database: ``python -m tests.e2e.seed < spec.json`` (spec: harness.SeedSpec).
+``python -m tests.e2e.seed open <office slug> <username>`` opens an office through the real action, from a
+process that is not the server's (harness.LiveServer.open_office_elsewhere).
 
 Writes one JSON line: ``{"authority": slug, "offices": {slug: {"id", "officials": {username: staff id}}}}``.
 Offices are open 00:00-23:59 every day so no test depends on the clock (an office with ``hours: false``
@@ -25,6 +27,12 @@ def main() -> None:
     from buergerbuero.offices.actions import open_office
     from buergerbuero.offices.models import Assignment, Office, OpeningInterval
     from tests.e2e.harness import PASSWORD
+
+    if sys.argv[1:2] == ["open"]:
+        office_slug, username = sys.argv[2:4]
+        staff = Staff.objects.get(user__username=username)
+        open_office(staff, Office.objects.get(slug=office_slug), outside_hours=True)
+        return
 
     spec = json.loads(sys.stdin.read())
     authority, _ = Authority.objects.get_or_create(

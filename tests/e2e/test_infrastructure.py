@@ -79,3 +79,41 @@ def test_coturn_relays_between_two_peer_connections(turn, app, pages) -> None:
     page.goto(app.url + "/staff/login/")  # any page of a secure origin
     result = page.evaluate(RELAY_PAIR_JS, [turn.url, username, credential])
     assert result["frames"] > 0 and result["local"] == "relay", result
+
+
+def test_events_cross_processes(app, backends) -> None:
+    """With PostgreSQL and Redis the server runs two uvicorn workers: public sockets held by each worker
+    hear of an office opened by a third process (through Redis)."""
+    if backends is None:
+        pytest.skip("one server process and an in-memory channel layer (BB_E2E_BACKENDS=postgres tests this)")
+    import contextlib
+    import json
+
+    from websockets.sync.client import connect
+
+    url = app.url.replace("http://", "ws://") + f"/ws/public/{app.ids['authority']}/"
+    by_worker: dict[int, object] = {}
+    with contextlib.ExitStack() as sockets:
+        # The kernel hands each connection to whichever worker accepts first: connect until both hold one.
+        for _ in range(40):
+            ws = sockets.enter_context(connect(url, origin=app.url, open_timeout=10))
+            assert json.loads(ws.recv(timeout=10))["type"] == "snapshot"
+            pid = app.process_serving(ws.socket.getsockname()[1])
+            assert pid is not None and pid != app.proc.pid, pid
+            by_worker.setdefault(pid, ws)
+            if len(by_worker) == backends.WORKERS:
+                break
+        assert len(by_worker) == backends.WORKERS, f"all connections went to {list(by_worker)}"
+
+        office = app.office("standesamt")
+        app.open_office_elsewhere("standesamt", "hanna")
+        for pid, ws in by_worker.items():
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    frame = json.loads(ws.recv(timeout=max(0.0, deadline - time.monotonic())))
+                except TimeoutError:
+                    pytest.fail(f"worker {pid}: no office.state of the office opened by another process")
+                if frame["type"] == "office.state" and frame["office"] == office["id"]:
+                    assert frame["state"] != "closed", frame
+                    break

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.contrib.messages import get_messages
+from django.utils import timezone
 
 from buergerbuero.calls.actions import admit, hang_up
 from buergerbuero.core import groups
@@ -50,6 +52,11 @@ def test_waiting_page_shows_position_and_wait(world, client) -> None:
     config = json.loads(html.split('id="waiting-config" type="application/json">')[1].split("</script>")[0])
     assert config["ws"] == "/ws/ticket/" and config["position"] == 2
     assert config["urls"]["thanks"] == "/testkreis/__office__/danke/"
+    assert config["urls"]["waiting"] == "/testkreis/__office__/warten/"
+    # Upcoming openings, in order, so the page can name the next one whenever the office closes.
+    starts = [dt.datetime.fromisoformat(o["at"]) for o in config["next_openings"]]
+    assert len(starts) == 8 and starts == sorted(starts) and starts[0] > timezone.now()
+    assert all(o["text"] for o in config["next_openings"])
     assert "style=" not in html
 
 

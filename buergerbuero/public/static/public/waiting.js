@@ -10,7 +10,7 @@ import { fillSelect, getLocalMedia, listDevices, loadChoices, saveChoices, sinkS
 
 const config = readConfig("waiting-config");
 const $ = (id) => document.getElementById(id);
-const originalTitle = document.title;
+let originalTitle = document.title;
 
 let officeSlug = config.office_slug;
 let ticketState = config.ticket_state;
@@ -107,9 +107,18 @@ function goToThanks() {
 }
 
 function applySnapshot(frame) {
-  officeSlug = frame.office.slug;
+  if (frame.office.slug !== officeSlug) {
+    // Transferred: the socket followed the ticket to the other office; so do the heading, the title, the
+    // links and the address bar (a reload then lands on the new office's waiting page directly).
+    const oldName = $("office-name").textContent;
+    originalTitle = originalTitle.replace(oldName, frame.office.name);
+    document.title = document.title.replace(oldName, frame.office.name);
+    officeSlug = frame.office.slug;
+    window.history.replaceState(null, "", url("waiting"));
+  }
   $("office-name").textContent = frame.office.name;
   $("leave-form").action = url("leave");
+  $("ended-office-link").href = url("office");
   ticketState = frame.ticket.state;
   if (ticketState === "waiting") {
     showPosition(frame.position, frame.expected_wait_seconds);
@@ -117,6 +126,14 @@ function applySnapshot(frame) {
   } else if (!call) {
     showStatus(t("An official is ready for you. Connecting …"));
   }
+}
+
+// The next opening of the office this page was rendered for (after a transfer the office page says it).
+function nextOpening() {
+  if (officeSlug !== config.office_slug) return "";
+  const now = Date.now();
+  const next = (config.next_openings || []).find((opening) => Date.parse(opening.at) > now);
+  return next ? next.text : "";
 }
 
 function applyTicketState(frame) {
@@ -143,7 +160,7 @@ function applyTicketState(frame) {
       finish(t("Your place in the waiting area has ended because this page was closed or offline for too long. You can enter the waiting area again while the office is open."));
       break;
     case "office_closed":
-      finish(t("The office has closed. Your place in the waiting area has ended."), { next: config.next_opening });
+      finish(t("The office has closed. Your place in the waiting area has ended."), { next: nextOpening() });
       break;
     case "left":
       if (before === "invited" || before === "in_consultation") goToThanks();
