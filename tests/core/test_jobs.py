@@ -105,3 +105,17 @@ async def test_lifespan_without_jobs(settings, monkeypatch) -> None:
         "lifespan.startup.complete",
         "lifespan.shutdown.complete",
     ]
+
+
+@pytest.mark.django_db(transaction=True)  # the job closes stale connections, as in production
+def test_retention_deletes_expired_sessions() -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    expired, alive = SessionStore(), SessionStore()
+    expired["bb_ticket_token"] = alive["bb_ticket_token"] = "x"
+    expired.set_expiry(-1)
+    expired.create()
+    alive.create()
+    jobs.run_retention()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [alive.session_key]
