@@ -354,12 +354,19 @@ class LiveServer:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
+            # With --workers the workers are grandchildren without a parent-death signal: a killed
+            # supervisor would leave them running, so whatever survives it is killed too.
+            family = self.process_ids() - {self.proc.pid}
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+            for pid in family:
+                with contextlib.suppress(OSError):
+                    if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes():  # still a worker
+                        os.kill(pid, signal.SIGKILL)
         self.proc = None
 
     def cleanup(self) -> None:

@@ -123,3 +123,15 @@ def test_enter_office_of_another_authority_is_404(world, client) -> None:
     assert client.post("/testkreis/buergeramt/eintreten/", VALID).status_code == 404
     assert client.post("/anderswo/energie/eintreten/", VALID).status_code == 404
     assert not Ticket.objects.exists()
+
+
+def test_form_without_csrf_token_is_refused_with_a_page_of_ours(world) -> None:
+    from django.test import Client
+
+    open_(world.official_a, world.office_a)
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(url("enter", world.office_a), VALID)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert '<main id="main"' in html and de("Please try again") in html
+    assert not Ticket.objects.exists()
