@@ -1,0 +1,11 @@
+"""Django's makemessages, also extracting our page scripts' wrappers of the JavaScript catalog:
+``t()`` (gettext) and ``nt()`` (ngettext) in buergerbuero/public/static/public/i18n.js."""
+
+from django.core.management.commands import makemessages
+
+
+class Command(makemessages.Command):
+    def handle(self, *args, **options):  # noqa: ANN002, ANN003, ANN201
+        if options.get("domain") == "djangojs":
+            self.xgettext_options = [*self.xgettext_options, "--keyword=t", "--keyword=nt:1,2"]
+        return super().handle(*args, **options)
