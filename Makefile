@@ -127,7 +127,7 @@ bench-waiting: $(VENV)/stamp-test
 # Extract translatable strings into the .po files (msgids are English; German is the default language).
 messages: $(VENV)/stamp-base
 	cd buergerbuero && ../$(PY) ../manage.py makemessages -l de -l en --no-obsolete -i "*/node_modules/*"
-	cd buergerbuero && ../$(PY) ../manage.py makemessages -d djangojs -l de -l en --no-obsolete
+	cd buergerbuero && ../$(PY) ../manage.py makemessages -d djangojs -l de -l en --no-obsolete -i "*/node_modules/*"
 
 clean:
 	rm -rf var/static var/.stamp-static var/test-data test-artifacts

@@ -5,7 +5,7 @@ from django.core.management.commands import makemessages
 
 
 class Command(makemessages.Command):
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003, ANN201
+    def handle(self, *args, **options):
         if options.get("domain") == "djangojs":
             self.xgettext_options = [*self.xgettext_options, "--keyword=t", "--keyword=nt:1,2"]
         return super().handle(*args, **options)
