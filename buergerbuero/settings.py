@@ -120,7 +120,16 @@ if _redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [_redis_url], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                # channels_redis waits for messages in BZPOPMIN for 5 s, and redis-py 8 stops reading after
+                # a default socket_timeout of 5 s too: the read timed out first, so an idle consumer's
+                # receive raised redis TimeoutError and its WebSocket dropped every ~5 s (seen in the
+                # browser tests with BB_E2E_BACKENDS=postgres; redis-py issue #4091). A read timeout
+                # well above the blocking time keeps the guard against a dead connection.
+                "hosts": [{"address": _redis_url, "socket_timeout": 15}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
 else:

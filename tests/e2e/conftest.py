@@ -19,7 +19,8 @@ Servers
     and its own official, so tests cannot disturb one another's queues. ``relay_app``: a second server whose
     ICE configuration forces relayed media through a coturn on loopback. On a failing test the tails of
     the server (and coturn) logs and the browser console are added to the report, and screenshots of the
-    open pages are written to test-artifacts/e2e/.
+    open pages are written to test-artifacts/e2e/. A test during which a server logged a traceback fails
+    (fixture ``_no_server_errors``), even when the pages recovered from it.
 
 Backends
     ``BB_E2E_BACKENDS=postgres`` (``make test-pg`` sets it; unset, a ``DATABASE_URL`` or ``REDIS_URL`` in the
@@ -274,6 +275,22 @@ def expect() -> Callable[..., Any]:
 
     playwright_expect.set_options(timeout=15_000)
     return playwright_expect
+
+
+@pytest.fixture(autouse=True)
+def _no_server_errors() -> Iterator[None]:
+    """A test fails when a live server logged a traceback while it ran: a page that hides a server error by
+    reconnecting (a consumer crashed, the socket dropped) must not pass by luck."""
+    marks = {id(s): s.log_size() for s in _live if isinstance(s, LiveServer)}
+    yield
+    found = []
+    for server in _live:
+        if isinstance(server, LiveServer):
+            new = server.log_since(marks.get(id(server), 0))
+            if "Traceback (most recent call last)" in new:
+                found.append(f"--- {server.name} ---\n{new[-6000:]}")
+    if found:
+        pytest.fail("the live server logged errors during the test:\n" + "\n".join(found), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

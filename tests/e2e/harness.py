@@ -352,6 +352,20 @@ class LiveServer:
     def log(self, lines: int = 200) -> str:
         return tail(self.log_path, lines)
 
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def log_since(self, offset: int) -> str:
+        try:
+            with self.log_path.open("rb") as f:
+                f.seek(offset)
+                return f.read().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             # With --workers the workers are grandchildren without a parent-death signal: a killed
@@ -494,9 +508,8 @@ class PostgresServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"postgres exited with {self.proc.returncode}:\n{self.log()}")
-            ready = subprocess.run(
-                [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)], check=False
-            )
+            isready = [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]
+            ready = subprocess.run([*isready, "-U", "postgres"], check=False)
             if ready.returncode == 0:
                 return self
             time.sleep(0.1)
