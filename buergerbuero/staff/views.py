@@ -79,6 +79,15 @@ def done(request: HttpRequest, message: str) -> HttpResponse:
     return redirect("staff:dashboard")
 
 
+def act(request: HttpRequest, action: Callable[[], object], success: str) -> HttpResponse:
+    """Run one action: its refusal becomes a 409 (or a message), its success a confirmation."""
+    try:
+        action()
+    except ActionError as error:
+        return refused(request, error)
+    return done(request, success)
+
+
 def refused(request: HttpRequest, error: ActionError) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"ok": False, "code": error.code, "message": error.message}, status=409)
@@ -192,22 +201,22 @@ def open_office(request: HttpRequest, staff: Staff, office_id: int) -> HttpRespo
     form = OpenOfficeForm(request.POST)
     if not form.is_valid():
         return bad_input(request, form)
-    try:
-        office_actions.open_office(staff, office, outside_hours=form.cleaned_data["outside_hours"])
-    except ActionError as error:
-        return refused(request, error)
-    return done(request, _("You have opened %(office)s.") % {"office": office.name})
+    return act(
+        request,
+        lambda: office_actions.open_office(staff, office, outside_hours=form.cleaned_data["outside_hours"]),
+        _("You have opened %(office)s.") % {"office": office.name},
+    )
 
 
 @require_POST
 @staff_required
 def close_office(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     office = access.get_office_for_staff(staff, office_id)
-    try:
-        office_actions.close_office(staff, office)
-    except ActionError as error:
-        return refused(request, error)
-    return done(request, _("You have left %(office)s.") % {"office": office.name})
+    return act(
+        request,
+        lambda: office_actions.close_office(staff, office),
+        _("You have left %(office)s.") % {"office": office.name},
+    )
 
 
 @require_POST
@@ -216,11 +225,11 @@ def set_availability(request: HttpRequest, staff: Staff) -> HttpResponse:
     form = AvailabilityForm(request.POST)
     if not form.is_valid():
         return bad_input(request, form)
-    try:
-        office_actions.set_availability(staff, form.cleaned_data["availability"])
-    except ActionError as error:
-        return refused(request, error)
-    return done(request, _("Your availability has been changed."))
+    return act(
+        request,
+        lambda: office_actions.set_availability(staff, form.cleaned_data["availability"]),
+        _("Your availability has been changed."),
+    )
 
 
 # --- the queue -----------------------------------------------------------------------------------
@@ -230,22 +239,18 @@ def set_availability(request: HttpRequest, staff: Staff) -> HttpResponse:
 @staff_required
 def admit_next(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     office = access.get_office_for_staff(staff, office_id)
-    try:
-        call_actions.admit(staff, office)
-    except ActionError as error:
-        return refused(request, error)
-    return done(request, _("The next person has been let in."))
+    return act(request, lambda: call_actions.admit(staff, office), _("The next person has been let in."))
 
 
 @require_POST
 @staff_required
 def admit(request: HttpRequest, staff: Staff, ticket_id: int) -> HttpResponse:
     ticket = access.get_ticket_for_staff(staff, ticket_id)
-    try:
-        call_actions.admit(staff, ticket.office, ticket_id=ticket.pk)
-    except ActionError as error:
-        return refused(request, error)
-    return done(request, _("The person has been let in."))
+    return act(
+        request,
+        lambda: call_actions.admit(staff, ticket.office, ticket_id=ticket.pk),
+        _("The person has been let in."),
+    )
 
 
 @require_POST
@@ -255,11 +260,11 @@ def decline(request: HttpRequest, staff: Staff, ticket_id: int) -> HttpResponse:
     form = DeclineForm(request.POST)
     if not form.is_valid():
         return bad_input(request, form)
-    try:
-        waiting_actions.decline(staff.pk, staff.user_id, ticket, form.cleaned_data["message"])
-    except ActionError as error:
-        return refused(request, error)
-    return done(request, _("The request has been declined."))
+    return act(
+        request,
+        lambda: waiting_actions.decline(staff.pk, staff.user_id, ticket, form.cleaned_data["message"]),
+        _("The request has been declined."),
+    )
 
 
 # --- the consultation ------------------------------------------------------------------------------
@@ -269,11 +274,11 @@ def decline(request: HttpRequest, staff: Staff, ticket_id: int) -> HttpResponse:
 @staff_required
 def send_back(request: HttpRequest, staff: Staff, consultation_id: int) -> HttpResponse:
     consultation = access.get_consultation_for_staff(staff, consultation_id)
-    try:
-        call_actions.send_back(consultation, staff)
-    except ActionError as error:
-        return refused(request, error)
-    return done(request, _("The citizen is back in the waiting area, first in line."))
+    return act(
+        request,
+        lambda: call_actions.send_back(consultation, staff),
+        _("The citizen is back in the waiting area, first in line."),
+    )
 
 
 @require_POST
@@ -284,11 +289,11 @@ def transfer(request: HttpRequest, staff: Staff, consultation_id: int) -> HttpRe
     if not form.is_valid():
         return bad_input(request, form)
     target = access.get_transfer_target_for_staff(staff, form.cleaned_data["office"])
-    try:
-        call_actions.transfer(consultation, staff, target, form.cleaned_data["note"])
-    except ActionError as error:
-        return refused(request, error)
-    return done(request, _("The citizen now waits in %(office)s.") % {"office": target.name})
+    return act(
+        request,
+        lambda: call_actions.transfer(consultation, staff, target, form.cleaned_data["note"]),
+        _("The citizen now waits in %(office)s.") % {"office": target.name},
+    )
 
 
 @require_POST
@@ -299,11 +304,11 @@ def invite(request: HttpRequest, staff: Staff, consultation_id: int) -> HttpResp
     if not form.is_valid():
         return bad_input(request, form)
     colleague = access.get_colleague_for_staff(staff, form.cleaned_data["colleague"])
-    try:
-        call_actions.invite_colleague(consultation, staff, colleague)
-    except ActionError as error:
-        return refused(request, error)
-    return done(request, _("%(name)s has been invited.") % {"name": colleague.display_name})
+    return act(
+        request,
+        lambda: call_actions.invite_colleague(consultation, staff, colleague),
+        _("%(name)s has been invited.") % {"name": colleague.display_name},
+    )
 
 
 @require_POST
