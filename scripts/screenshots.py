@@ -19,19 +19,12 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.e2e.harness import CHROMIUM_ARGS as ARGS  # noqa: E402 - the same flags as the browser tests
+
 OUT = REPO / "docs" / "screenshots"
 PASSWORD = "demo-passwort-2026"
-ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--no-sandbox",
-]
 
 
 def free_port() -> int:
