@@ -146,6 +146,18 @@ def _die_with_parent_by_sigint() -> None:
         _LIBC.prctl(1, signal.SIGINT)
 
 
+def end_process(proc: subprocess.Popen[bytes] | None, timeout: float = 5) -> None:
+    """Terminate a child we started, and kill it if it does not end within ``timeout``."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def tail(path: Path, lines: int = 200) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -371,12 +383,7 @@ class LiveServer:
             # With --workers the workers are grandchildren without a parent-death signal: a killed
             # supervisor would leave them running, so whatever survives it is killed too.
             family = self.process_ids() - {self.proc.pid}
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            end_process(self.proc, timeout=10)
             for pid in family:
                 with contextlib.suppress(OSError):
                     if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes():  # still a worker
@@ -600,13 +607,7 @@ class RedisServer:
         return tail(self.log_path, lines)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         self.proc = None
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -720,13 +721,7 @@ class TurnServer:
         return tail(self.log_path, lines)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         self.proc = None
         shutil.rmtree(self.tmp, ignore_errors=True)
 
