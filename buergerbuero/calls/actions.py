@@ -311,3 +311,12 @@ def leave_as_colleague(consultation: Consultation, colleague: Staff) -> None:
         announce_participants(consultation)
         announce_staff_consultation(colleague.pk, None)
         announce_office_state(consultation.office)
+
+
+def hang_up_as(participant: Participant, staff: Staff) -> None:
+    """An official's hang-up button: the consultation's official ends it for everyone; an invited
+    colleague only leaves it."""
+    if participant.role == ParticipantRole.COLLEAGUE:
+        leave_as_colleague(participant.consultation, staff)
+    else:
+        hang_up(participant.consultation, staff)

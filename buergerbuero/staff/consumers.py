@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from buergerbuero.authorities.models import Staff
 from buergerbuero.calls import actions as call_actions
 from buergerbuero.calls.consumers import CallMixin
-from buergerbuero.calls.models import Participant, ParticipantRole
+from buergerbuero.calls.models import Participant
 from buergerbuero.core import groups
 from buergerbuero.staff.selectors import workspace_snapshot
 
@@ -49,10 +49,7 @@ class StaffConsumer(CallMixin):
             pk=self.participant_id
         )
         staff = await self._staff()
-        if participant.role == ParticipantRole.COLLEAGUE:
-            await database_sync_to_async(call_actions.leave_as_colleague)(participant.consultation, staff)
-        else:
-            await database_sync_to_async(call_actions.hang_up)(participant.consultation, staff)
+        await database_sync_to_async(call_actions.hang_up_as)(participant, staff)
 
     async def on_event(self, event: dict[str, Any]) -> None:
         if await self.on_call_event(event):
