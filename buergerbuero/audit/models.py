@@ -8,15 +8,32 @@ class AuditEntry(models.Model):
     (``office.opened``, ``ticket.admitted``...). ``data`` never holds a citizen's name or concern:
     the audit log outlives the retention period of personal data."""
 
-    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE, related_name="+")
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    action = models.CharField(_("action"), max_length=64)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    authority = models.ForeignKey(
+        "authorities.Authority", on_delete=models.CASCADE, related_name="+", verbose_name=_("authority")
     )
-    object_type = models.CharField(max_length=32)
-    object_id = models.BigIntegerField()
-    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    action = models.CharField(
+        _("action"), max_length=64, help_text=_("What happened, for example “office.opened”.")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("changed by"),
+        help_text=_("Empty when a citizen or the system made the change."),
+    )
+    object_type = models.CharField(
+        _("object type"), max_length=32, help_text=_("Kind of the changed object, for example “ticket”.")
+    )
+    object_id = models.BigIntegerField(_("object ID"))
+    data = models.JSONField(
+        _("details"),
+        default=dict,
+        blank=True,
+        help_text=_("Further facts about the change. Never a citizen's name or concern."),
+    )
 
     class Meta:
         verbose_name = _("audit entry")

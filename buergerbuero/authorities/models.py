@@ -1,12 +1,28 @@
-import holidays
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# The sixteen federal states (the package also lists sub-regions such as Augsburg, which we leave out).
+# The sixteen federal states by the codes of the holidays package (offices.hours passes the code as its
+# ``subdiv``), in the order of their German names. The package also lists sub-regions such as Augsburg,
+# which we leave out.
 GERMAN_STATES = [
-    (code, code) for code in sorted(holidays.country_holidays("DE").subdivisions) if len(code) == 2
+    ("BW", _("Baden-Württemberg")),
+    ("BY", _("Bavaria")),
+    ("BE", _("Berlin")),
+    ("BB", _("Brandenburg")),
+    ("HB", _("Bremen")),
+    ("HH", _("Hamburg")),
+    ("HE", _("Hesse")),
+    ("MV", _("Mecklenburg-Western Pomerania")),
+    ("NI", _("Lower Saxony")),
+    ("NW", _("North Rhine-Westphalia")),
+    ("RP", _("Rhineland-Palatinate")),
+    ("SL", _("Saarland")),
+    ("SN", _("Saxony")),
+    ("ST", _("Saxony-Anhalt")),
+    ("SH", _("Schleswig-Holstein")),
+    ("TH", _("Thuringia")),
 ]
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
@@ -15,10 +31,24 @@ class Authority(models.Model):
     """A tenant. Everything else belongs to exactly one authority; nobody of one authority sees another's."""
 
     name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("short name in links"), max_length=64, unique=True)
-    logo_url = models.CharField(_("logo URL"), max_length=500, blank=True)
+    slug = models.SlugField(
+        _("short name in links"),
+        max_length=64,
+        unique=True,
+        help_text=_("Part of the address of the public pages, for example “musterkreis”."),
+    )
+    logo_url = models.CharField(
+        _("logo URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Address of an image shown next to the name at the top of every public page."),
+    )
     colour = models.CharField(
-        _("brand colour"), max_length=7, default="#1d4f91", validators=[colour_validator]
+        _("brand colour"),
+        max_length=7,
+        default="#1d4f91",
+        validators=[colour_validator],
+        help_text=_("Colour of the public pages, as #RRGGBB."),
     )
     imprint_url = models.URLField(_("imprint"), blank=True)
     privacy_url = models.URLField(_("privacy policy"), blank=True)
@@ -49,10 +79,20 @@ class Availability(models.TextChoices):
 class Staff(models.Model):
     """A user's place in one authority. Office leads are marked on the office assignment."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff", verbose_name=_("user")
+    )
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="staff", verbose_name=_("authority")
+    )
     display_name = models.CharField(_("name shown to citizens"), max_length=100)
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OFFICIAL)
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=Role.choices,
+        default=Role.OFFICIAL,
+        help_text=_("Authority administrators see every office of their authority in the workspace."),
+    )
     availability = models.CharField(
         _("availability"), max_length=16, choices=Availability.choices, default=Availability.AVAILABLE
     )

@@ -22,13 +22,22 @@ class EndReason(models.TextChoices):
 class Consultation(models.Model):
     """A 1:1 video consultation (plus invited colleagues) between officials and one citizen's ticket."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="consultations")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="consultations")
-    started_at = models.DateTimeField()
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="consultations", verbose_name=_("office")
+    )
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="consultations", verbose_name=_("ticket")
+    )
+    started_at = models.DateTimeField(_("started at"))
     # When the citizen's browser joined: the consultation "connected" (statistics count it as a meeting).
-    connected_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+    connected_at = models.DateTimeField(
+        _("connected at"),
+        null=True,
+        blank=True,
+        help_text=_("When the citizen joined. Only connected consultations count in the statistics."),
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(_("how it ended"), max_length=20, choices=EndReason.choices, blank=True)
 
     class Meta:
         verbose_name = _("consultation")
@@ -57,15 +66,29 @@ class ParticipantRole(models.TextChoices):
 
 
 class Participant(models.Model):
-    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="participants")
-    role = models.CharField(max_length=16, choices=ParticipantRole.choices)
-    staff = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="participants", verbose_name=_("consultation")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=ParticipantRole.choices)
+    staff = models.ForeignKey(
+        Staff,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("official"),
+        help_text=_("Empty for the citizen."),
+    )
     # For colleagues: invited but not yet joined.
-    invited_at = models.DateTimeField(null=True, blank=True)
-    joined_at = models.DateTimeField(null=True, blank=True)
-    left_at = models.DateTimeField(null=True, blank=True)
+    invited_at = models.DateTimeField(
+        _("invited at"), null=True, blank=True, help_text=_("Only for colleagues invited to join.")
+    )
+    joined_at = models.DateTimeField(_("joined at"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
         ordering = ["id"]
         constraints = [
             # An official takes part in at most one running consultation: this is what makes "free" real.

@@ -8,11 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.authorities.models import Authority, Staff
 
-TIME_ZONES = [("Europe/Berlin", "Europe/Berlin")]
+TIME_ZONES = [("Europe/Berlin", _("Berlin (German time)"))]
 
 
 class Department(models.Model):
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="departments")
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="departments", verbose_name=_("authority")
+    )
     name = models.CharField(_("name"), max_length=200)
 
     class Meta:
@@ -26,12 +28,23 @@ class Department(models.Model):
 
 
 class Office(models.Model):
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="offices")
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="offices", verbose_name=_("authority")
+    )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="offices"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="offices",
+        verbose_name=_("department"),
     )
     name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("short name in links"), max_length=64)
+    slug = models.SlugField(
+        _("short name in links"),
+        max_length=64,
+        help_text=_("Part of the address of the office's public page, unique within the authority."),
+    )
     description = models.TextField(_("description"), blank=True)
     topics = models.TextField(_("topics"), blank=True, help_text=_("One topic per line."))
     languages = models.CharField(
@@ -41,10 +54,17 @@ class Office(models.Model):
     max_queue_length = models.PositiveIntegerField(
         _("maximum number of people waiting"), default=50, help_text=_("0 means no limit.")
     )
-    officials = models.ManyToManyField(Staff, through="Assignment", related_name="offices")
+    officials = models.ManyToManyField(
+        Staff, through="Assignment", related_name="offices", verbose_name=_("officials")
+    )
     # Incremented in the same transaction as every change to this office's queue; waiting clients use it
     # to order queue deltas and to detect a gap (docs/architecture.md, "Queue positions").
-    queue_seq = models.BigIntegerField(default=0, editable=False)
+    queue_seq = models.BigIntegerField(
+        _("queue change counter"),
+        default=0,
+        editable=False,
+        help_text=_("Counts the changes to the waiting line; set by the application only."),
+    )
 
     class Meta:
         verbose_name = _("office")
@@ -69,8 +89,12 @@ class Office(models.Model):
 
 
 class Assignment(models.Model):
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="assignments")
-    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="assignments")
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("office")
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("official")
+    )
     is_lead = models.BooleanField(_("office lead"), default=False)
 
     class Meta:
@@ -95,7 +119,9 @@ class Weekday(models.IntegerChoices):
 class OpeningInterval(models.Model):
     """One interval of the weekly opening hours, in the office's local time. A day may have several."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="opening_intervals")
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="opening_intervals", verbose_name=_("office")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
@@ -115,9 +141,17 @@ class OpeningInterval(models.Model):
 class Closure(models.Model):
     """A single day an office (or, without office, every office of the authority) stays closed."""
 
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="closures")
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="closures", verbose_name=_("authority")
+    )
     office = models.ForeignKey(
-        Office, null=True, blank=True, on_delete=models.CASCADE, related_name="closures"
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="closures",
+        verbose_name=_("office"),
+        help_text=_("Leave empty to close every office of the authority on this day."),
     )
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -134,11 +168,17 @@ class Closure(models.Model):
 class OpenPeriod(models.Model):
     """A period during which the office was open (at least one official present). Statistics sum these."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="open_periods")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="open_periods", verbose_name=_("office")
+    )
+    started_at = models.DateTimeField(_("opened at"))
+    ended_at = models.DateTimeField(
+        _("closed at"), null=True, blank=True, help_text=_("Empty while the office is open.")
+    )
 
     class Meta:
+        verbose_name = _("open period")
+        verbose_name_plural = _("open periods")
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
@@ -155,12 +195,20 @@ class Presence(models.Model):
     office is open, the office is open. The official's availability (available, on a break) is kept on
     ``Staff``; being in a consultation is derived from the official's active consultation."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="presences")
-    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="presences")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="presences", verbose_name=_("office")
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.CASCADE, related_name="presences", verbose_name=_("official")
+    )
+    started_at = models.DateTimeField(_("present from"))
+    ended_at = models.DateTimeField(
+        _("present until"), null=True, blank=True, help_text=_("Empty while the official is present.")
+    )
 
     class Meta:
+        verbose_name = _("presence")
+        verbose_name_plural = _("presences")
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(

@@ -37,29 +37,75 @@ class Ticket(models.Model):
     in that browser's session; only its SHA-256 is stored here.
     """
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="tickets")
-    state = models.CharField(max_length=20, choices=TicketState.choices, default=TicketState.WAITING)
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("office")
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=TicketState.choices, default=TicketState.WAITING
+    )
     display_name = models.CharField(_("name"), max_length=80, blank=True)
     concern = models.CharField(_("concern"), max_length=300, blank=True)
-    language = models.CharField(max_length=8, default="de")
-    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    priority = models.PositiveSmallIntegerField(default=0)
-    enqueued_at = models.DateTimeField()
-    created_at = models.DateTimeField()
-    state_changed_at = models.DateTimeField()
+    language = models.CharField(
+        _("language"), max_length=8, default="de", help_text=_("Language of the citizen's pages.")
+    )
+    token_hash = models.CharField(
+        _("token hash"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("SHA-256 of the secret that proves a browser owns this ticket."),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=0, help_text=_("Higher goes first; citizens sent back get 1.")
+    )
+    enqueued_at = models.DateTimeField(
+        _("in line since"),
+        help_text=_("Orders the waiting line after the priority. Kept when a citizen is transferred."),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    state_changed_at = models.DateTimeField(_("state changed at"))
     # Set while the citizen has no open connection; the ticket expires once this is older than the grace.
-    disconnected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(
+        _("page closed at"),
+        null=True,
+        blank=True,
+        help_text=_("Set while the citizen's page is closed. The ticket expires after a grace period."),
+    )
     # The one page connection that currently holds the ticket; a newer page (reload, second tab) takes
     # over and the older one is told so. Only the holder's disconnect starts the grace period.
-    connection_id = models.CharField(max_length=32, blank=True)
-    returned = models.BooleanField(default=False)
-    transferred_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="transferred_to"
+    connection_id = models.CharField(
+        _("page connection"),
+        max_length=32,
+        blank=True,
+        help_text=_("The citizen's page that currently holds the ticket (a reload takes it over)."),
     )
-    transfer_note = models.CharField(_("note"), max_length=300, blank=True)
-    decline_message = models.CharField(_("message"), max_length=300, blank=True)
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    personal_data_deleted = models.BooleanField(default=False)
+    returned = models.BooleanField(
+        _("sent back"), default=False, help_text=_("Sent back to the waiting area after a consultation.")
+    )
+    transferred_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transferred_to",
+        verbose_name=_("transferred from"),
+        help_text=_("The ticket in the office the citizen was transferred from."),
+    )
+    transfer_note = models.CharField(
+        _("note"), max_length=300, blank=True, help_text=_("From the official who transferred the citizen.")
+    )
+    decline_message = models.CharField(
+        _("message"), max_length=300, blank=True, help_text=_("Shown to the citizen when declined.")
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), null=True, blank=True, help_text=_("The citizen's rating, 1 to 5 stars.")
+    )
+    personal_data_deleted = models.BooleanField(
+        _("personal data deleted"),
+        default=False,
+        help_text=_("Name, concern, note and message were deleted after the retention period."),
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -84,15 +130,30 @@ class Ticket(models.Model):
 
 
 class TicketTransition(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(max_length=20, choices=TicketState.choices)
-    to_state = models.CharField(max_length=20, choices=TicketState.choices)
-    at = models.DateTimeField()
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("ticket")
+    )
+    from_state = models.CharField(
+        _("previous state"),
+        max_length=20,
+        choices=TicketState.choices,
+        help_text=_("Empty when the ticket was created."),
+    )
+    to_state = models.CharField(_("new state"), max_length=20, choices=TicketState.choices)
+    at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("changed by"),
+        help_text=_("Empty when a citizen or the system made the change."),
     )
 
     class Meta:
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
