@@ -25,7 +25,7 @@ export function constraints(choices, { audio = true, video = true } = {}) {
   return {
     audio: audio ? (choices.microphoneId ? { deviceId: { ideal: choices.microphoneId } } : true) : false,
     video: video
-      ? { ...(choices.cameraId ? { deviceId: { ideal: choices.cameraId } } : {}), width: { ideal: 1280 }, height: { ideal: 720 } }
+      ? { ...(choices.cameraId ? { deviceId: { ideal: choices.cameraId } } : {}), width: { ideal: 640 }, height: { ideal: 480 } }
       : false,
   };
 }

@@ -252,23 +252,13 @@ async function startCall(frame) {
   starting = true;
   consultationId = frame.consultation;
   me = frame.me;
-  $("call-panel").hidden = false;
-  $("waiting-actions").hidden = true;
-  $("waiting-hint").hidden = true;
-  showStatus(t("You are in the consultation."));
-  playChime();
-  document.title = `${t("It is your turn")} – ${originalTitle}`;
-  notify(t("It is your turn"), fmt(t("%(office)s is ready for you."), { office: frame.office || "" }));
-
   if (!localStream) localStream = await (mediaPromise || getLocalMedia(loadChoices()));
   mediaPromise = null;
   if (finished) return;
   cameraTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
-  if (!localStream) notice(t("Your camera and microphone are not available. You can still see and hear the office and use the chat."));
-  showLocal();
-  updateControls();
-  fillCameraSelect().catch(() => {});
 
+  // The connection first: the offer is on its way before the page plays its sound and redraws (the
+  // status line already says that the official is ready).
   if (call) call.hangup();
   call = new Call({ send: (f) => socket.send(f), localStream, onRemoteStream, onPeerLeft, onStateChange });
   socket.send({ type: "call.join" });
@@ -277,6 +267,20 @@ async function startCall(frame) {
   const queued = pendingCallFrames;
   pendingCallFrames = [];
   queued.forEach(handleCallFrame);
+  await call.descriptionSent();
+  if (finished || consultationId !== frame.consultation) return;
+
+  $("call-panel").hidden = false;
+  $("waiting-actions").hidden = true;
+  $("waiting-hint").hidden = true;
+  showStatus(t("You are in the consultation."));
+  document.title = `${t("It is your turn")} – ${originalTitle}`;
+  playChime();
+  notify(t("It is your turn"), fmt(t("%(office)s is ready for you."), { office: frame.office || "" }));
+  if (!localStream) notice(t("Your camera and microphone are not available. You can still see and hear the office and use the chat."));
+  showLocal();
+  updateControls();
+  fillCameraSelect().catch(() => {});
 }
 
 function handleCallFrame(frame) {

@@ -466,7 +466,6 @@ function showCallPanel(frame) {
   $("transfer-form").action = withId(config.urls.transfer, consultationId);
   $("invite-form").action = withId(config.urls.invite, consultationId);
   fillCallTools();
-  $("chat-log").replaceChildren();
   $("call-panel").hidden = false;
 }
 
@@ -485,15 +484,13 @@ async function startCall(frame) {
   consultationId = frame.consultation;
   myParticipant = frame.me;
   myRole = frame.role;
-  showCallPanel(frame);
-  renderParticipants(frame.participants);
+  $("chat-log").replaceChildren();
   if (!localStream) localStream = await (mediaPromise || getLocalMedia());
   mediaPromise = null;
   if (consultationId !== frame.consultation) return;
   cameraTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
-  if (!localStream) notice(L.no_media);
-  showLocal();
-  updateControls().catch(() => {});
+  // The connection first, then the page: the peer connection is ready when the citizen's offer comes,
+  // and the call panel is drawn once the answer is out (drawing it held the answer back by 50–70 ms).
   call = new Call({ send: (f) => socket.send(f), localStream, onRemoteStream, onPeerLeft, onStateChange });
   window.bbCall = call;
   call.start(frame);
@@ -501,6 +498,14 @@ async function startCall(frame) {
   const queued = pendingCallFrames;
   pendingCallFrames = [];
   queued.forEach(handleCallFrame);
+  await call.descriptionSent();
+  if (consultationId !== frame.consultation) return;
+
+  showCallPanel(frame);
+  renderParticipants(frame.participants);
+  if (!localStream) notice(L.no_media);
+  showLocal();
+  updateControls().catch(() => {});
 }
 
 function handleCallFrame(frame) {
