@@ -12,3 +12,7 @@ django_asgi_app = get_asgi_application()
 from buergerbuero.core.asgi import build_application  # noqa: E402
 
 application = build_application(django_asgi_app)
+
+from buergerbuero.core.gc import tune_for_server  # noqa: E402
+
+tune_for_server()

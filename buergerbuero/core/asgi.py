@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from importlib import import_module
 from typing import Any
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import AuthMiddleware
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import OriginValidator
+from channels.sessions import CookieMiddleware
 from django.conf import settings
 from django.urls import path
 
@@ -34,8 +36,30 @@ def allowed_origins() -> list[str]:
     return hosts
 
 
+class SessionMiddleware:
+    """The Django session of a WebSocket, read-only: ``scope["session"]``, loaded on first use (which
+    AuthMiddleware's user lookup does in a worker thread, so consumers read it without a query).
+
+    Channels' own SessionMiddleware wraps ``send`` to save a modified session before HTTP responses; on a
+    WebSocket it still inspects the session on every outgoing frame, which was half of the server's time
+    when an event goes out to thousands of waiting pages (bench/bench_waiting.py). Our consumers never
+    write the session, so the frames go straight to the server.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.store = import_module(settings.SESSION_ENGINE).SessionStore
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if "cookies" not in scope:
+            raise ValueError("SessionMiddleware needs CookieMiddleware outside it")
+        key = scope["cookies"].get(settings.SESSION_COOKIE_NAME)
+        return await self.inner(dict(scope, session=self.store(key)), receive, send)
+
+
 def websocket_application() -> Any:
-    return OriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns())), allowed_origins())
+    stack = CookieMiddleware(SessionMiddleware(AuthMiddleware(URLRouter(websocket_urlpatterns()))))
+    return OriginValidator(stack, allowed_origins())
 
 
 class Lifespan:

@@ -8,9 +8,11 @@ stays open. Subclasses implement ``frame_<type>`` handlers (dots in the type bec
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -50,8 +52,27 @@ class TokenBucket:
         return False
 
 
+# Frames a page may have waiting for its connection before it is closed (it reconnects and gets a
+# snapshot): a reader that slow is gone or cannot keep up.
+MAX_BACKLOG = 500
+
+
 class BaseConsumer(AsyncWebsocketConsumer):
     groups_joined: set[str]
+    _backlog: deque[str]
+    _drainer: asyncio.Task[None] | None = None
+    _writable: asyncio.Event | None = None
+    _overflowed = False
+    _closer: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # uvicorn's ASGI send waits while the connection's write buffer is full (a slow or vanished
+        # reader). Its protocol tells whether that is the case now, so send_text can keep such a page
+        # from holding up a fan-out. With other servers every write is simply awaited.
+        writable = getattr(getattr(send, "__self__", None), "writable", None)
+        self._writable = writable if isinstance(writable, asyncio.Event) else None
+        self._backlog = deque()
+        await super().__call__(scope, receive, send)
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.groups_joined = set()
@@ -80,10 +101,41 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.leave(group)
 
     async def disconnect(self, code: int) -> None:
+        if self._drainer is not None:
+            self._drainer.cancel()
         await self.leave_all()
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, separators=(",", ":"), default=str))
+        await self.send_text(dumps(frame))
+
+    async def send_text(self, text: str) -> None:
+        """Write one frame. While the connection cannot take more, frames wait in order in a backlog
+        that a task of this page writes, so the caller (e.g. a fan-out to thousands of pages) never
+        waits for one slow reader; a page whose backlog overflows is closed."""
+        if self._backlog or (self._writable is not None and not self._writable.is_set()):
+            if self._overflowed:
+                return
+            if len(self._backlog) >= MAX_BACKLOG:
+                # 4008 (policy): the page reconnects and starts again from a snapshot.
+                self._overflowed = True
+                self._backlog.clear()
+                self._closer = asyncio.create_task(self.close(code=4008))
+                return
+            self._backlog.append(text)
+            if self._drainer is None:
+                self._drainer = asyncio.create_task(self._drain())
+            return
+        await self.base_send({"type": "websocket.send", "text": text})
+
+    async def _drain(self) -> None:
+        try:
+            while self._backlog:
+                await self.base_send({"type": "websocket.send", "text": self._backlog[0]})
+                self._backlog.popleft()
+        except Exception:
+            self._backlog.clear()  # the connection is gone
+        finally:
+            self._drainer = None
 
     async def send_error(self, code: str, message: str, ref: Any = None) -> None:
         frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
@@ -146,6 +198,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def on_event(self, event: dict[str, Any]) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    """A frame as compact JSON (what every page's socket.js parses)."""
+    return json.dumps(frame, separators=(",", ":"), default=str)
 
 
 def require_int(frame: dict[str, Any], key: str) -> int:

@@ -22,10 +22,11 @@ from buergerbuero.calls import actions as call_actions
 from buergerbuero.calls.consumers import CallMixin
 from buergerbuero.calls.models import Participant, ParticipantRole
 from buergerbuero.core import groups
-from buergerbuero.core.consumers import FrameError
+from buergerbuero.core.consumers import FrameError, dumps
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.selectors import OfficeState, office_state
 from buergerbuero.waitingroom import actions
+from buergerbuero.waitingroom.fanout import fanout
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from buergerbuero.waitingroom.selectors import position_and_seq, queue_key
 from buergerbuero.waitingroom.tokens import SESSION_KEY
@@ -73,6 +74,9 @@ def _office_state(event: dict[str, Any]) -> OfficeState:
 
 class CitizenConsumer(CallMixin):
     ticket_id: int | None = None
+    queue_office: int | None = None
+    # Queue events held while the position is (re)read from the database; None otherwise.
+    _held: list[dict[str, Any]] | None = None
     _tasks: set[asyncio.Task[None]]
 
     async def connect(self) -> None:
@@ -95,14 +99,27 @@ class CitizenConsumer(CallMixin):
         self.ticket_id = ticket.pk
         self.office_id = ticket.office_id
         await self.join(groups.ticket(ticket.pk))
-        await self.join(groups.office_queue(ticket.office_id))
+        # Queue events come through this process's fan-out (waitingroom/fanout.py), from now on: the
+        # ones before the snapshot is read are held and replayed after it.
+        self._held = []
+        self.queue_office = ticket.office_id
+        await fanout(self.channel_layer).add(ticket.office_id, self)
         await database_sync_to_async(actions.connection_opened)(ticket, self.connection_id)
         await self.send_snapshot()
 
+    async def leave_all(self) -> None:
+        if self.queue_office is not None:
+            office, self.queue_office = self.queue_office, None
+            await fanout(self.channel_layer).discard(office, self)
+        await super().leave_all()
+
     async def send_snapshot(self) -> None:
         assert self.ticket_id is not None
+        if self._held is None:
+            self._held = []
         snap = await database_sync_to_async(_snapshot)(self.ticket_id)
         if snap is None:
+            self._held = None
             await self.close(code=4404)
             return
         ticket: Ticket = snap["ticket"]
@@ -111,6 +128,7 @@ class CitizenConsumer(CallMixin):
         self.key = queue_key(ticket)
         self.position = snap["position"]
         self.office_state = snap["state"]
+        held, self._held = self._held, None
         await self.send_frame(
             {
                 "type": "snapshot",
@@ -127,6 +145,7 @@ class CitizenConsumer(CallMixin):
                 "office_state": self.office_state.as_event(),
             }
         )
+        await self.replay(held)
         if snap["participant"]:
             await self.enter_call(snap["participant"])
 
@@ -154,9 +173,7 @@ class CitizenConsumer(CallMixin):
         # Recording the join takes a write transaction; the page's first offer follows this frame at
         # once and must not queue behind it, so the action runs beside the frame loop. The citizen may
         # signal from admission on anyway (calls.consumers.reachable).
-        task = asyncio.create_task(self._record_join())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.spawn(self._record_join())
 
     async def _record_join(self) -> None:
         with translation.override(self.language):
@@ -186,17 +203,7 @@ class CitizenConsumer(CallMixin):
         if await self.on_call_event(event):
             return
         kind = event["type"]
-        if kind == "queue.delta":
-            await self.apply_delta(event)
-        elif kind == "office.state":
-            self.office_state = _office_state(event)
-            # One frame: the office's state together with this page's own expected wait.
-            frame = dict(event)
-            if self.ticket_state == TicketState.WAITING:
-                frame["position"] = self.position
-                frame["my_expected_wait_seconds"] = self.office_state.expected_wait_seconds(self.position)
-            await self.send_frame(frame)
-        elif kind == "ticket.state":
+        if kind == "ticket.state":
             await self.apply_ticket_state(event)
         elif kind == "ticket.superseded" and event["connection"] != self.connection_id:
             # Another page of this citizen took over (reload, second tab): step back without
@@ -206,40 +213,80 @@ class CitizenConsumer(CallMixin):
             await self.leave_all()
             await self.close(code=4409)
 
-    async def apply_delta(self, event: dict[str, Any]) -> None:
+    # --- queue events (from the fan-out; synchronous, no I/O) -----------------------------------------
+
+    def queue_frame(self, event: dict[str, Any]) -> str | None:
+        """This page's frame for an event of its office's queue, or None. ``queue.delta`` moves the
+        position by one when the change was ahead of us; a gap in the sequence (events can overtake
+        each other across workers) has the position read again."""
+        if self._held is not None:
+            self._held.append(event)
+            return None
+        kind = event["type"]
+        if kind == "queue.delta":
+            return self._delta_frame(event)
+        if kind == "office.state":
+            self.office_state = _office_state(event)
+            # One frame: the office's state together with this page's own expected wait.
+            frame = dict(event)
+            if self.ticket_state == TicketState.WAITING:
+                frame["position"] = self.position
+                frame["my_expected_wait_seconds"] = self.office_state.expected_wait_seconds(self.position)
+            return dumps(frame)
+        return None
+
+    def _delta_frame(self, event: dict[str, Any]) -> str | None:
         if self.ticket_state != TicketState.WAITING or event["seq"] <= self.seq:
-            return
+            return None
         before = (self.position, self.office_state.expected_wait_seconds(self.position))
         if "office_state" in event:
             self.office_state = _office_state(event["office_state"])
         if event["seq"] != self.seq + 1:
-            await self.resync_position()
-            return
+            self._held = [event]
+            self.spawn(self.resync_position())
+            return None
         self.seq = event["seq"]
         if event["key"] != self.key and event["key"] < self.key:
             self.position += 1 if event["op"] == "add" else -1
         # At most one frame per change, and none when this page's figures stay the same.
-        if (self.position, self.office_state.expected_wait_seconds(self.position)) != before:
-            await self.send_position()
+        if (self.position, self.office_state.expected_wait_seconds(self.position)) == before:
+            return None
+        return self._position_text()
 
-    async def resync_position(self) -> None:
-        snap = await database_sync_to_async(_snapshot)(self.ticket_id)
-        if snap is None:
-            return
-        self.seq = snap["seq"]
-        self.key = queue_key(snap["ticket"])
-        self.position = snap["position"]
-        self.office_state = snap["state"]
-        await self.send_position()
-
-    async def send_position(self) -> None:
-        await self.send_frame(
+    def _position_text(self) -> str:
+        return dumps(
             {
                 "type": "position",
                 "position": self.position,
                 "expected_wait_seconds": self.office_state.expected_wait_seconds(self.position),
             }
         )
+
+    async def replay(self, held: list[dict[str, Any]] | None) -> None:
+        """Apply the queue events that came while the position was being read."""
+        for event in held or ():
+            text = self.queue_frame(event)
+            if text is not None:
+                await self.send_text(text)
+
+    async def resync_position(self) -> None:
+        if self._held is None:
+            self._held = []
+        snap = await database_sync_to_async(_snapshot)(self.ticket_id)
+        held, self._held = self._held, None
+        if snap is None:
+            return
+        self.seq = snap["seq"]
+        self.key = queue_key(snap["ticket"])
+        self.position = snap["position"]
+        self.office_state = snap["state"]
+        await self.send_text(self._position_text())
+        await self.replay(held)
+
+    def spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def apply_ticket_state(self, event: dict[str, Any]) -> None:
         self.ticket_state = event["state"]

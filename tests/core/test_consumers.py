@@ -3,12 +3,14 @@ changes nothing, and leaves the connection open."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import deque
 
 import pytest
 from channels.db import database_sync_to_async
 
-from buergerbuero.core.consumers import TokenBucket
+from buergerbuero.core.consumers import MAX_BACKLOG, BaseConsumer, TokenBucket
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from tests.conftest import citizen_cookie, connect, enter, frame_of, open_
 
@@ -159,3 +161,55 @@ async def test_bad_frames_on_the_public_socket(world) -> None:
     await page.send_json_to({"type": "ping", "t": 2})
     assert await page.receive_json_from() == {"type": "pong", "t": 2}
     await page.disconnect()
+
+
+class SlowReader:
+    """uvicorn's side of one connection, as BaseConsumer sees it: ``send`` is a bound method of a
+    protocol whose ``writable`` event is clear while the client does not read."""
+
+    def __init__(self) -> None:
+        self.writable = asyncio.Event()
+        self.sent: list[dict] = []
+
+    async def send(self, message: dict) -> None:
+        await self.writable.wait()
+        self.sent.append(message)
+
+
+def consumer_on(reader: SlowReader) -> BaseConsumer:
+    consumer = BaseConsumer()
+    consumer._writable = reader.writable
+    consumer._backlog = deque()
+    consumer.base_send = reader.send
+    return consumer
+
+
+async def test_a_slow_reader_never_holds_up_the_sender_and_gets_its_frames_in_order() -> None:
+    reader = SlowReader()
+    consumer = consumer_on(reader)
+    await asyncio.wait_for(consumer.send_text("1"), timeout=0.1)  # does not wait for the reader
+    await asyncio.wait_for(consumer.send_text("2"), timeout=0.1)
+    assert reader.sent == []
+    reader.writable.set()
+    await consumer.send_text("3")  # behind the backlog, not before it
+    for _ in range(50):
+        if len(reader.sent) == 3:
+            break
+        await asyncio.sleep(0.01)
+    assert [m["text"] for m in reader.sent] == ["1", "2", "3"]
+    await consumer.send_text("4")  # backlog empty again: written at once
+    assert reader.sent[-1]["text"] == "4"
+
+
+async def test_a_reader_that_falls_too_far_behind_is_closed() -> None:
+    reader = SlowReader()
+    consumer = consumer_on(reader)
+    for n in range(MAX_BACKLOG + 10):
+        await consumer.send_text(str(n))
+    assert not consumer._backlog
+    reader.writable.set()
+    for _ in range(50):
+        if reader.sent:
+            break
+        await asyncio.sleep(0.01)
+    assert reader.sent == [{"type": "websocket.close", "code": 4008}]
