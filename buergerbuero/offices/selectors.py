@@ -66,7 +66,8 @@ def median_service_seconds(office: Office) -> int:
         .order_by("-ended_at")
         .values_list("connected_at", "ended_at")[:SERVICE_SAMPLE]
     )
-    lengths = [(end - start).total_seconds() for start, end in rows]
+    # Both are set: the filter above excludes consultations that never connected or still run.
+    lengths = [(end - start).total_seconds() for start, end in rows if start and end]
     if not lengths:
         return DEFAULT_SERVICE_SECONDS
     return max(60, int(statistics.median(lengths)))

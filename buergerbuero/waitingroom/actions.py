@@ -198,7 +198,9 @@ def expire_stale(now: datetime | None = None) -> int:
     for ticket_id, office_id in stale:
         with transaction.atomic():
             office = _lock_office(office_id)
-            ticket = Ticket.objects.select_related("office").get(pk=ticket_id)
+            # Locked too: a page reconnecting now (connection_opened) waits for this decision or, if
+            # it came first, is seen here, never overwritten by a decision made on what was before.
+            ticket = Ticket.objects.select_for_update().select_related("office").get(pk=ticket_id)
             if (
                 ticket.state == TicketState.WAITING
                 and ticket.disconnected_at

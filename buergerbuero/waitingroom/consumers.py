@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from django.utils import translation
@@ -159,9 +159,12 @@ class CitizenConsumer(CallMixin):
     # --- frames from the page -------------------------------------------------------------------
 
     async def _ticket(self) -> Ticket:
-        ticket = await database_sync_to_async(
-            Ticket.objects.select_related("office").filter(pk=self.ticket_id).first
-        )()
+        ticket_id = self.ticket_id
+        ticket = (
+            await database_sync_to_async(Ticket.objects.select_related("office").filter(pk=ticket_id).first)()
+            if ticket_id is not None
+            else None
+        )
         if ticket is None:
             raise FrameError("no_ticket", _("Your place in the waiting area has ended."))
         return ticket
@@ -190,10 +193,9 @@ class CitizenConsumer(CallMixin):
 
     async def frame_call_hangup(self, frame: dict[str, Any]) -> None:
         self._require_in_call()
+        participant_id = cast(int, self.participant_id)
         consultation = await database_sync_to_async(
-            lambda: (
-                Participant.objects.select_related("consultation").get(pk=self.participant_id).consultation
-            )
+            lambda: Participant.objects.select_related("consultation").get(pk=participant_id).consultation
         )()
         await database_sync_to_async(call_actions.hang_up)(consultation, None)
 

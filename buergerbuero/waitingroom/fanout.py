@@ -52,7 +52,9 @@ class QueueFanout:
     async def add(self, office_id: int, page: WaitingPage) -> None:
         async with self.lock:
             if self.channel is None:
-                self.channel = await self.layer.new_channel("queue-fanout.")
+                # The layer's default prefix: channels_redis reads all channels of a process with that
+                # prefix through one list, and a channel of another prefix would hold that read up.
+                self.channel = await self.layer.new_channel()
                 self.listener = asyncio.create_task(self._listen(self.channel))
             pages = self.offices.setdefault(office_id, {})
             # Joined again with every page: that also renews the membership where it expires (Redis).

@@ -66,7 +66,7 @@ def queue_entries(office: Office, limit: int = STAFF_QUEUE_LIMIT) -> list[dict[s
             "concern": t.concern,
             "waiting_since": t.created_at.isoformat(),
             "returned": t.returned,
-            "transferred_from": t.transferred_from.office.name if t.transferred_from_id else "",
+            "transferred_from": t.transferred_from.office.name if t.transferred_from is not None else "",
             "transfer_note": t.transfer_note,
             "connected": t.disconnected_at is None,
         }
