@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "buergerbuero.offices",
     "buergerbuero.waitingroom",
     "buergerbuero.calls",
+    "buergerbuero.appointments",
     "buergerbuero.public",
     "buergerbuero.staff",
 ]

@@ -7,7 +7,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    path("staff/appointments/", include("buergerbuero.appointments.staff_urls")),
     path("staff/", include("buergerbuero.staff.urls")),
+    # Before the public pages: its paths start with fixed words that the catch-all slugs would take.
+    path("", include("buergerbuero.appointments.urls")),
     path("", include("buergerbuero.public.urls")),
 ]
 

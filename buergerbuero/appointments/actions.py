@@ -1,0 +1,283 @@
+"""Every change to bookings goes through these functions.
+
+Invariants a reader must not break:
+- A booking takes a seat of its slot by INSERTing (or moving) a row that holds it; the partial unique
+  constraint ``one_booking_per_seat`` refuses a second holder of the same seat, each try in its own
+  savepoint. So a slot never has more bookings than seats, however many requests race for it, and a
+  request that loses gets a clean ``slot_full`` refusal (tests/appointments/test_concurrency.py).
+- The per-address limit is checked under a lock of the office row (PostgreSQL) or the IMMEDIATE
+  transaction (SQLite), so two requests of one address cannot both pass it.
+- Mails leave after commit (``mails``); personal data never enters the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from buergerbuero.appointments import mails
+from buergerbuero.appointments.models import (
+    HOLDING,
+    AppointmentSettings,
+    BlockedSlot,
+    Booking,
+    BookingState,
+    CancelledBy,
+)
+from buergerbuero.appointments.slots import Slot, find_slot
+from buergerbuero.appointments.tokens import confirm_token, hash_token, manage_token, new_salt
+from buergerbuero.audit.actions import record
+from buergerbuero.authorities.models import Staff
+from buergerbuero.core.errors import ActionError
+from buergerbuero.offices.models import Office
+
+HOLD_MINUTES = 15
+
+
+def _lock_office(office_id: int) -> Office:
+    return Office.objects.select_for_update().select_related("authority").get(pk=office_id)
+
+
+def _settings(office: Office) -> AppointmentSettings:
+    settings = AppointmentSettings.objects.filter(office=office).first()
+    if settings is None or not settings.enabled:
+        raise ActionError("no_appointments", _("This office does not offer appointments."))
+    return settings
+
+
+def _take_seat(booking: Booking, capacity: int) -> bool:
+    """Save ``booking`` on the first free seat of its slot. False when every seat is taken."""
+    for seat in range(capacity):
+        booking.seat = seat
+        try:
+            with transaction.atomic():
+                booking.save()
+        except IntegrityError:
+            continue
+        return True
+    return False
+
+
+def _bookable(office: Office, start: dt.datetime, now: dt.datetime) -> Slot:
+    slot = find_slot(office, start, now)
+    if slot is None:
+        raise ActionError("no_such_slot", _("This time cannot be booked. Please choose another one."))
+    if slot.blocked or slot.free <= 0:
+        raise ActionError("slot_full", _("This time has just been taken. Please choose another one."))
+    return slot
+
+
+def book(
+    office: Office,
+    start: dt.datetime,
+    *,
+    name: str,
+    email: str,
+    phone: str = "",
+    concern: str = "",
+    language: str = "de",
+    by: Staff | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Book a slot. With the office's double opt-in (and not booked by an official) the seat is held
+    for 15 minutes until the citizen confirms; otherwise it is confirmed at once. Mails after commit."""
+    now = now or timezone.now()
+    email = email.strip().lower()
+    with transaction.atomic():
+        office = _lock_office(office.pk)
+        settings = _settings(office)
+        slot = _bookable(office, start, now)
+        if email:
+            open_bookings = Booking.objects.filter(
+                office=office, email=email, state__in=HOLDING, end__gt=now
+            ).count()
+            if open_bookings >= settings.max_open_per_email:
+                raise ActionError(
+                    "too_many",
+                    _("You already have %(count)d open appointments with this office.")
+                    % {"count": open_bookings}
+                    + " "
+                    + _("Please cancel one first."),
+                )
+        held = settings.double_opt_in and by is None
+        salt = new_salt()
+        booking = Booking(
+            office=office,
+            start=start,
+            end=slot.end,
+            state=BookingState.HELD if held else BookingState.CONFIRMED,
+            name=name.strip(),
+            email=email,
+            phone=phone.strip(),
+            concern=concern.strip(),
+            language=language,
+            token_salt=salt,
+            manage_token_hash=hash_token(manage_token(salt)),
+            confirm_token_hash=hash_token(confirm_token(salt)),
+            created_at=now,
+            hold_expires_at=now + dt.timedelta(minutes=HOLD_MINUTES) if held else None,
+            confirmed_at=None if held else now,
+            booked_by=by,
+        )
+        if not _take_seat(booking, settings.capacity):
+            raise ActionError("slot_full", _("This time has just been taken. Please choose another one."))
+        record(office.authority_id, "booking.created", booking, by.user_id if by else None, held=held)
+        if booking.email:
+            kind = mails.OPT_IN if held else mails.CONFIRMED
+            transaction.on_commit(lambda: mails.send(booking.pk, kind))
+    return booking
+
+
+def booking_by_manage_token(token: str | None) -> Booking | None:
+    if not token or len(token) > 100:
+        return None
+    return (
+        Booking.objects.select_related("office__authority")
+        .filter(manage_token_hash=hash_token(token))
+        .first()
+    )
+
+
+def confirm(token: str, now: dt.datetime | None = None) -> Booking:
+    """The citizen opened the link of the double opt-in mail and confirmed (a POST)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update()
+            .select_related("office")
+            .filter(confirm_token_hash=hash_token(token or ""))
+            .first()
+        )
+        if booking is None:
+            raise ActionError("unknown", _("This link is not valid."))
+        if booking.state == BookingState.CONFIRMED:
+            return booking
+        if booking.state != BookingState.HELD or (booking.hold_expires_at and booking.hold_expires_at <= now):
+            raise ActionError(
+                "expired", _("This booking was not confirmed in time and has lapsed. Please book again.")
+            )
+        booking.state = BookingState.CONFIRMED
+        booking.confirmed_at = now
+        booking.hold_expires_at = None
+        booking.save(update_fields=["state", "confirmed_at", "hold_expires_at"])
+        record(booking.office.authority_id, "booking.confirmed", booking)
+        transaction.on_commit(lambda: mails.send(booking.pk, mails.CONFIRMED))
+    return booking
+
+
+def _end(booking: Booking, state: str, now: dt.datetime) -> None:
+    booking.state = state
+    booking.ended_at = now
+    booking.save(update_fields=["state", "ended_at", "cancelled_by", "cancel_message"])
+
+
+def cancel(
+    booking: Booking, *, by: Staff | None = None, message: str = "", now: dt.datetime | None = None
+) -> Booking:
+    """Cancel a booking: by the citizen (``by`` None) or by an official of the office, with a message
+    that the citizen gets by mail. The seat is free again at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
+        if booking.state not in HOLDING:
+            raise ActionError("not_open", _("This appointment is no longer open."))
+        if by is None and booking.start <= now:
+            raise ActionError("started", _("This appointment has already begun."))
+        booking.cancelled_by = CancelledBy.OFFICE if by else CancelledBy.CITIZEN
+        booking.cancel_message = message.strip() if by else ""
+        _end(booking, BookingState.CANCELLED, now)
+        record(booking.office.authority_id, "booking.cancelled", booking, by.user_id if by else None)
+        if booking.email:
+            transaction.on_commit(lambda: mails.send(booking.pk, mails.CANCELLED))
+    return booking
+
+
+def reschedule(
+    booking: Booking, start: dt.datetime, *, by: Staff | None = None, now: dt.datetime | None = None
+) -> Booking:
+    """Move a booking to another slot of its office: the new seat is taken before the old one is freed,
+    in one transaction, so it either moves or stays. The links stay the same."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        office = _lock_office(booking.office_id)
+        settings = _settings(office)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.state not in HOLDING:
+            raise ActionError("not_open", _("This appointment is no longer open."))
+        if by is None and booking.start <= now:
+            raise ActionError("started", _("This appointment has already begun."))
+        if start == booking.start:
+            return booking
+        slot = _bookable(office, start, now)
+        old_start = booking.start
+        booking.start, booking.end = start, slot.end
+        if not _take_seat(booking, settings.capacity):
+            raise ActionError("slot_full", _("This time has just been taken. Please choose another one."))
+        booking.reminders.all().delete()  # the reminders are due again for the new time
+        record(
+            office.authority_id,
+            "booking.moved",
+            booking,
+            by.user_id if by else None,
+            old=old_start.isoformat(),
+        )
+        if booking.email:
+            kind = mails.MOVED if by else mails.CONFIRMED
+            transaction.on_commit(lambda: mails.send(booking.pk, kind))
+    return booking
+
+
+def expire_holds(now: dt.datetime | None = None) -> int:
+    """End held bookings whose 15 minutes passed without confirmation (frees their seats)."""
+    now = now or timezone.now()
+    ended = 0
+    for pk in Booking.objects.filter(state=BookingState.HELD, hold_expires_at__lte=now).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            updated = Booking.objects.filter(pk=pk, state=BookingState.HELD, hold_expires_at__lte=now).update(
+                state=BookingState.EXPIRED, ended_at=now
+            )
+            ended += updated
+    return ended
+
+
+def mark_no_show(booking: Booking, by: Staff, now: dt.datetime | None = None) -> Booking:
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
+        if booking.state != BookingState.CONFIRMED:
+            raise ActionError("not_open", _("This appointment is no longer open."))
+        if booking.start > now:
+            raise ActionError("not_yet", _("An appointment can be marked as missed only after it has begun."))
+        _end(booking, BookingState.NO_SHOW, now)
+        record(booking.office.authority_id, "booking.no_show", booking, by.user_id)
+    return booking
+
+
+def block_slot(office: Office, start: dt.datetime, by: Staff) -> BlockedSlot:
+    """Take a slot out of booking (bookings already in it stay)."""
+    with transaction.atomic():
+        block, _created = BlockedSlot.objects.get_or_create(
+            office=office, start=start, defaults={"blocked_by": by}
+        )
+        record(office.authority_id, "slot.blocked", block, by.user_id)
+    return block
+
+
+def free_slot(office: Office, start: dt.datetime, by: Staff) -> None:
+    with transaction.atomic():
+        for block in BlockedSlot.objects.filter(office=office, start=start):
+            record(office.authority_id, "slot.freed", block, by.user_id)
+            block.delete()
+
+
+def delete_personal_data(older_than: dt.datetime) -> int:
+    """Retention: names, addresses, phone numbers and concerns of bookings that ended before
+    ``older_than``; the bookings themselves (times, states) stay for the statistics."""
+    return Booking.objects.filter(end__lt=older_than, personal_data_deleted=False).update(
+        name="", email="", phone="", concern="", cancel_message="", personal_data_deleted=True
+    )
