@@ -33,6 +33,8 @@ from buergerbuero.audit.actions import record
 from buergerbuero.authorities.models import Staff
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.models import Office
+from buergerbuero.waitingroom import actions as waiting_actions
+from buergerbuero.waitingroom.models import Ticket, TicketState
 
 HOLD_MINUTES = 15
 
@@ -230,6 +232,54 @@ def reschedule(
     return booking
 
 
+# From when until when the management link lets the citizen into the waiting area ahead of walk-ins.
+ARRIVE_EARLY = dt.timedelta(minutes=10)
+ARRIVE_LATE = dt.timedelta(minutes=15)
+
+
+def can_arrive(booking: Booking, now: dt.datetime) -> bool:
+    return (
+        booking.state in (BookingState.CONFIRMED, BookingState.ATTENDED)
+        and booking.start - ARRIVE_EARLY <= now <= booking.start + ARRIVE_LATE
+    )
+
+
+def arrive(booking: Booking, now: dt.datetime | None = None) -> tuple[Ticket, str]:
+    """The citizen opens the management link at the appointment time and joins the office's waiting
+    area ahead of walk-ins (waitingroom.actions.enter_queue with the appointment). Returns the ticket
+    and the token for the browser session. Coming again (another device, a closed tab) while the
+    place is still held takes the same place over with a new token."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
+        if not can_arrive(booking, now):
+            if booking.state not in (BookingState.CONFIRMED, BookingState.ATTENDED):
+                raise ActionError("not_open", _("This appointment is no longer open."))
+            if now < booking.start - ARRIVE_EARLY:
+                raise ActionError(
+                    "too_early", _("You can join the waiting area from 10 minutes before your appointment.")
+                )
+            raise ActionError(
+                "too_late", _("Your appointment began more than 15 minutes ago. Please book a new one.")
+            )
+        ticket = booking.ticket
+        if ticket is not None and ticket.state in (
+            TicketState.WAITING,
+            TicketState.INVITED,
+            TicketState.IN_CONSULTATION,
+        ):
+            token = waiting_actions.new_ticket_token(ticket)
+            return ticket, token
+        ticket, token = waiting_actions.enter_queue(
+            booking.office, booking.name, booking.concern, booking.language, appointment_at=booking.start
+        )
+        booking.ticket = ticket
+        booking.state = BookingState.ATTENDED
+        booking.save(update_fields=["ticket", "state"])
+        record(booking.office.authority_id, "booking.arrived", booking, ticket=ticket.pk)
+    return ticket, token
+
+
 def expire_holds(now: dt.datetime | None = None) -> int:
     """End held bookings whose 15 minutes passed without confirmation (frees their seats)."""
     now = now or timezone.now()
@@ -243,6 +293,15 @@ def expire_holds(now: dt.datetime | None = None) -> int:
             )
             ended += updated
     return ended
+
+
+def record_no_shows(now: dt.datetime | None = None) -> int:
+    """Confirmed bookings whose citizen did not come by the end of the arrival window are no-shows
+    (run by the background jobs; idempotent)."""
+    now = now or timezone.now()
+    return Booking.objects.filter(state=BookingState.CONFIRMED, start__lt=now - ARRIVE_LATE).update(
+        state=BookingState.NO_SHOW, ended_at=now
+    )
 
 
 def mark_no_show(booking: Booking, by: Staff, now: dt.datetime | None = None) -> Booking:

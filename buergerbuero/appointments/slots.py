@@ -24,7 +24,7 @@ UTC = dt.UTC
 
 @dataclass(frozen=True)
 class Slot:
-    start: dt.datetime  # aware
+    start: dt.datetime  # aware, UTC
     end: dt.datetime
     free: int  # seats left
     blocked: bool = False
@@ -72,7 +72,10 @@ def candidate_starts(
                 while cursor + length <= window_end:
                     start = cursor.replace(tzinfo=tz)
                     if _exists(start):
-                        result.append((start, (cursor + length).replace(tzinfo=tz)))
+                        # In UTC from here on: Python never finds an ambiguous local time (the repeated
+                        # hour in autumn) equal to a time in another zone (PEP 495), e.g. from the database.
+                        end = (cursor + length).replace(tzinfo=tz)
+                        result.append((start.astimezone(UTC), end.astimezone(UTC)))
                     cursor += step
         day += dt.timedelta(days=1)
     return result

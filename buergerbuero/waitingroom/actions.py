@@ -66,15 +66,22 @@ def transition(
     )
 
 
-def enter_queue(office: Office, display_name: str, concern: str, language: str) -> tuple[Ticket, str]:
+def enter_queue(
+    office: Office,
+    display_name: str,
+    concern: str,
+    language: str,
+    appointment_at: datetime | None = None,
+) -> tuple[Ticket, str]:
     """A citizen takes a place in the waiting area. Returns the ticket and the secret token for the
-    browser session."""
+    browser session. A citizen who comes for a booked appointment (``appointment_at``) goes ahead of
+    walk-ins (priority 1) and is let in even when the waiting area is full."""
     with transaction.atomic():
         office = _lock_office(office.pk)
         if not open_presences(office).exists():
             raise ActionError("office_closed", _("This office is closed at the moment."))
         waiting = Ticket.objects.filter(office=office, state=TicketState.WAITING).count()
-        if office.max_queue_length and waiting >= office.max_queue_length:
+        if appointment_at is None and office.max_queue_length and waiting >= office.max_queue_length:
             raise ActionError(
                 "queue_full", _("The waiting area of this office is full. Please try again later.")
             )
@@ -85,6 +92,8 @@ def enter_queue(office: Office, display_name: str, concern: str, language: str) 
             display_name=display_name.strip(),
             concern=concern.strip(),
             language=language,
+            priority=1 if appointment_at else 0,
+            appointment_at=appointment_at,
             token_hash=hash_token(token),
             enqueued_at=now,
             created_at=now,
@@ -96,6 +105,15 @@ def enter_queue(office: Office, display_name: str, concern: str, language: str) 
         record(office.authority_id, "ticket.created", ticket, office=office.pk)
         announce_queue_change(office, "add", ticket)
     return ticket, token
+
+
+def new_ticket_token(ticket: Ticket) -> str:
+    """A new secret for a ticket whose holder comes back on another device (an appointment's link).
+    The old secret stops working; when the new page connects, an old page still open steps back
+    (connection_opened)."""
+    token = new_token()
+    Ticket.objects.filter(pk=ticket.pk).update(token_hash=hash_token(token))
+    return token
 
 
 def get_ticket_by_token(token: str | None) -> Ticket | None:

@@ -57,7 +57,15 @@ class Ticket(models.Model):
         help_text=_("SHA-256 of the secret that proves a browser owns this ticket."),
     )
     priority = models.PositiveSmallIntegerField(
-        _("priority"), default=0, help_text=_("Higher goes first; citizens sent back get 1.")
+        _("priority"),
+        default=0,
+        help_text=_("Higher goes first; citizens sent back and citizens with an appointment get 1."),
+    )
+    appointment_at = models.DateTimeField(
+        _("appointment"),
+        null=True,
+        blank=True,
+        help_text=_("The start of the booked appointment this citizen came for, if any."),
     )
     enqueued_at = models.DateTimeField(
         _("in line since"),

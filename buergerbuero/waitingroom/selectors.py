@@ -69,6 +69,7 @@ def queue_entries(office: Office, limit: int = STAFF_QUEUE_LIMIT) -> list[dict[s
             "transferred_from": t.transferred_from.office.name if t.transferred_from is not None else "",
             "transfer_note": t.transfer_note,
             "connected": t.disconnected_at is None,
+            "appointment": t.appointment_at.isoformat() if t.appointment_at else "",
         }
         for t in waiting_tickets(office).select_related("transferred_from__office")[:limit]
     ]
