@@ -40,6 +40,9 @@ class DemoOffice:
     languages: str
     hours: Hours
     officials: tuple[tuple[str, str], ...]  # (username, display name); the first is the lead
+    # Weekly windows for booked video appointments, and the slot length in minutes.
+    appointments: Hours | None = None
+    slot_minutes: int = 30
 
 
 OFFICES = (
@@ -53,6 +56,7 @@ OFFICES = (
         "Deutsch, Englisch",
         OFFICE_HOURS,
         (("energie1", "Frau Berger"), ("energie2", "Herr Yilmaz")),
+        appointments={1: [("14:00", "16:00")], 3: [("14:00", "16:00")]},
     ),
     DemoOffice(
         "wirtschaft",
@@ -64,6 +68,8 @@ OFFICES = (
         "Deutsch, Englisch, Französisch",
         MORNINGS,
         (("wirtschaft1", "Herr Krüger"), ("wirtschaft2", "Frau Nowak"), ("wirtschaft3", "Herr Schulz")),
+        appointments={0: [("13:00", "16:00")], 2: [("13:00", "16:00")]},
+        slot_minutes=45,
     ),
     DemoOffice(
         "garten",
@@ -150,6 +156,27 @@ def _set_hours(office: Office, hours: Hours) -> None:
         OpeningInterval.objects.create(office=office, weekday=weekday, start=start, end=end)
 
 
+def _set_appointments(office: Office, spec: DemoOffice) -> None:
+    from buergerbuero.appointments.models import AppointmentSettings, BookingWindow
+
+    if spec.appointments is None:
+        return
+    AppointmentSettings.objects.update_or_create(
+        office=office, defaults={"enabled": True, "slot_minutes": spec.slot_minutes, "capacity": 1}
+    )
+    wanted = {
+        (d, dt.time.fromisoformat(a), dt.time.fromisoformat(b))
+        for d, spans in spec.appointments.items()
+        for a, b in spans
+    }
+    existing = {(w.weekday, w.start, w.end): w for w in BookingWindow.objects.filter(office=office)}
+    for key, window in existing.items():
+        if key not in wanted:
+            window.delete()
+    for weekday, start, end in wanted - existing.keys():
+        BookingWindow.objects.create(office=office, weekday=weekday, start=start, end=end)
+
+
 @transaction.atomic
 def load_demo(*, always_open: bool = False, reset_passwords: bool = False) -> Authority:
     authority, _ = Authority.objects.update_or_create(
@@ -183,6 +210,7 @@ def load_demo(*, always_open: bool = False, reset_passwords: bool = False) -> Au
             },
         )
         _set_hours(office, ALWAYS_OPEN if always_open else spec.hours)
+        _set_appointments(office, spec)
         for index, (username, display_name) in enumerate(spec.officials):
             staff, _ = Staff.objects.update_or_create(
                 user=_user(username, reset_password=reset_passwords),

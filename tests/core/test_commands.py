@@ -77,6 +77,15 @@ def test_load_demo_builds_the_musterkreis() -> None:
     # Several intervals on one day somewhere (a lunch break).
     energie = Office.objects.get(slug="energie")
     assert energie.opening_intervals.filter(weekday=0).count() == 2
+    # Two offices offer booked video appointments, loaded once however often the demo is loaded.
+    from buergerbuero.appointments.models import AppointmentSettings, BookingWindow
+
+    run("load_demo")
+    assert sorted(AppointmentSettings.objects.filter(enabled=True).values_list("office__slug", flat=True)) == [
+        "energie",
+        "wirtschaft",
+    ]
+    assert BookingWindow.objects.filter(office=energie).count() == 2
     assert Staff.objects.get(user__username="admin").role == Role.AUTHORITY_ADMIN
     superuser = get_user_model().objects.get(username="superuser")
     assert superuser.is_superuser
