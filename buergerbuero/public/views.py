@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from buergerbuero.appointments.views import office_offer as appointment_offer
 from buergerbuero.authorities.models import Authority
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.hours import DayHours, Schedule
@@ -144,9 +145,16 @@ def _live_config(authority: Authority, **extra: Any) -> dict[str, Any]:
 
 
 def _render_office(
-    request: HttpRequest, office: Office, form: EnterForm | None = None, error: str = "", status: int = 200
+    request: HttpRequest,
+    office: Office,
+    form: EnterForm | None = None,
+    error: str = "",
+    status: int = 200,
+    queue_full: bool = False,
 ) -> HttpResponse:
-    info = _office_info(office, timezone.now())
+    now = timezone.now()
+    info = _office_info(office, now)
+    queue_full = queue_full or 0 < office.max_queue_length <= info["state"].waiting
     office_url = _url("office", office)
     context = {
         **info,
@@ -158,6 +166,8 @@ def _render_office(
         "enter_url": _url("enter", office),
         "retention_days": settings.RETENTION_DAYS,
         "live": _live_config(office.authority, reload_when_open=True),
+        # Booking link; the next free slots when the waiting area cannot take the citizen now.
+        **appointment_offer(office, now, with_slots=queue_full or not info["is_open"]),
     }
     return render(request, "public/office.html", context, status=status)
 
@@ -228,7 +238,9 @@ def _enter(request: HttpRequest, office: Office) -> HttpResponse:
             office, form.cleaned_data["display_name"], form.cleaned_data["concern"], request.LANGUAGE_CODE
         )
     except ActionError as exc:
-        return _render_office(request, office, form, error=exc.message, status=409)
+        return _render_office(
+            request, office, form, error=exc.message, status=409, queue_full=exc.code == "queue_full"
+        )
     request.session.cycle_key()
     request.session[SESSION_KEY] = token
     return redirect(_url("waiting", office))
