@@ -1,0 +1,518 @@
+"""The officials' appointment pages (/staff/appointments/): a day and a week list per office, booking on
+behalf of a caller, cancelling with a message to the citizen, moving, marking a no-show, and blocking or
+freeing single slots.
+
+Like the workspace (``staff.views``), a view parses its input (bad input: 400 with the reason), fetches
+its objects for the official (another authority's or an unassigned office's object: 404, as in
+``staff.access``), calls at most one action and answers POST/redirect/GET with a message. A refusal of an
+action on a page with typed input (book, move, cancel) shows that page again with the reason (409), so
+nothing typed is lost. Times are the office's wall-clock times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from buergerbuero.appointments import actions
+from buergerbuero.appointments.models import HOLDING, AppointmentSettings, Booking, BookingState
+from buergerbuero.appointments.slots import Slot, office_slots, parse_key
+from buergerbuero.appointments.staff_forms import (
+    CONCERN_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    PHONE_MAX_LENGTH,
+    BlockForm,
+    BookForm,
+    CancelForm,
+    DateForm,
+    MoveForm,
+    SlotForm,
+)
+from buergerbuero.authorities.models import Staff
+from buergerbuero.core.errors import ActionError
+from buergerbuero.offices.models import Office
+from buergerbuero.staff import access
+from buergerbuero.staff.selectors import offices_of
+from buergerbuero.staff.views import staff_required
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+# --- access ----------------------------------------------------------------------------------------
+
+
+def get_booking_for_staff(staff: Staff, booking_id: int) -> Booking:
+    """A booking of an office the official reaches (``staff.access`` rules); anything else is a 404."""
+    booking = (
+        Booking.objects.select_related("office__authority", "booked_by")
+        .filter(pk=booking_id, office__in=offices_of(staff))
+        .first()
+    )
+    if booking is None:
+        raise Http404(_("No such appointment."))
+    return booking
+
+
+# --- presentation ----------------------------------------------------------------------------------
+
+
+def _local(office: Office, moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(office.tz)
+
+
+def _hhmm(office: Office, moment: dt.datetime) -> str:
+    return _local(office, moment).strftime("%H:%M")
+
+
+def appointment_label(office: Office, start: dt.datetime) -> str:
+    """ "Termin 14:30": how officials and the workspace name an appointment."""
+    return _("Appointment %(time)s") % {"time": _hhmm(office, start)}
+
+
+def day_label(day: dt.date) -> str:
+    return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}"
+
+
+def _today(office: Office, now: dt.datetime) -> dt.date:
+    return _local(office, now).date()
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _day_start(office: Office, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=office.tz)
+
+
+def _with_date(url: str, day: dt.date) -> str:
+    return f"{url}?{urlencode({'date': day.isoformat()})}"
+
+
+def day_url(office: Office, day: dt.date) -> str:
+    return _with_date(reverse("staff_appointments:day", args=[office.pk]), day)
+
+
+def week_url(office: Office, day: dt.date) -> str:
+    return _with_date(reverse("staff_appointments:week", args=[office.pk]), _monday(day))
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    booking: Booking
+    label: str  # "Termin 14:30"
+    end: str  # "14:50"
+    booked_by: str
+    is_open: bool  # holds its seat: can be cancelled or moved
+    can_mark_no_show: bool
+
+
+@dataclass(frozen=True)
+class SlotRow:
+    slot: Slot
+    time: str
+    taken: int
+
+
+@dataclass
+class Day:
+    date: dt.date
+    label: str
+    rows: list[BookingRow]
+    slots: list[SlotRow]
+
+
+def _bookings(office: Office, first: dt.date, last: dt.date) -> QuerySet[Booking]:
+    # Held bookings that lapsed unconfirmed were never appointments; every other state is listed.
+    return (
+        Booking.objects.select_related("booked_by")
+        .filter(
+            office=office,
+            start__gte=_day_start(office, first),
+            start__lt=_day_start(office, last + ONE_DAY),
+        )
+        .exclude(state=BookingState.EXPIRED)
+        .order_by("start", "seat")
+    )
+
+
+def _row(office: Office, booking: Booking, now: dt.datetime) -> BookingRow:
+    return BookingRow(
+        booking=booking,
+        label=appointment_label(office, booking.start),
+        end=_hhmm(office, booking.end),
+        booked_by=booking.booked_by.display_name if booking.booked_by else _("the citizen, online"),
+        is_open=booking.state in HOLDING,
+        can_mark_no_show=booking.state == BookingState.CONFIRMED and booking.start <= now,
+    )
+
+
+def _settings(office: Office) -> AppointmentSettings | None:
+    settings = AppointmentSettings.objects.filter(office=office).first()
+    return settings if settings and settings.enabled else None
+
+
+def _days(office: Office, first: dt.date, count: int, now: dt.datetime, with_slots: bool) -> list[Day]:
+    days = {first + dt.timedelta(days=i): Day(first + dt.timedelta(days=i), "", [], []) for i in range(count)}
+    for booking in _bookings(office, first, first + dt.timedelta(days=count - 1)):
+        days[_local(office, booking.start).date()].rows.append(_row(office, booking, now))
+    if with_slots:
+        settings = _settings(office)
+        capacity = settings.capacity if settings else 0
+        for slot in office_slots(office, now, first=first, days=count, include_unavailable=True):
+            day = days.get(_local(office, slot.start).date())
+            if day is not None:
+                time = f"{_hhmm(office, slot.start)}–{_hhmm(office, slot.end)}"
+                day.slots.append(SlotRow(slot, time, max(0, capacity - slot.free)))
+    for day in days.values():
+        day.label = day_label(day.date)
+    return list(days.values())
+
+
+def _free_days(office: Office, monday: dt.date, now: dt.datetime, exclude: dt.datetime | None) -> list[Day]:
+    """The week's free, bookable slots by day (what the slot picker offers); days without any left out."""
+    days: dict[dt.date, Day] = {}
+    for slot in office_slots(office, now, first=monday, days=7):
+        date = _local(office, slot.start).date()
+        if date > monday + dt.timedelta(days=6) or slot.start == exclude:
+            continue
+        day = days.setdefault(date, Day(date, day_label(date), [], []))
+        day.slots.append(SlotRow(slot, f"{_hhmm(office, slot.start)}–{_hhmm(office, slot.end)}", 0))
+    return list(days.values())
+
+
+def _context(staff: Staff, **extra: Any) -> dict[str, Any]:
+    return {"staff": staff, "authority": staff.authority, **extra}
+
+
+def _bad_input(request: HttpRequest, staff: Staff, form: Any, back: str) -> HttpResponse:
+    message = next(iter(e for errors in form.errors.values() for e in errors), _("Invalid input."))
+    return render(
+        request,
+        "appointments/staff/bad_input.html",
+        _context(staff, message=message, back=back),
+        status=400,
+    )
+
+
+def _date_or_today(form: DateForm, office: Office, now: dt.datetime) -> dt.date:
+    return form.cleaned_data["date"] or _today(office, now)
+
+
+def _nobody_told(booking: Booking) -> str:
+    if booking.phone:
+        return _("There is no e-mail address: please tell the person yourself (phone %(phone)s).") % {
+            "phone": booking.phone
+        }
+    return _("There is no e-mail address: please tell the person yourself.")
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def index(request: HttpRequest, staff: Staff) -> HttpResponse:
+    offices = list(offices_of(staff).select_related("authority").order_by("name"))
+    enabled = set(
+        AppointmentSettings.objects.filter(office__in=offices, enabled=True).values_list(
+            "office_id", flat=True
+        )
+    )
+    entries = [{"office": office, "enabled": office.pk in enabled} for office in offices]
+    return render(request, "appointments/staff/index.html", _context(staff, entries=entries))
+
+
+@require_GET
+@staff_required
+def day(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
+    office = access.get_office_for_staff(staff, office_id)
+    form = DateForm(request.GET)
+    if not form.is_valid():
+        return _bad_input(request, staff, form, reverse("staff_appointments:day", args=[office.pk]))
+    now = timezone.now()
+    date = _date_or_today(form, office, now)
+    (shown,) = _days(office, date, 1, now, with_slots=False)
+    context = _context(
+        staff,
+        office=office,
+        day=shown,
+        enabled=_settings(office) is not None,
+        is_today=date == _today(office, now),
+        previous_url=day_url(office, date - ONE_DAY),
+        next_url=day_url(office, date + ONE_DAY),
+        today_url=reverse("staff_appointments:day", args=[office.pk]),
+        week_url=week_url(office, date),
+        book_url=_with_date(reverse("staff_appointments:book", args=[office.pk]), date),
+    )
+    return render(request, "appointments/staff/day.html", context)
+
+
+@require_GET
+@staff_required
+def week(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
+    office = access.get_office_for_staff(staff, office_id)
+    form = DateForm(request.GET)
+    if not form.is_valid():
+        return _bad_input(request, staff, form, reverse("staff_appointments:week", args=[office.pk]))
+    now = timezone.now()
+    today = _today(office, now)
+    monday = _monday(form.cleaned_data["date"] or today)
+    settings = _settings(office)
+    context = _context(
+        staff,
+        office=office,
+        monday=monday,
+        sunday=monday + dt.timedelta(days=6),
+        days=_days(office, monday, 7, now, with_slots=True),
+        enabled=settings is not None,
+        capacity=settings.capacity if settings else 0,
+        is_this_week=monday == _monday(today),
+        previous_url=week_url(office, monday - dt.timedelta(days=7)),
+        next_url=week_url(office, monday + dt.timedelta(days=7)),
+        today_url=reverse("staff_appointments:week", args=[office.pk]),
+        day_url=day_url(office, today if _monday(today) == monday else monday),
+        book_url=reverse("staff_appointments:book", args=[office.pk]),
+    )
+    return render(request, "appointments/staff/week.html", context)
+
+
+def _picker(office: Office, monday: dt.date, now: dt.datetime, exclude: dt.datetime | None = None) -> dict:
+    return {
+        "monday": monday,
+        "sunday": monday + dt.timedelta(days=6),
+        "free_days": _free_days(office, monday, now, exclude),
+        "previous_week": (monday - dt.timedelta(days=7)).isoformat(),
+        "next_week": (monday + dt.timedelta(days=7)).isoformat(),
+        "show_previous": monday > _monday(_today(office, now)),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def book(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
+    office = access.get_office_for_staff(staff, office_id)
+    date_form = DateForm(request.GET)
+    if not date_form.is_valid():
+        return _bad_input(request, staff, date_form, reverse("staff_appointments:book", args=[office.pk]))
+    now = timezone.now()
+    status = 200
+    if request.method == "POST":
+        form = BookForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                booking = actions.book(
+                    office,
+                    data["slot"],
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    concern=data["concern"],
+                    language=data["language"],
+                    by=staff,
+                )
+            except ActionError as error:
+                form.add_error(None, error.message)
+                status = 409
+            else:
+                when = _local(office, booking.start)
+                message = _("%(appointment)s on %(day)s is booked for %(name)s.") % {
+                    "appointment": appointment_label(office, booking.start),
+                    "day": day_label(when.date()),
+                    "name": booking.name,
+                }
+                if booking.email:
+                    message += " " + _("The confirmation goes to %(email)s.") % {"email": booking.email}
+                else:
+                    message += " " + _("No e-mail is sent: please tell the person the time yourself.")
+                messages.success(request, message)
+                return redirect(day_url(office, when.date()))
+        else:
+            status = 400
+        chosen = form.cleaned_data.get("slot")
+    else:
+        # ``?slot=`` (the week list's "book" link) only preselects; the POST checks what is sent.
+        chosen = parse_key(request.GET.get("slot", ""))
+        form = BookForm(initial={"slot": request.GET.get("slot", "") if chosen else ""})
+    shown = date_form.cleaned_data["date"] or _local(office, chosen or now).date()
+    context = _context(
+        staff,
+        office=office,
+        form=form,
+        enabled=_settings(office) is not None,
+        selected=form["slot"].value() or "",
+        limits={
+            "name": NAME_MAX_LENGTH,
+            "email": EMAIL_MAX_LENGTH,
+            "phone": PHONE_MAX_LENGTH,
+            "concern": CONCERN_MAX_LENGTH,
+        },
+        picker_url=reverse("staff_appointments:book", args=[office.pk]),
+        back_url=day_url(office, shown),
+        **_picker(office, _monday(shown), now),
+    )
+    return render(request, "appointments/staff/book.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def cancel(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
+    booking = get_booking_for_staff(staff, booking_id)
+    office = booking.office
+    status = 200
+    if request.method == "POST":
+        form = CancelForm(request.POST)
+        if form.is_valid():
+            try:
+                booking = actions.cancel(booking, by=staff, message=form.cleaned_data["message"])
+            except ActionError as error:
+                form.add_error(None, error.message)
+                status = 409
+            else:
+                message = _("%(appointment)s on %(day)s is cancelled.") % {
+                    "appointment": appointment_label(office, booking.start),
+                    "day": day_label(_local(office, booking.start).date()),
+                }
+                if booking.email:
+                    message += " " + _("The citizen gets your message by e-mail.")
+                else:
+                    message += " " + _nobody_told(booking)
+                messages.success(request, message)
+                return redirect(day_url(office, _local(office, booking.start).date()))
+        else:
+            status = 400
+    else:
+        form = CancelForm()
+    context = _context(
+        staff,
+        office=office,
+        row=_row(office, booking, timezone.now()),
+        day_label=day_label(_local(office, booking.start).date()),
+        form=form,
+        message_max_length=MESSAGE_MAX_LENGTH,
+        back_url=day_url(office, _local(office, booking.start).date()),
+    )
+    return render(request, "appointments/staff/cancel.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def move(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
+    booking = get_booking_for_staff(staff, booking_id)
+    office = booking.office
+    date_form = DateForm(request.GET)
+    back = day_url(office, _local(office, booking.start).date())
+    if not date_form.is_valid():
+        return _bad_input(request, staff, date_form, back)
+    now = timezone.now()
+    status = 200
+    if request.method == "POST":
+        form = MoveForm(request.POST)
+        if form.is_valid():
+            old_start = booking.start
+            try:
+                booking = actions.reschedule(booking, form.cleaned_data["slot"], by=staff)
+            except ActionError as error:
+                form.add_error(None, error.message)
+                status = 409
+            else:
+                when = _local(office, booking.start)
+                if booking.start == old_start:
+                    message = _("The appointment stays at this time.")
+                else:
+                    message = _("The appointment is moved to %(time)s on %(day)s.") % {
+                        "time": when.strftime("%H:%M"),
+                        "day": day_label(when.date()),
+                    }
+                    if booking.email:
+                        message += " " + _("The citizen is told by e-mail.")
+                    else:
+                        message += " " + _nobody_told(booking)
+                messages.success(request, message)
+                return redirect(day_url(office, when.date()))
+        else:
+            status = 400
+    else:
+        form = MoveForm()
+    shown = date_form.cleaned_data["date"] or max(_local(office, booking.start).date(), _today(office, now))
+    context = _context(
+        staff,
+        office=office,
+        row=_row(office, booking, now),
+        day_label=day_label(_local(office, booking.start).date()),
+        form=form,
+        selected=form["slot"].value() or "",
+        picker_url=reverse("staff_appointments:move", args=[booking.pk]),
+        back_url=back,
+        **_picker(office, _monday(shown), now, exclude=booking.start),
+    )
+    return render(request, "appointments/staff/move.html", context, status=status)
+
+
+@require_POST
+@staff_required
+def no_show(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
+    booking = get_booking_for_staff(staff, booking_id)
+    office = booking.office
+    try:
+        actions.mark_no_show(booking, staff)
+    except ActionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(appointment)s is recorded as missed.")
+            % {"appointment": appointment_label(office, booking.start)},
+        )
+    return redirect(day_url(office, _local(office, booking.start).date()))
+
+
+@require_POST
+@staff_required
+def block(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
+    office = access.get_office_for_staff(staff, office_id)
+    form = BlockForm(request.POST, office=office, now=timezone.now())
+    if not form.is_valid():
+        return _bad_input(request, staff, form, reverse("staff_appointments:week", args=[office.pk]))
+    start = form.cleaned_data["slot"]
+    actions.block_slot(office, start, staff)
+    when = _local(office, start)
+    messages.success(
+        request,
+        _("%(time)s on %(day)s is blocked: citizens cannot book it. Appointments already booked stay.")
+        % {"time": when.strftime("%H:%M"), "day": day_label(when.date())},
+    )
+    return redirect(week_url(office, when.date()))
+
+
+@require_POST
+@staff_required
+def free(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
+    office = access.get_office_for_staff(staff, office_id)
+    form = SlotForm(request.POST)
+    if not form.is_valid():
+        return _bad_input(request, staff, form, reverse("staff_appointments:week", args=[office.pk]))
+    start = form.cleaned_data["slot"]
+    actions.free_slot(office, start, staff)
+    when = _local(office, start)
+    messages.success(
+        request,
+        _("%(time)s on %(day)s can be booked again.")
+        % {"time": when.strftime("%H:%M"), "day": day_label(when.date())},
+    )
+    return redirect(week_url(office, when.date()))
