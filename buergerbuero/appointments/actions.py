@@ -63,8 +63,9 @@ def _take_seat(booking: Booking, capacity: int) -> bool:
     return False
 
 
-def _bookable(office: Office, start: dt.datetime, now: dt.datetime) -> Slot:
-    slot = find_slot(office, start, now)
+def _bookable(office: Office, start: dt.datetime, now: dt.datetime, by: Staff | None = None) -> Slot:
+    """The slot at ``start`` if it has a free seat; officials may book inside the lead time."""
+    slot = find_slot(office, start, now, lead=by is None)
     if slot is None:
         raise ActionError("no_such_slot", _("This time cannot be booked. Please choose another one."))
     if slot.blocked or slot.free <= 0:
@@ -91,8 +92,8 @@ def book(
     with transaction.atomic():
         office = _lock_office(office.pk)
         settings = _settings(office)
-        slot = _bookable(office, start, now)
-        if email:
+        slot = _bookable(office, start, now, by)
+        if email and by is None:
             open_bookings = Booking.objects.filter(
                 office=office, email=email, state__in=HOLDING, end__gt=now
             ).count()
@@ -184,7 +185,7 @@ def cancel(
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
-        if booking.state not in HOLDING:
+        if booking.state not in HOLDING or booking.end <= now:
             raise ActionError("not_open", _("This appointment is no longer open."))
         if by is None and booking.start <= now:
             raise ActionError("started", _("This appointment has already begun."))
@@ -207,13 +208,13 @@ def reschedule(
         office = _lock_office(booking.office_id)
         settings = _settings(office)
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        if booking.state not in HOLDING:
+        if booking.state not in HOLDING or booking.end <= now:
             raise ActionError("not_open", _("This appointment is no longer open."))
         if by is None and booking.start <= now:
             raise ActionError("started", _("This appointment has already begun."))
         if start == booking.start:
             return booking
-        slot = _bookable(office, start, now)
+        slot = _bookable(office, start, now, by)
         old_start = booking.start
         booking.start, booking.end = start, slot.end
         if not _take_seat(booking, settings.capacity):
@@ -317,8 +318,10 @@ def mark_no_show(booking: Booking, by: Staff, now: dt.datetime | None = None) ->
     return booking
 
 
-def block_slot(office: Office, start: dt.datetime, by: Staff) -> BlockedSlot:
+def block_slot(office: Office, start: dt.datetime, by: Staff, now: dt.datetime | None = None) -> BlockedSlot:
     """Take a slot out of booking (bookings already in it stay)."""
+    if find_slot(office, start, now or timezone.now(), lead=False) is None:
+        raise ActionError("no_such_slot", _("There is no slot at this time."))
     with transaction.atomic():
         block, _created = BlockedSlot.objects.get_or_create(
             office=office, start=start, defaults={"blocked_by": by}

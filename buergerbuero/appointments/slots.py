@@ -87,10 +87,12 @@ def office_slots(
     first: dt.date | None = None,
     days: int | None = None,
     include_unavailable: bool = False,
+    lead: bool = True,
 ) -> list[Slot]:
     """The slots from local date ``first`` (default today) for ``days`` days (default up to the horizon),
-    limited to what can be booked now: from ``now`` + lead time up to the horizon. Full and blocked
-    slots are left out unless ``include_unavailable`` (the staff's view)."""
+    limited to what can be booked now: from ``now`` + lead time (officials: ``lead=False``, from now)
+    up to the horizon. Full and blocked slots are left out unless ``include_unavailable`` (the staff's
+    view)."""
     settings = AppointmentSettings.objects.filter(office=office).first()
     if settings is None or not settings.enabled:
         return []
@@ -103,7 +105,7 @@ def office_slots(
         return []
     schedule = Schedule.for_office(office, around=first)
     windows = list(BookingWindow.objects.filter(office=office))
-    earliest = now + dt.timedelta(minutes=settings.lead_minutes)
+    earliest = now + dt.timedelta(minutes=settings.lead_minutes if lead else 0)
     candidates = [
         (start, end)
         for start, end in candidate_starts(windows, schedule, settings, first, last)
@@ -132,10 +134,10 @@ def office_slots(
     return slots
 
 
-def find_slot(office: Office, start: dt.datetime, now: dt.datetime) -> Slot | None:
-    """The bookable slot that starts at ``start`` (an aware datetime), if there is one now."""
+def find_slot(office: Office, start: dt.datetime, now: dt.datetime, lead: bool = True) -> Slot | None:
+    """The slot that starts at ``start`` (an aware datetime), if it can be booked now (full or not)."""
     local_day = start.astimezone(office.tz).date()
-    for slot in office_slots(office, now, first=local_day, days=1, include_unavailable=True):
+    for slot in office_slots(office, now, first=local_day, days=1, include_unavailable=True, lead=lead):
         if slot.start == start:
             return slot
     return None
