@@ -82,7 +82,7 @@ class BlockForm(SlotForm):
 
     def clean_slot(self) -> dt.datetime:
         start = self.cleaned_data["slot"]
-        if find_slot(self.office, start, self.now) is None:
+        if find_slot(self.office, start, self.now, lead=False) is None:
             raise ValidationError(
                 _("This is not one of the office's appointment times. Please choose one from the list."),
                 code="no_such_slot",

@@ -173,7 +173,7 @@ def _days(office: Office, first: dt.date, count: int, now: dt.datetime, with_slo
     if with_slots:
         settings = _settings(office)
         capacity = settings.capacity if settings else 0
-        for slot in office_slots(office, now, first=first, days=count, include_unavailable=True):
+        for slot in office_slots(office, now, first=first, days=count, include_unavailable=True, lead=False):
             day = days.get(_local(office, slot.start).date())
             if day is not None:
                 time = f"{_hhmm(office, slot.start)}–{_hhmm(office, slot.end)}"
@@ -186,7 +186,7 @@ def _days(office: Office, first: dt.date, count: int, now: dt.datetime, with_slo
 def _free_days(office: Office, monday: dt.date, now: dt.datetime, exclude: dt.datetime | None) -> list[Day]:
     """The week's free, bookable slots by day (what the slot picker offers); days without any left out."""
     days: dict[dt.date, Day] = {}
-    for slot in office_slots(office, now, first=monday, days=7):
+    for slot in office_slots(office, now, first=monday, days=7, lead=False):
         date = _local(office, slot.start).date()
         if date > monday + dt.timedelta(days=6) or slot.start == exclude:
             continue
