@@ -8,10 +8,13 @@ Per-authority and per-office policy lives in the database, not here.
 from __future__ import annotations
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.core.env import env_bool, env_int, env_list, env_str, env_url_list
@@ -211,6 +214,58 @@ CHAT_MAX_LENGTH = 2000
 # Failed staff logins per username and per client within LOGIN_LOCKOUT_SECONDS before a lockout.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+
+# --- Mail (docs/operations.md, "Mail") ---------------------------------------------------------------
+# The links in mails are absolute: the address under which citizens reach this installation.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+try:
+    _site = urlsplit(SITE_URL)
+    _site_ok = _site.scheme in ("http", "https") and bool(_site.hostname) and _site.port != 0
+except ValueError:  # a port that is not a number or out of range
+    _site_ok = False
+if not _site_ok or _site.query or _site.fragment or "?" in SITE_URL or "#" in SITE_URL:
+    raise ImproperlyConfigured(
+        f"BUERGERBUERO_SITE_URL: expected http(s)://host[:port][/path] without query, got {SITE_URL!r}"
+    )
+if _site.username or _site.password:
+    raise ImproperlyConfigured("BUERGERBUERO_SITE_URL: must not contain a user name or password")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "buergerbuero@localhost").strip()
+_from_name, _from_address = parseaddr(DEFAULT_FROM_EMAIL)
+try:
+    validate_email(_from_address)
+except ValidationError:
+    raise ImproperlyConfigured(
+        f"BUERGERBUERO_DEFAULT_FROM_EMAIL: expected an address such as termine@landkreis.example "
+        f"or 'Landratsamt <termine@landkreis.example>', got {DEFAULT_FROM_EMAIL!r}"
+    ) from None
+SERVER_EMAIL = _from_address
+EMAIL_HOST = env_str("EMAIL_HOST", "").strip()
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the first byte, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("BUERGERBUERO_EMAIL_USE_TLS and BUERGERBUERO_EMAIL_USE_SSL exclude each other")
+EMAIL_PORT = env_int(
+    "EMAIL_PORT", 465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25, minimum=1, maximum=65535
+)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+if EMAIL_HOST_PASSWORD and not EMAIL_HOST_USER:
+    raise ImproperlyConfigured(
+        "BUERGERBUERO_EMAIL_HOST_PASSWORD is set but BUERGERBUERO_EMAIL_HOST_USER is not"
+    )
+# A mail server that does not answer must not hold up the reminder job for long.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=300)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+if EMAIL_HOST:
+    if any(c.isspace() for c in EMAIL_HOST) or "/" in EMAIL_HOST:
+        raise ImproperlyConfigured(
+            f"BUERGERBUERO_EMAIL_HOST: expected a host name or address, got {EMAIL_HOST!r}"
+        )
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    # Embedded default: every mail becomes a file in <data dir>/mail/, shown to staff on /dev/mailbox/
+    # while DEBUG is on. Nothing leaves the machine.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if _redis_url:

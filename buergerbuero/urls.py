@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/appointments/", include("buergerbuero.appointments.staff_urls")),
     path("staff/", include("buergerbuero.staff.urls")),
+    path("dev/mailbox/", include("buergerbuero.core.urls")),
     # Before the public pages: its paths start with fixed words that the catch-all slugs would take.
     path("", include("buergerbuero.appointments.urls")),
     path("", include("buergerbuero.public.urls")),

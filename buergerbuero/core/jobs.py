@@ -1,13 +1,16 @@
-"""Background jobs: ticket expiry every few seconds, personal-data retention once a day.
+"""Background jobs: ticket expiry every few seconds, appointment reminders (and the end of unconfirmed
+holds) every 30 seconds, personal-data retention once a day.
 
-Both are idempotent and safe to run in several processes at once, so every uvicorn worker may run them
-(or one ``manage.py run_jobs`` process with RUN_JOBS_IN_PROCESS off)."""
+All are idempotent and safe to run in several processes at once, so every uvicorn worker may run them
+(or one ``manage.py run_jobs`` process with RUN_JOBS_IN_PROCESS off). A job that fails is logged and
+does not keep the others from running."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import import_module
 
@@ -19,6 +22,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 EXPIRY_INTERVAL_SECONDS = 5
+REMINDER_INTERVAL_SECONDS = 30
 RETENTION_INTERVAL_SECONDS = 24 * 3600
 
 
@@ -29,27 +33,59 @@ def run_expiry() -> int:
     return expire_stale()
 
 
+def run_reminders() -> int:
+    """End unconfirmed holds, then send the reminders that are due. Returns the reminders sent."""
+    from buergerbuero.appointments.actions import expire_holds
+    from buergerbuero.appointments.reminders import send_due_reminders
+
+    close_old_connections()
+    try:
+        now = timezone.now()
+        expire_holds(now)
+        return send_due_reminders(now)
+    finally:
+        # This job runs in a worker thread of its own (see run_forever); leave no connection behind.
+        close_old_connections()
+
+
 def run_retention() -> int:
+    """Delete personal data past the retention period (tickets and bookings). Returns how many
+    tickets and bookings were cleaned."""
+    from buergerbuero.appointments.actions import delete_personal_data as delete_booking_data
     from buergerbuero.waitingroom.actions import delete_personal_data
 
     close_old_connections()
-    cleaned = delete_personal_data(timezone.now() - timedelta(days=settings.RETENTION_DAYS))
-    logger.info("retention: deleted personal data of %d tickets", cleaned)
+    cutoff = timezone.now() - timedelta(days=settings.RETENTION_DAYS)
+    cleaned = delete_personal_data(cutoff)
+    bookings = delete_booking_data(cutoff)
+    logger.info("retention: deleted personal data of %d tickets and %d bookings", cleaned, bookings)
     # Expired sessions hold ticket tokens and logins; Django never removes them by itself.
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
-    return cleaned
+    return cleaned + bookings
+
+
+async def _run(job: Callable[[], int], thread_sensitive: bool = True) -> bool:
+    """Run one job; False (and a log entry) when it failed."""
+    try:
+        await sync_to_async(job, thread_sensitive=thread_sensitive)()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("background job %s failed", getattr(job, "__name__", job))
+        return False
+    return True
 
 
 async def run_forever() -> None:
-    last_retention = 0.0
+    last_reminders = last_retention = 0.0
     while True:
-        try:
-            await sync_to_async(run_expiry, thread_sensitive=True)()
-            if time.monotonic() - last_retention >= RETENTION_INTERVAL_SECONDS or last_retention == 0.0:
-                await sync_to_async(run_retention, thread_sensitive=True)()
-                last_retention = time.monotonic()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("background job failed")
+        await _run(run_expiry)
+        if time.monotonic() - last_reminders >= REMINDER_INTERVAL_SECONDS or last_reminders == 0.0:
+            # Sending mail may wait for a slow mail server: not in the thread that sync code of the
+            # consumers shares.
+            await _run(run_reminders, thread_sensitive=False)
+            last_reminders = time.monotonic()
+        retention_due = time.monotonic() - last_retention >= RETENTION_INTERVAL_SECONDS
+        if (retention_due or last_retention == 0.0) and await _run(run_retention):
+            last_retention = time.monotonic()
         await asyncio.sleep(EXPIRY_INTERVAL_SECONDS)

@@ -81,7 +81,9 @@ def test_load_demo_builds_the_musterkreis() -> None:
     from buergerbuero.appointments.models import AppointmentSettings, BookingWindow
 
     run("load_demo")
-    assert sorted(AppointmentSettings.objects.filter(enabled=True).values_list("office__slug", flat=True)) == [
+    assert sorted(
+        AppointmentSettings.objects.filter(enabled=True).values_list("office__slug", flat=True)
+    ) == [
         "energie",
         "wirtschaft",
     ]
@@ -169,3 +171,25 @@ def test_run_jobs_runs_the_job_loop_until_interrupted(monkeypatch) -> None:
     monkeypatch.setattr(run_jobs, "run_forever", run_forever)
     run("run_jobs")
     assert calls == ["started"]
+
+
+@pytest.mark.django_db
+def test_retention_also_cleans_appointments_that_ended_long_ago(world, settings, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from buergerbuero.appointments.models import Booking
+    from buergerbuero.core.management.commands import retention
+    from tests.appointments.mailing import START, book, offer_appointments
+
+    settings.RETENTION_DAYS = 30
+    offer_appointments(world.office_a)
+    booking = book(world.office_a)
+    monkeypatch.setattr(retention, "timezone", SimpleNamespace(now=lambda: START + timedelta(days=29)))
+    assert "0 tickets created and 0 appointments ended" in run("retention")
+
+    monkeypatch.setattr(retention, "timezone", SimpleNamespace(now=lambda: START + timedelta(days=31)))
+    output = run("retention")
+
+    assert "0 tickets created and 1 appointment ended" in output
+    booking = Booking.objects.get(pk=booking.pk)
+    assert (booking.name, booking.email, booking.personal_data_deleted) == ("", "", True)

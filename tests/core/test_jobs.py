@@ -36,6 +36,7 @@ def test_run_expiry_and_retention(world, settings) -> None:
 
 async def test_run_forever_keeps_going_after_a_failure(monkeypatch) -> None:
     calls: list[str] = []
+    clock = 1000.0
 
     def expiry() -> int:
         calls.append("expiry")
@@ -43,26 +44,42 @@ async def test_run_forever_keeps_going_after_a_failure(monkeypatch) -> None:
             raise RuntimeError("database away")
         return 0
 
+    def reminders() -> int:
+        calls.append("reminders")
+        return 0
+
     def retention() -> int:
         calls.append("retention")
+        if calls.count("retention") == 1:
+            raise RuntimeError("disk full")
         return 0
 
     sleeps = 0
 
     async def sleep(seconds: float) -> None:
-        nonlocal sleeps
+        nonlocal sleeps, clock
         assert seconds == jobs.EXPIRY_INTERVAL_SECONDS
+        clock += seconds
         sleeps += 1
-        if sleeps == 3:
+        if sleeps == 8:
             raise asyncio.CancelledError
 
     monkeypatch.setattr(jobs, "run_expiry", expiry)
+    monkeypatch.setattr(jobs, "run_reminders", reminders)
     monkeypatch.setattr(jobs, "run_retention", retention)
     monkeypatch.setattr(jobs, "asyncio", SimpleNamespace(sleep=sleep, CancelledError=asyncio.CancelledError))
+    monkeypatch.setattr(jobs, "time", SimpleNamespace(monotonic=lambda: clock))
     with pytest.raises(asyncio.CancelledError):
         await jobs.run_forever()
-    # The first round failed before retention; retention then runs once (daily), expiry every round.
-    assert calls == ["expiry", "expiry", "retention", "expiry"]
+    # A failing job keeps none of the others from running. Expiry runs every 5 s, reminders every 30 s;
+    # retention runs daily once it has succeeded (the failed first try is repeated in the next round).
+    assert calls == [
+        *("expiry", "reminders", "retention"),
+        *("expiry", "retention"),
+        *("expiry",) * 4,
+        *("expiry", "reminders"),
+        "expiry",
+    ]
 
 
 async def lifespan_run(settings, monkeypatch) -> list[str]:
@@ -119,3 +136,59 @@ def test_retention_deletes_expired_sessions() -> None:
     alive.create()
     jobs.run_retention()
     assert list(Session.objects.values_list("session_key", flat=True)) == [alive.session_key]
+
+
+# --- appointments --------------------------------------------------------------------------------------
+
+
+def at(monkeypatch, when) -> None:
+    monkeypatch.setattr(jobs, "timezone", SimpleNamespace(now=lambda: when))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_reminders_ends_lapsed_holds_and_sends_due_reminders(world, monkeypatch) -> None:
+    from django.core import mail
+
+    from buergerbuero.appointments.models import BookingState
+    from tests.appointments.mailing import START, book, offer_appointments
+
+    offer_appointments(world.office_a)
+    offer_appointments(world.office_b, double_opt_in=True)
+    confirmed = book(world.office_a)
+    held = book(world.office_b)
+    mail.outbox.clear()
+    at(monkeypatch, START - timedelta(hours=1))
+
+    assert jobs.run_reminders() == 1
+    assert jobs.run_reminders() == 0
+    held.refresh_from_db()
+    assert held.state == BookingState.EXPIRED
+    assert held.ended_at == START - timedelta(hours=1)
+    assert [m.to for m in mail.outbox] == [[confirmed.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_retention_deletes_personal_data_of_past_appointments(world, monkeypatch, settings) -> None:
+    import datetime as dt
+
+    from buergerbuero.appointments.models import Booking
+    from tests.appointments.mailing import BERLIN, START, book, offer_appointments
+
+    settings.RETENTION_DAYS = 30
+    offer_appointments(world.office_a)
+    past = book(world.office_a)
+    recent = book(world.office_a, start=dt.datetime(2026, 4, 14, 14, 30, tzinfo=BERLIN), phone="0171")
+    at(monkeypatch, START + timedelta(days=31))  # past ended 31 days ago, recent 5 days ago
+
+    assert jobs.run_retention() == 1
+    assert jobs.run_retention() == 0
+    past, recent = Booking.objects.get(pk=past.pk), Booking.objects.get(pk=recent.pk)
+    assert (past.name, past.email, past.phone, past.concern, past.personal_data_deleted) == (
+        "",
+        "",
+        "",
+        "",
+        True,
+    )
+    assert past.start == START  # the booking itself stays for the statistics
+    assert (recent.name, recent.email, recent.phone) == ("Erika Muster", "erika@example.org", "0171")
