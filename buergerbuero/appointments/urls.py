@@ -15,6 +15,7 @@ urlpatterns = [
     path("termine/bestaetigen/<str:token>/", views.confirm, name="confirm"),
     path("termine/<str:token>/", views.manage, name="manage"),
     path("termine/<str:token>/absagen/", views.cancel, name="cancel"),
+    path("termine/<str:token>/eintreten/", views.join, name="join"),
     path("termine/<str:token>/verschieben/", views.reschedule_week, name="reschedule"),
     path("termine/<str:token>/verschieben/<str:slot_key>/", views.reschedule_slot, name="reschedule-slot"),
     path("<slug:authority_slug>/<slug:office_slug>/termin/", views.week, name="week"),

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from buergerbuero.appointments import actions, pow, ratelimit
 from buergerbuero.appointments.forms import BookingForm
@@ -32,12 +32,11 @@ from buergerbuero.authorities.models import Authority
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.models import Office
 from buergerbuero.staff.ratelimit import client_address
+from buergerbuero.waitingroom.tokens import SESSION_KEY as TICKET_SESSION_KEY
 
 SESSION_BOOKED = "bb_appointment_booked"
 WEEK_PARAM = "woche"
-# The citizen may join the waiting area from this long before the start until this long after it.
-JOIN_BEFORE = dt.timedelta(minutes=10)
-JOIN_AFTER = dt.timedelta(minutes=15)
+REFERRER_POLICY = "strict-origin"
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -126,12 +125,19 @@ def office_offer(office: Office, now: dt.datetime, with_slots: bool) -> dict[str
 
 
 def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Pages that carry or are reached by a secret link: never cached, never named in a Referer."""
+    """Pages that carry or are reached by a secret link: never cached, never indexed, and the link never
+    in a Referer header.
+
+    ``strict-origin`` rather than ``no-referrer``: both keep the path (and so the token) out of every
+    Referer, to other sites and to our own server's logs alike, but under ``no-referrer`` browsers send
+    ``Origin: null`` with a same-origin form POST, which Django's CSRF check rejects; the pages' own
+    forms (cancel, move, confirm, the language switch) would all fail with 403 in every real browser.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = REFERRER_POLICY
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
         return response
@@ -457,14 +463,6 @@ def _booking(token: str) -> Booking | None:
     return actions.booking_by_manage_token(token)
 
 
-def _can_join(booking: Booking, now: dt.datetime) -> bool:
-    return (
-        hasattr(actions, "arrive")
-        and booking.state == BookingState.CONFIRMED
-        and booking.start - JOIN_BEFORE <= now <= booking.start + JOIN_AFTER
-    )
-
-
 @private
 @require_safe
 def manage(request: HttpRequest, token: str) -> HttpResponse:
@@ -475,9 +473,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         **_booking_context(booking, now),
         "token": token,
-        "can_join": _can_join(booking, now),
-        "join_from": time_label(booking.start - JOIN_BEFORE, booking.office),
-        "join_until": time_label(booking.start + JOIN_AFTER, booking.office),
+        "can_join": actions.can_arrive(booking, now),
+        "join_from": time_label(booking.start - actions.ARRIVE_EARLY, booking.office),
+        "join_until": time_label(booking.start + actions.ARRIVE_LATE, booking.office),
         "week_url": _week_url(booking.office),
         "office_url": _office_url(booking.office),
     }
@@ -578,3 +576,23 @@ def reschedule_slot(request: HttpRequest, token: str, slot_key: str) -> HttpResp
         }
     )
     return render(request, "appointments/reschedule.html", context)
+
+
+@private
+@require_POST
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """At the appointment time: into the office's waiting area, ahead of walk-ins. The ticket's token
+    goes into the session, as when entering from the office page (public.views._enter)."""
+    booking = _booking(token)
+    if booking is None:
+        return _invalid_link(request)
+    try:
+        ticket, ticket_token = actions.arrive(booking)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("appointments:manage", token=token)
+    request.session.cycle_key()
+    request.session[TICKET_SESSION_KEY] = ticket_token
+    return redirect(
+        "public:waiting", authority_slug=ticket.office.authority.slug, office_slug=ticket.office.slug
+    )

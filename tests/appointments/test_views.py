@@ -121,7 +121,9 @@ def messages_of(response) -> list[str]:
 
 
 def assert_private(response) -> None:
-    assert response["Referrer-Policy"] == "no-referrer"
+    # Only the origin, never the path with the token, goes into a Referer (views.private says why not
+    # no-referrer).
+    assert response["Referrer-Policy"] == "strict-origin"
     assert response["Cache-Control"] == "no-store"
 
 
@@ -785,3 +787,70 @@ def test_office_without_appointments_has_no_link(world, client) -> None:
     response = client.get(office_url(world.office_b))
     assert response.context["appointments_url"] == ""
     assert "/termin/" not in response.content.decode()
+
+
+# --- at the appointment time ---------------------------------------------------------------------------
+
+
+def starting_in(booking: Booking, minutes: int) -> Booking:
+    """Moves a booking's time next to the wall clock (the views read the real time)."""
+    start = timezone.now() + dt.timedelta(minutes=minutes)
+    Booking.objects.filter(pk=booking.pk).update(start=start, end=start + dt.timedelta(minutes=30))
+    booking.refresh_from_db()
+    return booking
+
+
+def test_join_button_only_around_the_start(booking, client) -> None:
+    starting_in(booking, 60)
+    html = client.get(manage_url(booking)).content.decode()
+    assert 'id="join-button"' not in html
+    assert de("On the day") in html
+    starting_in(booking, 5)
+    html = client.get(manage_url(booking)).content.decode()
+    assert 'id="join-button"' in html
+    assert f'action="{manage_url(booking, "join")}"' in html
+    starting_in(booking, -20)
+    assert 'id="join-button"' not in client.get(manage_url(booking)).content.decode()
+
+
+def test_joining_puts_the_citizen_ahead_into_the_waiting_area(booking, world, client) -> None:
+    from buergerbuero.waitingroom.actions import get_ticket_by_token
+    from buergerbuero.waitingroom.models import TicketState
+    from buergerbuero.waitingroom.tokens import SESSION_KEY
+
+    open_(world.official_a, booking.office)
+    walk_in, _token = enter(booking.office, "Walter Walk-in")
+    starting_in(booking, 5)
+    response = client.post(manage_url(booking, "join"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("public:waiting", args=["testkreis", "energie"])
+    assert_private(response)
+    booking.refresh_from_db()
+    assert booking.state == BookingState.ATTENDED
+    ticket = get_ticket_by_token(client.session[SESSION_KEY])
+    assert ticket == booking.ticket
+    assert (ticket.state, ticket.priority, ticket.appointment_at) == (TicketState.WAITING, 1, booking.start)
+    assert ticket.priority > walk_in.priority
+    # Back on the management page later (another tab): the same place again.
+    page = client.get(manage_url(booking)).content.decode()
+    assert 'id="join-button"' in page
+    again = Client()
+    assert again.post(manage_url(booking, "join")).status_code == 302
+    assert get_ticket_by_token(again.session[SESSION_KEY]) == ticket
+
+
+def test_joining_too_early_or_while_closed_explains_why(booking, client) -> None:
+    from buergerbuero.waitingroom.models import Ticket
+
+    starting_in(booking, 60)
+    response = client.post(manage_url(booking, "join"), follow=True)
+    assert response.redirect_chain[-1][0] == manage_url(booking)
+    assert de("You can join the waiting area from 10 minutes before your appointment.") in messages_of(
+        response
+    )
+    starting_in(booking, 5)  # in time, but nobody has opened the office
+    response = client.post(manage_url(booking, "join"), follow=True)
+    assert de("This office is closed at the moment.") in messages_of(response)
+    assert not Ticket.objects.exists()
+    assert client.get(manage_url(booking, "join")).status_code == 405
+    assert client.post("/termine/nichts/eintreten/").status_code == 404
