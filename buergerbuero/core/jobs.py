@@ -34,14 +34,16 @@ def run_expiry() -> int:
 
 
 def run_reminders() -> int:
-    """End unconfirmed holds, then send the reminders that are due. Returns the reminders sent."""
-    from buergerbuero.appointments.actions import expire_holds
+    """End unconfirmed holds, record the appointments nobody came to, then send the reminders that are
+    due. Returns the reminders sent."""
+    from buergerbuero.appointments.actions import expire_holds, record_no_shows
     from buergerbuero.appointments.reminders import send_due_reminders
 
     close_old_connections()
     try:
         now = timezone.now()
         expire_holds(now)
+        record_no_shows(now)
         return send_due_reminders(now)
     finally:
         # This job runs in a worker thread of its own (see run_forever); leave no connection behind.

@@ -166,6 +166,12 @@ def test_run_reminders_ends_lapsed_holds_and_sends_due_reminders(world, monkeypa
     assert held.ended_at == START - timedelta(hours=1)
     assert [m.to for m in mail.outbox] == [[confirmed.email]]
 
+    # 16 minutes after the start nobody has come: a no-show.
+    at(monkeypatch, START + timedelta(minutes=16))
+    jobs.run_reminders()
+    confirmed.refresh_from_db()
+    assert confirmed.state == BookingState.NO_SHOW
+
 
 @pytest.mark.django_db(transaction=True)
 def test_run_retention_deletes_personal_data_of_past_appointments(world, monkeypatch, settings) -> None:
