@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -256,3 +257,22 @@ def test_a_page_reconnecting_during_an_action_is_not_overwritten(world, office, 
         "new-page",
         None,
     )
+
+
+def test_two_pages_claiming_one_call_at_once_exactly_one_holds_it(world, office) -> None:
+    """An admission that named no page (a form sent without script) goes to the first page that claims
+    it (calls.actions.hold_call, under a row lock): two pages of the official claiming at the same
+    moment get one call between them."""
+    enter(office)
+    consultation = admit(world.official_a, office)
+    official = consultation.participants.get(role="official")
+    for attempt in range(5):
+        Participant.objects.filter(pk=official.pk).update(call_page="", call_connection="")
+        outcomes = together(
+            partial(call_actions.hold_call, official.pk, world.official_a, f"page-one-{attempt}", "conn-1"),
+            partial(call_actions.hold_call, official.pk, world.official_a, f"page-two-{attempt}", "conn-2"),
+        )
+        assert sorted(outcomes) == ["elsewhere", "held"], outcomes
+        official.refresh_from_db()
+        winner = "conn-1" if outcomes[0] == "held" else "conn-2"
+        assert official.call_connection == winner

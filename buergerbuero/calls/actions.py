@@ -3,6 +3,8 @@ the locking invariants, which apply here too (queue changes lock the office row 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,8 +14,10 @@ from buergerbuero.authorities.models import Availability, Staff
 from buergerbuero.calls.events import (
     announce_colleague_invited,
     announce_ended,
+    announce_moved,
     announce_participants,
     announce_staff_consultation,
+    announce_staff_consultation_over,
     participants_of,
 )
 from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
@@ -48,8 +52,9 @@ def claim_ticket(ticket_id: int, office_id: int) -> bool:
     )
 
 
-def admit(staff: Staff, office: Office, ticket_id: int | None = None) -> Consultation:
-    """Let the next (or a chosen) waiting citizen in. The consultation starts at once."""
+def admit(staff: Staff, office: Office, ticket_id: int | None = None, page: str = "") -> Consultation:
+    """Let the next (or a chosen) waiting citizen in. The consultation starts at once, held by the
+    official's workspace page ``page`` (the one that let them in; see hold_call)."""
     with transaction.atomic():
         office = _lock_office(office.pk)
         staff = Staff.objects.get(pk=staff.pk)
@@ -79,13 +84,16 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None) -> Consult
         consultation = Consultation.objects.create(office=office, ticket=ticket, started_at=now)
         try:
             with transaction.atomic():
-                Participant.objects.create(
-                    consultation=consultation, role=ParticipantRole.OFFICIAL, staff=staff, joined_at=now
+                official = Participant.objects.create(
+                    consultation=consultation,
+                    role=ParticipantRole.OFFICIAL,
+                    staff=staff,
+                    joined_at=now,
+                    call_page=page,
                 )
         except IntegrityError:
             raise ActionError("busy", _("You are already in a consultation.")) from None
         citizen = Participant.objects.create(consultation=consultation, role=ParticipantRole.CITIZEN)
-        official = consultation.participants.get(role=ParticipantRole.OFFICIAL)
         participants = participants_of(consultation)
         record(office.authority_id, "consultation.started", consultation, staff.user_id, ticket=ticket.pk)
         # The two pages of the call first; then the queue (which may be thousands of pages).
@@ -96,7 +104,7 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None) -> Consult
             call=call_payload(consultation, citizen, participants),
         )
         announce_staff_consultation(
-            staff.pk, consultation.pk, call=call_payload(consultation, official, participants)
+            staff.pk, official, call=call_payload(consultation, official, participants)
         )
         announce_participants(consultation)
         announce_queue_change(office, "remove", ticket)
@@ -138,7 +146,7 @@ def _close_consultation(consultation: Consultation, reason: str, actor_user_id: 
     record(consultation.office.authority_id, "consultation.ended", consultation, actor_user_id, reason=reason)
     announce_ended(consultation)
     for staff_id in staff_ids:
-        announce_staff_consultation(staff_id, None)
+        announce_staff_consultation_over(staff_id)
     announce_office_state(consultation.office)
 
 
@@ -266,7 +274,10 @@ def invite_colleague(consultation: Consultation, staff: Staff, colleague: Staff)
     return participant
 
 
-def answer_invitation(participant: Participant, colleague: Staff, accept: bool) -> Participant:
+def answer_invitation(
+    participant: Participant, colleague: Staff, accept: bool, page: str = ""
+) -> Participant:
+    """Accept (the call is then held by the workspace page ``page``) or decline an invitation."""
     with transaction.atomic():
         participant = Participant.objects.select_related("consultation__office").get(pk=participant.pk)
         if participant.staff_id != colleague.pk or participant.joined_at or participant.left_at:
@@ -277,12 +288,13 @@ def answer_invitation(participant: Participant, colleague: Staff, accept: bool) 
             if active_participation(colleague) is not None:
                 raise ActionError("busy", _("You are already in a consultation."))
             participant.joined_at = now
+            participant.call_page = page
             try:
                 with transaction.atomic():
-                    participant.save(update_fields=["joined_at"])
+                    participant.save(update_fields=["joined_at", "call_page"])
             except IntegrityError:
                 raise ActionError("busy", _("You are already in a consultation.")) from None
-            announce_staff_consultation(colleague.pk, consultation.pk)
+            announce_staff_consultation(colleague.pk, participant)
         else:
             participant.left_at = now
             participant.save(update_fields=["left_at"])
@@ -309,7 +321,7 @@ def leave_as_colleague(consultation: Consultation, colleague: Staff) -> None:
         participant.save(update_fields=["left_at"])
         record(colleague.authority_id, "consultation.colleague_left", consultation, colleague.user_id)
         announce_participants(consultation)
-        announce_staff_consultation(colleague.pk, None)
+        announce_staff_consultation_over(colleague.pk)
         announce_office_state(consultation.office)
 
 
@@ -320,3 +332,72 @@ def hang_up_as(participant: Participant, staff: Staff) -> None:
         leave_as_colleague(participant.consultation, staff)
     else:
         hang_up(participant.consultation, staff)
+
+
+# --- which page of an official holds the call ------------------------------------------------------
+
+# held: this connection holds the call, nobody needed to hear of it. reconnected: a new socket of the
+# page that held it; the old one was told to let go. taken: this page holds it instead of another one;
+# the others were told. elsewhere: another page holds it on an open socket; unheld: another page held
+# it and its socket has closed (in both, nothing changed).
+HoldOutcome = Literal["held", "reconnected", "taken", "elsewhere", "unheld"]
+
+
+def hold_call(
+    participant_id: int,
+    staff: Staff,
+    page: str,
+    connection: str,
+    *,
+    previous: str = "",
+    take_over: bool = False,
+) -> HoldOutcome:
+    """Let the socket ``connection`` of the official's workspace page ``page`` hold the call of their
+    participant: exactly one connection does (docs/architecture.md, "One page holds the call").
+
+    Without ``take_over`` the page gets the call only if it holds it already (its socket reconnected),
+    if ``previous`` (the page this browser tab showed before a reload) held it, or if no page ever did
+    (an admission from a form sent without script). A change of connection is announced with
+    ``consultation.moved``: the old connection lets go, and when the page changed, the other
+    participants build new peer connections to this one."""
+    with transaction.atomic():
+        participant = (
+            Participant.objects.select_for_update(of=("self",))
+            .select_related("consultation__office")
+            .filter(pk=participant_id)
+            .first()
+        )
+        if participant is None or participant.staff_id != staff.pk or participant.joined_at is None:
+            raise ActionError("not_participant", _("You are not taking part in this consultation."))
+        if participant.left_at is not None or participant.consultation.ended_at is not None:
+            raise ActionError("ended", _("This consultation has already ended."))
+        before_page, before_connection = participant.call_page, participant.call_connection
+        if (before_page, before_connection) == (page, connection):
+            return "held"
+        if not take_over and before_page not in ("", page, previous):
+            return "elsewhere" if before_connection else "unheld"
+        participant.call_page = page
+        participant.call_connection = connection
+        participant.save(update_fields=["call_page", "call_connection"])
+        page_changed = before_page not in ("", page)
+        if not page_changed and before_connection in ("", connection):
+            return "held"
+        if page_changed:
+            record(
+                staff.authority_id,
+                "consultation.call_moved",
+                participant.consultation,
+                staff.user_id,
+                participant=participant.pk,
+                taken_over=take_over,
+            )
+        announce_moved(participant, reset=page_changed)
+    return "taken" if page_changed else "reconnected"
+
+
+def release_call(participant_id: int, connection: str) -> None:
+    """The socket that held a call closed. The page stays recorded: the same tab gets the call back when
+    it reconnects or reloads; another page of the official may take it over. No event: whoever holds it
+    next announces that."""
+    if connection:
+        Participant.objects.filter(pk=participant_id, call_connection=connection).update(call_connection="")

@@ -4,6 +4,11 @@ The server is the only signalling peer: a ``signal`` frame is forwarded only fro
 of a running consultation to another participant of the same consultation; everything else is refused.
 Signalling and chat change no state, so they are relayed here rather than through actions. Chat is not
 stored (docs/privacy.md).
+
+Only the connection that holds a participant's call is in the participant's group, so signals reach
+exactly one page. An official's pages decide which one that is (staff.consumers, calls.actions.hold_call);
+when it changes, ``consultation.moved`` tells the other participants' pages to build new peer connections
+to that participant (frame ``call.moved``).
 """
 
 from __future__ import annotations
@@ -108,9 +113,29 @@ class CallMixin(BaseConsumer):
             },
         )
 
+    async def on_own_call_moved(self, event: dict[str, Any]) -> None:
+        """This page's participant is held by another connection now (``consultation.moved``). Only an
+        official's call moves between pages; the citizen's page has its own take-over (superseded)."""
+
     async def on_call_event(self, event: dict[str, Any]) -> bool:
         """Translate a consultation event into a frame. Returns False when it was not one."""
         kind = event["type"]
+        if kind == "consultation.moved":
+            if event["consultation"] != self.consultation_id:
+                return True
+            if event["participant"] == self.participant_id:
+                await self.on_own_call_moved(event)
+            elif event["reset"]:
+                # The participant's media now comes from another page: the connection to the old one is
+                # of no use, and the new page expects a new one.
+                await self.send_frame(
+                    {
+                        "type": "call.moved",
+                        "consultation": event["consultation"],
+                        "participant": event["participant"],
+                    }
+                )
+            return True
         if kind == "signal":
             if event["from"] in self.peers:
                 await self.send_frame(event)

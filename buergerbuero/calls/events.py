@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from buergerbuero.calls.models import Consultation
+from buergerbuero.calls.models import Consultation, Participant
 from buergerbuero.core import groups
 from buergerbuero.core.events import send_after_commit
 
@@ -32,7 +32,24 @@ class ConsultationEndedEvent(TypedDict):
 class StaffConsultationEvent(TypedDict, total=False):
     type: Literal["staff.consultation"]
     consultation: int | None
+    # With a consultation: the official's participant, and the page that holds the call ("" when the
+    # action came from no page, e.g. a form sent without script: the first page to claim it holds it).
+    participant: int
+    page: str
     call: dict[str, object]  # the official's call.start without ICE (calls.selectors.call_payload)
+
+
+class CallMovedEvent(TypedDict):
+    """A participant's call is now held by another connection (calls.actions.hold_call)."""
+
+    type: Literal["consultation.moved"]
+    consultation: int
+    participant: int
+    page: str
+    connection: str
+    # True when another page holds it now: the other participants' peer connections to this participant
+    # end at a page that no longer exists, so they build new ones. False for the same page's new socket.
+    reset: bool
 
 
 class ColleagueInvitedEvent(TypedDict):
@@ -73,12 +90,35 @@ def announce_ended(consultation: Consultation) -> None:
 
 
 def announce_staff_consultation(
-    staff_id: int, consultation_id: int | None, call: dict[str, object] | None = None
+    staff_id: int, participant: Participant, call: dict[str, object] | None = None
 ) -> None:
-    event: StaffConsultationEvent = {"type": "staff.consultation", "consultation": consultation_id}
+    """The official takes part in a consultation now (admitted someone, accepted an invitation)."""
+    event: StaffConsultationEvent = {
+        "type": "staff.consultation",
+        "consultation": participant.consultation_id,
+        "participant": participant.pk,
+        "page": participant.call_page,
+    }
     if call is not None:
         event["call"] = call
     send_after_commit(groups.staff(staff_id), event)
+
+
+def announce_staff_consultation_over(staff_id: int) -> None:
+    event: StaffConsultationEvent = {"type": "staff.consultation", "consultation": None}
+    send_after_commit(groups.staff(staff_id), event)
+
+
+def announce_moved(participant: Participant, reset: bool) -> None:
+    event: CallMovedEvent = {
+        "type": "consultation.moved",
+        "consultation": participant.consultation_id,
+        "participant": participant.pk,
+        "page": participant.call_page,
+        "connection": participant.call_connection,
+        "reset": reset,
+    }
+    send_after_commit(groups.consultation(participant.consultation_id), event)
 
 
 def announce_colleague_invited(

@@ -85,6 +85,23 @@ class Participant(models.Model):
     )
     joined_at = models.DateTimeField(_("joined at"), null=True, blank=True)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    # Which page of an official holds the call's media (docs/architecture.md, "One page holds the call"):
+    # the page load that let the citizen in or accepted the invitation, or that took the call over; and
+    # the socket of that page that holds it now ("" when it closed). Empty for the citizen.
+    call_page = models.CharField(
+        _("page holding the call"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("The workspace page (browser tab) that runs the call for this official."),
+    )
+    call_connection = models.CharField(
+        _("connection holding the call"),
+        max_length=32,
+        blank=True,
+        default="",
+        help_text=_("The open connection of that page; empty when it was closed."),
+    )
 
     class Meta:
         verbose_name = _("participant")

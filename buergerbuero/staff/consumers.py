@@ -1,23 +1,77 @@
 """The officials' workspace page: one WebSocket for the queues of all their offices and their current
 consultation. Actions (open, admit, decline, ...) are HTTP POSTs (staff.views); this socket carries the
-snapshot, the deltas, signalling and chat."""
+snapshot, the deltas, signalling and chat.
+
+An official may have the workspace open in several tabs, but exactly one connection holds the call
+(docs/architecture.md, "One page holds the call"): only it is in the participant's and the consultation's
+groups and gets ``call.start``; the others get ``call.elsewhere`` and may take the call over
+(``call.take_over``). Each page load names itself with a random ``page`` id in the socket's query string,
+and a reloaded tab names the page it showed before (``previous``), so it gets its call back. The
+database (``Participant.call_page``/``call_connection``) decides, never the state of one process: the
+pages of one official may be served by different workers.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+import secrets
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Staff
 from buergerbuero.calls import actions as call_actions
 from buergerbuero.calls.consumers import CallMixin
-from buergerbuero.calls.models import Participant
+from buergerbuero.calls.models import Consultation, Participant
 from buergerbuero.core import groups
+from buergerbuero.core.consumers import require_int
+from buergerbuero.core.errors import ActionError
+from buergerbuero.staff.forms import PAGE_ID_PATTERN
 from buergerbuero.staff.selectors import workspace_snapshot
+
+logger = logging.getLogger(__name__)
+
+PAGE_ID = re.compile(PAGE_ID_PATTERN)
+# After this connection took a call over from another page, signals addressed to the participant that
+# were sent before the others heard of the move belong to the old page's peer connections. They are
+# dropped until this connection's own ``consultation.moved`` arrives, or at most this long.
+STALE_SIGNAL_SECONDS = 5.0
+
+
+def own_consultation(participant_id: int, staff_id: int) -> int | None:
+    """The running consultation of one of the official's own joined participants, or None."""
+    return (
+        Participant.objects.filter(
+            pk=participant_id,
+            staff_id=staff_id,
+            joined_at__isnull=False,
+            left_at__isnull=True,
+            consultation__ended_at__isnull=True,
+        )
+        .values_list("consultation_id", flat=True)
+        .first()
+    )
+
+
+def end_reason(consultation_id: int) -> str:
+    reason = Consultation.objects.filter(pk=consultation_id).values_list("end_reason", flat=True).first()
+    return reason or "left"
 
 
 class StaffConsumer(CallMixin):
+    staff: Staff
     staff_id: int | None = None
+    page: str = ""
+    previous: str = ""
+    connection: str = ""
+    # The consultation (and participant) that this official takes part in through another page.
+    elsewhere: tuple[int, int] | None = None
+    _stale_until: float = 0.0
+    _tasks: set[asyncio.Task[None]]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -27,8 +81,13 @@ class StaffConsumer(CallMixin):
         if staff is None:
             await self.close(code=4403)
             return
+        self.staff = staff
         self.staff_id = staff.pk
+        self.connection = secrets.token_hex(8)
+        self.peers = set()
+        self._tasks = set()
         await self.accept()
+        bad_ids = self._read_page_ids()
         snapshot = await database_sync_to_async(workspace_snapshot)(staff)
         await self.join(groups.staff(staff.pk))
         for office in snapshot["offices"]:
@@ -36,12 +95,133 @@ class StaffConsumer(CallMixin):
         # The snapshot is read after joining, so no delta between the two is lost.
         snapshot = await database_sync_to_async(workspace_snapshot)(staff)
         participant = snapshot.pop("participant")
+        if bad_ids:
+            await self.send_error("invalid", _("This page identifies itself wrongly. Please reload it."))
         await self.send_frame(snapshot)
         if participant:
-            await self.enter_call(participant)
+            await self.hold_if_running(participant)
+
+    def _read_page_ids(self) -> bool:
+        """The page's own id and the one its tab showed before a reload, from the query string. A
+        missing or malformed id gets a random one (the page then cannot claim a call by name)."""
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        page = (query.get("page") or [""])[0]
+        previous = (query.get("previous") or [""])[0]
+        bad = bool(page and not PAGE_ID.fullmatch(page)) or bool(previous and not PAGE_ID.fullmatch(previous))
+        self.page = page if PAGE_ID.fullmatch(page) else "srv-" + secrets.token_hex(12)
+        self.previous = previous if PAGE_ID.fullmatch(previous) and previous != self.page else ""
+        return bad
+
+    async def disconnect(self, code: int) -> None:
+        try:
+            for task in list(getattr(self, "_tasks", ())):
+                task.cancel()
+            if self.participant_id is not None:
+                await database_sync_to_async(call_actions.release_call)(self.participant_id, self.connection)
+        finally:
+            await super().disconnect(code)
 
     async def _staff(self) -> Staff:
         return await database_sync_to_async(Staff.objects.select_related("user").get)(pk=self.staff_id)
+
+    # --- which page holds the call ------------------------------------------------------------------
+
+    async def hold(self, participant_id: int, *, take_over: bool = False) -> None:
+        """Hold the call of the official's participant on this connection if calls.actions.hold_call
+        lets it, and start it (``call.start``); else show it as running elsewhere."""
+        if self.participant_id == participant_id:
+            return
+        assert self.staff_id is not None
+        consultation_id = await database_sync_to_async(own_consultation)(participant_id, self.staff_id)
+        if consultation_id is None:
+            raise ActionError("not_participant", _("You are not taking part in this consultation."))
+        # Joined before the call is ours (and only after the check above): when the others hear of the
+        # move, their new offers must find this connection in the group.
+        call_groups = [groups.consultation(consultation_id), groups.participant(participant_id)]
+        for group in call_groups:
+            await self.join(group)
+        try:
+            outcome = await database_sync_to_async(call_actions.hold_call)(
+                participant_id,
+                self.staff,
+                self.page,
+                self.connection,
+                previous=self.previous,
+                take_over=take_over,
+            )
+        except BaseException:
+            await self._leave_unless_in_call(call_groups)
+            raise
+        if outcome in ("elsewhere", "unheld"):
+            await self._leave_unless_in_call(call_groups)
+            await self.show_elsewhere(consultation_id, participant_id, held=outcome == "elsewhere")
+            return
+        if outcome == "taken":
+            self._stale_until = asyncio.get_running_loop().time() + STALE_SIGNAL_SECONDS
+        self.elsewhere = None
+        await self.enter_call(participant_id)
+
+    async def hold_if_running(self, participant_id: int) -> None:
+        """hold() for a call the server found, not the page: one that ended meanwhile is no error."""
+        try:
+            await self.hold(participant_id)
+        except ActionError:
+            return  # the consultation ended in between; its end reaches the page as an event
+
+    async def _leave_unless_in_call(self, call_groups: list[str]) -> None:
+        mine = set()
+        if self.consultation_id is not None and self.participant_id is not None:
+            mine = {groups.consultation(self.consultation_id), groups.participant(self.participant_id)}
+        for group in call_groups:
+            if group not in mine:
+                await self.leave(group)
+
+    async def show_elsewhere(self, consultation_id: int, participant_id: int, *, held: bool) -> None:
+        self.elsewhere = (consultation_id, participant_id)
+        await self.send_frame(
+            {
+                "type": "call.elsewhere",
+                "consultation": consultation_id,
+                "participant": participant_id,
+                "held": held,
+            }
+        )
+
+    async def on_own_call_moved(self, event: dict[str, Any]) -> None:
+        if event["connection"] == self.connection:
+            self._stale_until = 0.0  # from here on, signals are meant for this page
+            return
+        consultation_id, participant_id = event["consultation"], event["participant"]
+        await self.exit_call()
+        await self.show_elsewhere(consultation_id, participant_id, held=True)
+
+    async def _record_hold(self, participant_id: int) -> None:
+        """After entering a call from the admission event (without a query, so the citizen's first offer
+        finds this connection in time), write down which connection holds it."""
+        try:
+            outcome = await database_sync_to_async(call_actions.hold_call)(
+                participant_id, self.staff, self.page, self.connection
+            )
+        except ActionError:
+            return  # the call ended meanwhile; its end arrives as an event
+        except Exception:
+            logger.exception("recording the call's connection failed")
+            return
+        if outcome in ("elsewhere", "unheld") and self.participant_id == participant_id:
+            consultation_id = self.consultation_id
+            await self.exit_call()
+            if consultation_id is not None:
+                await self.show_elsewhere(consultation_id, participant_id, held=outcome == "elsewhere")
+
+    def spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- frames from the page --------------------------------------------------------------------------
+
+    async def frame_call_take_over(self, frame: dict[str, Any]) -> None:
+        await self.hold(require_int(frame, "participant"), take_over=True)
 
     async def frame_call_hangup(self, frame: dict[str, Any]) -> None:
         self._require_in_call()
@@ -51,26 +231,44 @@ class StaffConsumer(CallMixin):
         staff = await self._staff()
         await database_sync_to_async(call_actions.hang_up_as)(participant, staff)
 
+    # --- events ----------------------------------------------------------------------------------------
+
     async def on_event(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "signal" and self._stale_until:
+            if asyncio.get_running_loop().time() < self._stale_until:
+                return
+            self._stale_until = 0.0
         if await self.on_call_event(event):
             return
-        kind = event["type"]
         if kind == "staff.consultation":
-            if event["consultation"] is None:
-                return
-            if event.get("call"):
-                await self.enter_call(event["call"]["me"], event["call"])
-                return
-            participant_id = await database_sync_to_async(
-                lambda: (
-                    Participant.objects.filter(
-                        consultation_id=event["consultation"], staff_id=self.staff_id, left_at__isnull=True
-                    )
-                    .values_list("pk", flat=True)
-                    .first()
-                )
-            )()
-            if participant_id:
-                await self.enter_call(participant_id)
+            await self.on_staff_consultation(event)
         elif kind in ("office.state", "office.queue", "colleague.invited", "staff.me"):
             await self.send_frame(event)
+
+    async def on_staff_consultation(self, event: dict[str, Any]) -> None:
+        if event["consultation"] is None:
+            # The official's consultation is over. A page that held it heard it from the consultation's
+            # group; the others are told here.
+            if self.elsewhere is not None:
+                consultation_id = self.elsewhere[0]
+                self.elsewhere = None
+                reason = await database_sync_to_async(end_reason)(consultation_id)
+                await self.send_frame(
+                    {"type": "call.ended", "consultation": consultation_id, "reason": reason}
+                )
+            return
+        participant_id = event["participant"]
+        if event["page"] == self.page:
+            # This page let the citizen in (or accepted the invitation): it holds the call. Admission
+            # carries the call, so the call starts without a query.
+            self.elsewhere = None
+            if event.get("call"):
+                await self.enter_call(participant_id, event["call"])
+            else:
+                await self.enter_call(participant_id)
+            self.spawn(self._record_hold(participant_id))
+        elif not event["page"]:
+            await self.hold_if_running(participant_id)
+        else:
+            await self.show_elsewhere(event["consultation"], participant_id, held=True)

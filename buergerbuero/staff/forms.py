@@ -97,7 +97,22 @@ class InviteForm(forms.Form):
     )
 
 
-class AnswerInvitationForm(forms.Form):
+# The id a workspace page gives itself (staff.consumers): letters, digits, "-" and "_".
+PAGE_ID_PATTERN = r"[A-Za-z0-9_-]{8,64}"
+
+
+class CallPageForm(forms.Form):
+    """Sent with an admission or an accepted invitation by the page that will hold the call (see
+    calls.actions.hold_call). Without script it is empty: then the first page to claim the call holds it."""
+
+    page = forms.RegexField(
+        regex=rf"\A{PAGE_ID_PATTERN}\Z",
+        required=False,
+        error_messages={"invalid": _("This page identifies itself wrongly. Please reload it.")},
+    )
+
+
+class AnswerInvitationForm(CallPageForm):
     accept = forms.TypedChoiceField(
         choices=[("1", _("Accept")), ("0", _("Decline"))],
         coerce=lambda value: value == "1",

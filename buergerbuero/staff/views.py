@@ -35,6 +35,7 @@ from buergerbuero.staff.forms import (
     TEXT_MAX_LENGTH,
     AnswerInvitationForm,
     AvailabilityForm,
+    CallPageForm,
     DeclineForm,
     InviteForm,
     OpenOfficeForm,
@@ -168,6 +169,7 @@ def dashboard(request: HttpRequest, staff: Staff) -> HttpResponse:
             "no_media": _("Your camera and microphone are not available. You can still see and hear others."),
             "camera_failed": _("This camera could not be started."),
             "call_ended": _("The consultation has ended."),
+            "elsewhere": _("This consultation is running in another window."),
             "sound_on": _("Sound alerts: on"),
             "sound_off": _("Sound alerts: off"),
             "video_of": _("Video of %(name)s"),
@@ -239,16 +241,26 @@ def set_availability(request: HttpRequest, staff: Staff) -> HttpResponse:
 @staff_required
 def admit_next(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     office = access.get_office_for_staff(staff, office_id)
-    return act(request, lambda: call_actions.admit(staff, office), _("The next person has been let in."))
+    form = CallPageForm(request.POST)
+    if not form.is_valid():
+        return bad_input(request, form)
+    return act(
+        request,
+        lambda: call_actions.admit(staff, office, page=form.cleaned_data["page"]),
+        _("The next person has been let in."),
+    )
 
 
 @require_POST
 @staff_required
 def admit(request: HttpRequest, staff: Staff, ticket_id: int) -> HttpResponse:
     ticket = access.get_ticket_for_staff(staff, ticket_id)
+    form = CallPageForm(request.POST)
+    if not form.is_valid():
+        return bad_input(request, form)
     return act(
         request,
-        lambda: call_actions.admit(staff, ticket.office, ticket_id=ticket.pk),
+        lambda: call_actions.admit(staff, ticket.office, ticket_id=ticket.pk, page=form.cleaned_data["page"]),
         _("The person has been let in."),
     )
 
@@ -320,7 +332,7 @@ def answer_invitation(request: HttpRequest, staff: Staff, participant_id: int) -
         return bad_input(request, form)
     accept = form.cleaned_data["accept"]
     try:
-        call_actions.answer_invitation(participant, staff, accept)
+        call_actions.answer_invitation(participant, staff, accept, page=form.cleaned_data["page"])
     except ActionError as error:
         return refused(request, error)
     return done(

@@ -67,6 +67,8 @@ SEED = SeedSpec(
         OfficeSpec("fundbuero", "Fundbüro", [("gustav", "Gustav Gimpel")]),
         # Opened from outside the server by test_infrastructure (events across processes).
         OfficeSpec("standesamt", "Standesamt", [("hanna", "Hanna Häher")]),
+        # test_windows.py: one official with the workspace open in two windows.
+        OfficeSpec("sozialamt", "Sozialamt", [("ida", "Ida Ibis")]),
     ]
 )
 RELAY_SEED = SeedSpec(offices=[OfficeSpec("beratung", "Energieberatung", [("anna", "Anna Amsel")])])
@@ -219,7 +221,13 @@ class Pages:
         context = self.browser.new_context(**options)
         context.set_default_timeout(15_000)
         self.contexts.append(context)
-        page = context.new_page()
+        return self._watch(persona, context.new_page())
+
+    def another_window(self, persona: str, of: str) -> Any:
+        """A second window of the same browser (cookies and all) as the persona ``of``."""
+        return self._watch(persona, self.pages[of].context.new_page())
+
+    def _watch(self, persona: str, page: Any) -> Any:
         self.pages[persona] = page
         log = self.console.setdefault(persona, [])
         page.on("console", lambda msg: log.append(f"{msg.type}: {msg.text}"))

@@ -17,15 +17,15 @@ TIMEOUT_MS = 15_000
 
 # Sums the inbound media of every peer connection of the page, and reports the selected candidate pair.
 # window.bbCall.peers is a Map (participant id -> RTCPeerConnection); an entry that wraps the connection
-# ({pc}) is accepted too.
+# ({pc}) is accepted too. With the argument true, connections marked by MARK_PEERS_JS are left out.
 MEDIA_STATS_JS = """
-async () => {
+async (freshOnly) => {
   const call = window.bbCall;
   if (!call || !call.peers) return null;
   const out = {peers: 0, framesDecoded: 0, totalSamplesReceived: 0, pairs: []};
   for (const entry of call.peers.values()) {
     const pc = entry instanceof RTCPeerConnection ? entry : (entry && (entry.pc || entry.connection));
-    if (!pc || pc.connectionState === 'closed') continue;
+    if (!pc || pc.connectionState === 'closed' || (freshOnly && pc.__bbMarked)) continue;
     out.peers += 1;
     const stats = await pc.getStats();
     stats.forEach((r) => {
@@ -59,19 +59,35 @@ class Media:
     pairs: list[dict[str, Any]]
 
 
-def media_stats(page: Any) -> Media | None:
-    raw = page.evaluate(MEDIA_STATS_JS)
+# Marks the page's current peer connections, so that media_stats(fresh_only=True) sees only newer ones.
+MARK_PEERS_JS = """
+() => {
+  const call = window.bbCall;
+  let marked = 0;
+  for (const pc of (call && call.peers ? call.peers.values() : [])) { pc.__bbMarked = true; marked += 1; }
+  return marked;
+}
+"""
+
+
+def media_stats(page: Any, fresh_only: bool = False) -> Media | None:
+    raw = page.evaluate(MEDIA_STATS_JS, fresh_only)
     if raw is None:
         return None
     return Media(raw["peers"], raw["framesDecoded"], raw["totalSamplesReceived"], raw["pairs"])
 
 
-def wait_for_media(page: Any, timeout_s: float = 20, audio: bool = True) -> Media:
-    """Poll getStats until remote video frames were decoded (and audio samples received)."""
+def mark_peer_connections(page: Any) -> int:
+    return int(page.evaluate(MARK_PEERS_JS))
+
+
+def wait_for_media(page: Any, timeout_s: float = 20, audio: bool = True, fresh_only: bool = False) -> Media:
+    """Poll getStats until remote video frames were decoded (and audio samples received); with
+    ``fresh_only`` on peer connections made after mark_peer_connections only."""
     deadline = time.monotonic() + timeout_s
     last: Media | None = None
     while time.monotonic() < deadline:
-        last = media_stats(page)
+        last = media_stats(page, fresh_only)
         if last and last.peers and last.frames_decoded > 0 and (not audio or last.samples_received > 0):
             return last
         page.wait_for_timeout(100)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from buergerbuero.calls.models import Consultation
+from buergerbuero.calls.models import Consultation, Participant
 from buergerbuero.waitingroom.models import TicketState
 from tests.conftest import enter, login, open_
 from tests.staff.helpers import actions_of, assert_refused, post_json, url
@@ -23,6 +23,24 @@ def test_admitting_a_chosen_citizen(client, world) -> None:
     assert (first.state, second.state) == (TicketState.WAITING, TicketState.INVITED)
     assert Consultation.objects.get().ticket == second
     assert "consultation.started" in actions_of(world.authority)
+
+
+def test_the_admitting_page_holds_the_call(client, world) -> None:
+    open_(world.official_a, world.office_a)
+    ticket, _ = enter(world.office_a)
+    response = post_json(login(client, world.official_a), url("admit", ticket.pk), {"page": "tab-of-anna-02"})
+    assert response.json() == {"ok": True}
+    assert Participant.objects.get(staff=world.official_a).call_page == "tab-of-anna-02"
+
+
+def test_bad_page_changes_nothing(client, world) -> None:
+    open_(world.official_a, world.office_a)
+    ticket, _ = enter(world.office_a)
+    response = post_json(login(client, world.official_a), url("admit", ticket.pk), {"page": "<script>"})
+    assert response.status_code == 400
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.WAITING
+    assert not Consultation.objects.exists()
 
 
 def test_no_longer_waiting(client, world) -> None:

@@ -35,6 +35,36 @@ def test_admitting_the_first_in_line(client, world, events) -> None:
     assert "staff.consultation" in events.types(groups.staff(world.official_a.pk))
 
 
+def test_the_admitting_page_holds_the_call(client, world, events) -> None:
+    open_(world.official_a, world.office_a)
+    enter(world.office_a, "Erste")
+    events.sent.clear()
+    response = post_json(
+        login(client, world.official_a), url("admit-next", world.office_a.pk), {"page": "tab-of-anna-01"}
+    )
+    assert response.json() == {"ok": True}
+    official = Participant.objects.get(staff=world.official_a)
+    assert (official.call_page, official.call_connection) == ("tab-of-anna-01", "")
+    (event,) = events.of(groups.staff(world.official_a.pk))
+    assert (event["participant"], event["page"]) == (official.pk, "tab-of-anna-01")
+
+
+@pytest.mark.parametrize("page", ["short", "x" * 65, "tab of anna", "tab/../anna"])
+def test_bad_page_changes_nothing(client, world, events, page) -> None:
+    open_(world.official_a, world.office_a)
+    ticket, _ = enter(world.office_a)
+    events.sent.clear()
+    response = post_json(
+        login(client, world.official_a), url("admit-next", world.office_a.pk), {"page": page}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and response.json()["message"]
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.WAITING
+    assert not Consultation.objects.exists()
+    assert events.sent == []
+
+
 def test_without_script(client, world) -> None:
     open_(world.official_a, world.office_a)
     enter(world.office_a)

@@ -23,15 +23,21 @@ def invitation(world):
 def test_accepting(client, world, invitation, events) -> None:
     events.sent.clear()
     response = post_json(
-        login(client, world.official_b), url("answer-invitation", invitation.pk), {"accept": "1"}
+        login(client, world.official_b),
+        url("answer-invitation", invitation.pk),
+        {"accept": "1", "page": "tab-of-bernd-1"},
     )
     assert response.json() == {"ok": True}
     invitation.refresh_from_db()
     assert invitation.joined_at is not None and invitation.left_at is None
+    # The page that accepted holds the call (staff.consumers).
+    assert invitation.call_page == "tab-of-bernd-1"
     assert actions_of(world.authority)[-1] == "consultation.colleague_joined"
     assert events.of(groups.staff(world.official_b.pk))[-1] == {
         "type": "staff.consultation",
         "consultation": invitation.consultation_id,
+        "participant": invitation.pk,
+        "page": "tab-of-bernd-1",
     }
 
 
@@ -53,7 +59,9 @@ def test_answering_twice(client, world, invitation) -> None:
     )
 
 
-@pytest.mark.parametrize("data", [{}, {"accept": "yes"}])
+@pytest.mark.parametrize(
+    "data", [{}, {"accept": "yes"}, {"accept": "1", "page": "kurz"}, {"accept": "1", "page": "tab id!"}]
+)
 def test_bad_input(client, world, invitation, data) -> None:
     response = post_json(login(client, world.official_b), url("answer-invitation", invitation.pk), data)
     assert response.status_code == 400

@@ -27,6 +27,7 @@ let localStream = null;
 let cameraTrack = null;
 let screenTrack = null;
 let hangupTimer = null;
+let callParticipants = [];
 
 const url = (name) => config.urls[name].replace("__office__", officeSlug);
 
@@ -244,6 +245,7 @@ function updateControls() {
 
 async function startCall(frame) {
   if (finished) return;
+  callParticipants = frame.participants;
   if (call && consultationId === frame.consultation) {
     // A reconnect of the socket: the peer connections carry on; only the participant list may differ.
     call.updateParticipants(frame.participants);
@@ -290,7 +292,14 @@ function handleCallFrame(frame) {
   }
   if (!call) return;
   if (frame.type === "signal") call.handleSignal(frame);
-  else if (frame.type === "call.participants") call.updateParticipants(frame.participants);
+  else if (frame.type === "call.participants") {
+    callParticipants = frame.participants;
+    call.updateParticipants(frame.participants);
+  } else if (frame.type === "call.moved") {
+    // The official continues the consultation in another window: a new connection replaces the old one.
+    call.updateParticipants(callParticipants.filter((p) => p.id !== frame.participant));
+    call.updateParticipants(callParticipants);
+  }
 }
 
 function teardownCall() {
@@ -458,6 +467,7 @@ function onFrame(frame) {
       });
       break;
     case "call.participants":
+    case "call.moved":
     case "signal":
       handleCallFrame(frame);
       break;

@@ -15,6 +15,37 @@ const originalTitle = document.title;
 const lang = document.documentElement.lang || "de";
 const SOUND_KEY = "bb.staff.sound";
 
+// --- which page holds the call -------------------------------------------------------------------
+// Exactly one page of an official runs the call (docs/architecture.md, "One page holds the call"). Each
+// page load has an id of its own, sent with the socket and with "admit" and "join"; a reloaded tab also
+// sends the id of the page it showed before, so it gets its call back. That id waits in sessionStorage
+// only while the page is being left: a duplicated tab copies sessionStorage and must not inherit it.
+const PAGE_KEY = "bb.staff.page";
+
+function newPageId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function storage(action) {
+  try {
+    return action(window.sessionStorage);
+  } catch {
+    return null; // no storage (private mode): a reload then offers to take the call over
+  }
+}
+
+const pageId = newPageId();
+const previousPageId = storage((s) => {
+  const value = s.getItem(PAGE_KEY);
+  s.removeItem(PAGE_KEY);
+  return value;
+});
+window.addEventListener("pagehide", () => storage((s) => s.setItem(PAGE_KEY, pageId)));
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) storage((s) => s.removeItem(PAGE_KEY));
+});
+
 const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
 const withId = (url, id) => url.replace("/0/", `/${id}/`);
 
@@ -38,6 +69,11 @@ let cameraTrack = null;
 let screenTrack = null;
 let awaitingCallStart = false;
 let resyncTimer = null;
+let callParticipants = [];
+// The participant whose call another page of mine holds (call.elsewhere), or null.
+let elsewhereParticipant = null;
+let takingOver = false;
+let socketOpens = 0;
 
 // --- small helpers ---------------------------------------------------------------------------------
 
@@ -333,9 +369,9 @@ function applySnapshot(frame) {
   $("invitations").hidden = true;
   for (const invitation of frame.invitations) addInvitation(invitation);
   updateTitle();
-  // The server sends `call.start` right after the snapshot while a consultation runs; a call that
-  // gets none ended while the socket was away.
-  awaitingCallStart = Boolean(call);
+  // The server sends `call.start` (or `call.elsewhere`) right after the snapshot while a consultation
+  // runs; a call that gets neither ended while the socket was away.
+  awaitingCallStart = Boolean(call) || elsewhereParticipant !== null;
   window.clearTimeout(resyncTimer);
   if (awaitingCallStart) resyncTimer = window.setTimeout(() => awaitingCallStart && endCall(L.call_ended), 5000);
 }
@@ -473,6 +509,8 @@ async function startCall(frame) {
   awaitingCallStart = false;
   window.clearTimeout(resyncTimer);
   removeInvitation(frame.me);
+  hideElsewhere();
+  callParticipants = frame.participants;
   if (call && consultationId === frame.consultation) {
     // The socket reconnected: the peer connections carry on; only the participant list may differ.
     call.updateParticipants(frame.participants);
@@ -487,7 +525,14 @@ async function startCall(frame) {
   $("chat-log").replaceChildren();
   if (!localStream) localStream = await (mediaPromise || getLocalMedia());
   mediaPromise = null;
-  if (consultationId !== frame.consultation) return;
+  if (consultationId !== frame.consultation) {
+    // The call ended or moved to another page while the camera started: let go of it.
+    if (consultationId === null && localStream) {
+      localStream.getTracks().forEach((track) => track.stop());
+      localStream = null;
+    }
+    return;
+  }
   cameraTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
   // The connection first, then the page: the peer connection is ready when the citizen's offer comes,
   // and the call panel is drawn once the answer is out (drawing it held the answer back by 50–70 ms).
@@ -516,8 +561,13 @@ function handleCallFrame(frame) {
   if (!call || frame.consultation && frame.consultation !== consultationId) return;
   if (frame.type === "signal") call.handleSignal(frame);
   else if (frame.type === "call.participants") {
+    callParticipants = frame.participants;
     call.updateParticipants(frame.participants);
     renderParticipants(frame.participants);
+  } else if (frame.type === "call.moved") {
+    // That participant's call runs on another page of theirs now: a new connection replaces the old one.
+    call.updateParticipants(callParticipants.filter((p) => p.id !== frame.participant));
+    call.updateParticipants(callParticipants);
   }
 }
 
@@ -529,6 +579,7 @@ function teardownCall() {
   myRole = null;
   starting = false;
   pendingCallFrames = [];
+  callParticipants = [];
   if (screenTrack) screenTrack.stop();
   screenTrack = null;
   if (localStream) localStream.getTracks().forEach((track) => track.stop());
@@ -547,11 +598,51 @@ function teardownCall() {
 
 function endCall(message) {
   awaitingCallStart = false;
-  const hadFocus = $("call-panel").contains(document.activeElement);
+  const hadFocus = $("call-panel").contains(document.activeElement) || $("call-elsewhere").contains(document.activeElement);
   teardownCall();
+  hideElsewhere();
   notice(message);
   if (hadFocus) $("main").focus();
 }
+
+// Another page of mine holds the call: this one lets go of its peer connections, camera and microphone
+// (another page needs them now) and offers to take the call back. A page that has just opened takes a
+// call that no open page holds (its page was closed) at once.
+function showElsewhere(frame) {
+  awaitingCallStart = false;
+  window.clearTimeout(resyncTimer);
+  removeInvitation(frame.participant);
+  const hadFocus = $("call-panel").contains(document.activeElement);
+  if (call || consultationId !== null) teardownCall();
+  dropWarmMedia();
+  elsewhereParticipant = frame.participant;
+  const section = $("call-elsewhere");
+  section.hidden = false;
+  $("take-over-button").disabled = false;
+  notice(L.elsewhere, $("call-elsewhere-text"));
+  if (hadFocus) $("take-over-button").focus();
+  if (!frame.held && socketOpens === 1) takeOver();
+}
+
+function hideElsewhere() {
+  elsewhereParticipant = null;
+  takingOver = false;
+  $("call-elsewhere").hidden = true;
+  notice("", $("call-elsewhere-text"));
+}
+
+function takeOver() {
+  if (elsewhereParticipant === null) return;
+  if (socket.send({ type: "call.take_over", participant: elsewhereParticipant })) {
+    takingOver = true;
+    $("take-over-button").disabled = true;
+    warmMedia();
+  } else {
+    notice(L.connection_lost);
+  }
+}
+
+$("take-over-button").addEventListener("click", takeOver);
 
 function appendChat(frame) {
   if (frame.consultation && frame.consultation !== consultationId) return;
@@ -654,11 +745,16 @@ $("chat-form").addEventListener("submit", (event) => {
 
 // --- the action forms ------------------------------------------------------------------------------
 
+// The forms whose success starts a call on this page (staff.forms.CallPageForm).
+const CALL_FORMS = ["admit-next-form", "admit-form", "answer-form"];
+
 async function post(form) {
+  const body = new URLSearchParams(new FormData(form));
+  if (CALL_FORMS.some((name) => form.classList.contains(name))) body.set("page", pageId);
   const response = await fetch(form.action, {
     method: "POST",
     headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-    body: new URLSearchParams(new FormData(form)),
+    body,
     credentials: "same-origin",
   });
   try {
@@ -731,7 +827,7 @@ $("availability-select").addEventListener("change", () => $("availability-form")
 // --- the socket ------------------------------------------------------------------------------------
 
 function onFrame(frame) {
-  if (awaitingCallStart && frame.type !== "call.start" && frame.type !== "snapshot") {
+  if (awaitingCallStart && !["call.start", "call.elsewhere", "snapshot"].includes(frame.type)) {
     awaitingCallStart = false;
     endCall(L.call_ended);
   }
@@ -758,7 +854,11 @@ function onFrame(frame) {
         starting = false;
       });
       break;
+    case "call.elsewhere":
+      showElsewhere(frame);
+      break;
     case "call.participants":
+    case "call.moved":
     case "signal":
       handleCallFrame(frame);
       break;
@@ -770,7 +870,12 @@ function onFrame(frame) {
       break;
     case "error":
       notice(frame.message || L.failed);
-      if (frame.code === "ended" || frame.code === "not_in_call") endCall(L.call_ended);
+      if (takingOver) {
+        takingOver = false;
+        $("take-over-button").disabled = false;
+        dropWarmMedia();
+      }
+      if (frame.code === "ended" || frame.code === "not_in_call" || frame.code === "not_participant") endCall(L.call_ended);
       break;
     default:
       break;
@@ -782,9 +887,11 @@ unlockAudioOnGesture();
 window.setInterval(refreshTimes, 30000);
 refreshTimes();
 
-const socket = connect(config.ws, {
+const socketPath = `${config.ws}?page=${encodeURIComponent(pageId)}${previousPageId ? `&previous=${encodeURIComponent(previousPageId)}` : ""}`;
+const socket = connect(socketPath, {
   onFrame,
   onOpen() {
+    socketOpens += 1;
     notice("");
   },
   onClose(event, { final }) {
