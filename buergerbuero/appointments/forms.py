@@ -68,7 +68,7 @@ class BookingForm(forms.Form):
         return phone
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
         verdict = pow.verify(self.data.get("pow"))
         if not verdict.ok:
             if verdict.reason == "missing" or not self.errors:
@@ -77,4 +77,4 @@ class BookingForm(forms.Form):
         elif not self.errors and not pow.consume(verdict):
             # Verified, but another request with the same solution was first.
             self.add_error("pow", POW_ERRORS["replayed"])
-        return cleaned
+        return self.cleaned_data

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from buergerbuero.appointments.views import office_offer as appointment_offer
+from buergerbuero.appointments.pages import office_offer as appointment_offer
 from buergerbuero.authorities.models import Authority
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.hours import DayHours, Schedule

@@ -2,6 +2,10 @@
 // the page is open, so that it is usually done before the person has typed their name. The form is sent
 // only with a solution; a submit before that waits for it and then sends by itself. A page left open
 // longer than its challenge lives fetches a fresh one on submit, so nobody is timed out.
+//
+// What the person typed is kept in this tab's sessionStorage when the form is sent: if the time was
+// taken meanwhile, the server sends them back to the week, and the form of the next time they choose is
+// filled in again (nothing of it is stored on the server before a booking succeeds; booked.js clears it).
 
 import { encodeSolution, solveRange } from "./pow-solve.js";
 
@@ -10,6 +14,9 @@ const field = document.getElementById("id_pow");
 const status = document.getElementById("pow-status");
 const config = JSON.parse(document.getElementById("pow-config").textContent);
 const summary = document.getElementById("error-summary");
+const draftNote = document.getElementById("draft-note");
+const DRAFT = "bb-booking-draft";
+const DRAFT_FIELDS = ["name", "email", "phone", "concern"];
 
 let challenge = config.challenge;
 let receivedAt = performance.now();
@@ -17,6 +24,36 @@ let solving = null;
 let sending = false;
 
 if (summary && document.activeElement !== summary) summary.focus();
+
+function saveDraft() {
+  const draft = {};
+  for (const name of DRAFT_FIELDS) draft[name] = form.elements[name].value;
+  try {
+    sessionStorage.setItem(DRAFT, JSON.stringify(draft));
+  } catch {
+    // Storage switched off: nothing is kept, the form still works.
+  }
+}
+
+function restoreDraft() {
+  if (summary) return; // the server has sent back what was typed, with the errors
+  let draft = null;
+  try {
+    draft = JSON.parse(sessionStorage.getItem(DRAFT) || "null");
+  } catch {
+    return;
+  }
+  if (!draft) return;
+  let restored = false;
+  for (const name of DRAFT_FIELDS) {
+    const element = form.elements[name];
+    if (element && !element.value && typeof draft[name] === "string" && draft[name]) {
+      element.value = draft[name];
+      restored = true;
+    }
+  }
+  if (restored && draftNote) draftNote.hidden = false;
+}
 
 function say(kind) {
   status.textContent = status.dataset[kind] || "";
@@ -95,6 +132,7 @@ form.addEventListener("submit", async (event) => {
   if (sending) return;
   if (field.value && !expired()) {
     sending = true;
+    saveDraft();
     return;
   }
   event.preventDefault();
@@ -102,9 +140,11 @@ form.addEventListener("submit", async (event) => {
   try {
     if (expired()) {
       await renew();
-      start();
+      restoreDraft();
+start();
     } else if (!solving) {
-      start();
+      restoreDraft();
+start();
     }
     await solving;
   } catch {
@@ -113,8 +153,10 @@ form.addEventListener("submit", async (event) => {
   }
   if (field.value) {
     sending = true;
+    saveDraft();
     form.submit();
   }
 });
 
+restoreDraft();
 start();
