@@ -103,6 +103,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         **booking_context(booking, now),
         "token": token,
         "can_join": actions.can_arrive(booking, now),
+        "is_past": now > booking.start + actions.ARRIVE_LATE,
         "join_from": time_label(booking.start - actions.ARRIVE_EARLY, booking.office),
         "join_until": time_label(booking.start + actions.ARRIVE_LATE, booking.office),
         "week_url": week_url(booking.office),

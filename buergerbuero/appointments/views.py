@@ -44,6 +44,7 @@ from buergerbuero.offices.models import Office
 from buergerbuero.staff.ratelimit import client_address
 
 SESSION_BOOKED = "bb_appointment_booked"
+BOOKED_PAGE_LIFETIME = dt.timedelta(hours=1)
 
 
 @require_safe
@@ -171,10 +172,13 @@ def booked(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpR
     office = get_office(authority_slug, office_slug)
     booked_id = request.session.get(SESSION_BOOKED)
     booking = Booking.objects.filter(pk=booked_id, office=office).first() if booked_id else None
-    if booking is None:
+    now = timezone.now()
+    # Shown for an hour only: on a shared computer the next person must not find the management link.
+    if booking is None or booking.created_at < now - BOOKED_PAGE_LIFETIME:
+        request.session.pop(SESSION_BOOKED, None)
         messages.info(request, _("There is no booking to show. Please choose a time."))
         return redirect(week_url(office))
-    context = booking_context(booking, timezone.now())
+    context = booking_context(booking, now)
     context["manage_url"] = request.build_absolute_uri(
         reverse("appointments:manage", args=[manage_token(booking.token_salt)])
     )

@@ -336,6 +336,15 @@ def test_double_opt_in_holds_the_slot_and_asks_to_check_the_mail(world, client, 
     assert page.context["hold_minutes"] == 15
 
 
+def test_confirmation_page_is_shown_for_an_hour_only(office, client) -> None:
+    post_booking(client, office, slots(office)[0].key)
+    assert client.get(booked_url(office)).status_code == 200
+    Booking.objects.update(created_at=timezone.now() - dt.timedelta(minutes=61))
+    response = client.get(booked_url(office))
+    assert response.status_code == 302
+    assert SESSION_BOOKED not in client.session
+
+
 def test_confirmation_page_without_a_booking_goes_back_to_the_week(office, client) -> None:
     response = client.get(booked_url(office))
     assert response.status_code == 302
@@ -484,6 +493,7 @@ def test_expired_proof_of_work_is_refused(office, client, settings) -> None:
 
 
 def test_fresh_challenge_for_a_form_left_open(client, db) -> None:
+    assert client.post(reverse("appointments:pow-challenge")).status_code == 405
     response = client.get(reverse("appointments:pow-challenge"))
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -811,6 +821,15 @@ def test_join_button_only_around_the_start(booking, client) -> None:
     assert f'action="{manage_url(booking, "join")}"' in html
     starting_in(booking, -20)
     assert 'id="join-button"' not in client.get(manage_url(booking)).content.decode()
+
+
+def test_a_past_appointment_says_so(booking, client) -> None:
+    starting_in(booking, -60)
+    html = client.get(manage_url(booking)).content.decode()
+    assert de("This appointment has passed.") in html
+    for absent in ('id="join-button"', 'id="cancel-link"', 'id="reschedule-link"', de("On the day")):
+        assert absent not in html
+    assert f'href="{week_url(booking.office)}"' in html  # book a new one
 
 
 def test_joining_puts_the_citizen_ahead_into_the_waiting_area(booking, world, client) -> None:
