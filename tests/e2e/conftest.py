@@ -69,6 +69,8 @@ SEED = SeedSpec(
         OfficeSpec("standesamt", "Standesamt", [("hanna", "Hanna Häher")]),
         # test_windows.py: one official with the workspace open in two windows.
         OfficeSpec("sozialamt", "Sozialamt", [("ida", "Ida Ibis")]),
+        # test_screen_share.py
+        OfficeSpec("wohngeld", "Wohngeldstelle", [("jan", "Jan Jay")]),
     ]
 )
 RELAY_SEED = SeedSpec(offices=[OfficeSpec("beratung", "Energieberatung", [("anna", "Anna Amsel")])])

@@ -3,7 +3,7 @@
 // changed only when the position or the expected wait really change, so screen readers are not flooded.
 
 import { canAskForNotifications, askForNotifications, notify, playChime, unlockAudioOnGesture } from "/static/core/alert.js";
-import { Call } from "/static/core/call.js";
+import { CallPanel } from "/static/core/callui.js";
 import { connect } from "/static/core/socket.js";
 import { fmt, readConfig, t, waitText } from "./i18n.js";
 import { fillSelect, getLocalMedia, listDevices, loadChoices, saveChoices, sinkSupported } from "./media.js";
@@ -17,17 +17,7 @@ let ticketState = config.ticket_state;
 let finished = false;
 let connectedOnce = false;
 
-// Call state
-let call = null;
-let consultationId = null;
-let me = null;
-let starting = false;
-let pendingCallFrames = [];
-let localStream = null;
-let cameraTrack = null;
-let screenTrack = null;
 let hangupTimer = null;
-let callParticipants = [];
 
 const url = (name) => config.urls[name].replace("__office__", officeSlug);
 
@@ -58,7 +48,7 @@ const WARM_MEDIA_POSITION = 2;
 let mediaPromise = null;
 
 function warmMedia() {
-  if (!mediaPromise && !localStream && !finished) mediaPromise = getLocalMedia(loadChoices());
+  if (!mediaPromise && !panel.localStream && !finished) mediaPromise = getLocalMedia(loadChoices());
 }
 
 function dropWarmMedia() {
@@ -124,7 +114,7 @@ function applySnapshot(frame) {
   if (ticketState === "waiting") {
     showPosition(frame.position, frame.expected_wait_seconds);
     if (frame.ticket.returned) notice(t("You are back in the waiting area, first in line."));
-  } else if (!call) {
+  } else if (!panel.call) {
     showStatus(t("An official is ready for you. Connecting …"));
   }
 }
@@ -177,100 +167,50 @@ function applyTicketState(frame) {
 
 // --- the consultation ------------------------------------------------------------------------------
 
-function remoteTile(pid, name) {
-  let video = document.querySelector(`#remote-videos video[data-participant="${pid}"]`);
-  if (video) return video;
-  const figure = document.createElement("figure");
-  figure.className = "tile";
-  video = document.createElement("video");
-  video.autoplay = true;
-  video.playsInline = true;
-  video.dataset.participant = String(pid);
-  video.setAttribute("aria-label", fmt(t("Video of %(name)s"), { name: name || t("the office") }));
-  const caption = document.createElement("figcaption");
-  caption.textContent = name || t("Office");
-  figure.append(video, caption);
-  $("remote-videos").append(figure);
-  return video;
-}
-
-function onRemoteStream(pid, stream, name) {
-  const video = remoteTile(pid, name);
-  if (video.srcObject !== stream) video.srcObject = stream;
-  const { speakerId } = loadChoices();
-  if (sinkSupported && speakerId && video.sinkId !== speakerId) video.setSinkId(speakerId).catch(() => {});
-  video.play().catch(() => {
-    // Autoplay with sound was refused: show the picture muted and offer a button for the sound.
-    video.muted = true;
-    video.play().catch(() => {});
-    $("unmute-remote-button").hidden = false;
-  });
-}
-
-function onPeerLeft(pid) {
-  const video = document.querySelector(`#remote-videos video[data-participant="${pid}"]`);
-  if (video) video.closest("figure").remove();
-}
-
-function onStateChange(pid, state) {
-  if (state === "connected") notice("");
-  else if (state === "disconnected" || state === "failed") notice(t("The video connection is unstable. Trying to reconnect …"));
-}
-
-function setPressed(button, pressed) {
-  button.setAttribute("aria-pressed", pressed ? "true" : "false");
-}
+const panel = new CallPanel({
+  send: (frame) => socket.send(frame),
+  notice,
+  labels: {
+    you: t("You"),
+    peer: t("Office"),
+    peerInText: t("the office"),
+    videoOf: t("Video of %(name)s"),
+    unstable: t("The video connection is unstable. Trying to reconnect …"),
+    cameraFailed: t("This camera could not be started."),
+    chatFailed: t("The message could not be sent. Please try again in a moment."),
+  },
+  onRemoteVideo(video) {
+    const { speakerId } = loadChoices();
+    if (sinkSupported && speakerId && video.sinkId !== speakerId) video.setSinkId(speakerId).catch(() => {});
+  },
+});
+panel.bindControls();
 
 async function fillCameraSelect() {
   const cameras = await listDevices("videoinput");
   const select = $("device-select-camera");
-  const current = cameraTrack ? cameraTrack.getSettings().deviceId : loadChoices().cameraId;
+  const current = panel.cameraTrack ? panel.cameraTrack.getSettings().deviceId : loadChoices().cameraId;
   fillSelect(select, cameras, current, t("Camera"));
-  select.closest(".field").hidden = cameras.length < 2 || !cameraTrack;
-}
-
-function showLocal() {
-  const video = $("local-video");
-  const track = screenTrack || cameraTrack;
-  video.srcObject = track ? new MediaStream([track]) : null;
-  video.closest("figure").hidden = !track;
-}
-
-function updateControls() {
-  const hasAudio = Boolean(localStream && localStream.getAudioTracks().length);
-  $("mute-button").disabled = !hasAudio;
-  $("camera-button").disabled = !cameraTrack;
-  $("screen-button").hidden = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+  select.closest(".field").hidden = cameras.length < 2 || !panel.cameraTrack;
 }
 
 async function startCall(frame) {
   if (finished) return;
-  callParticipants = frame.participants;
-  if (call && consultationId === frame.consultation) {
+  if (panel.call && panel.isCurrent(frame)) {
     // A reconnect of the socket: the peer connections carry on; only the participant list may differ.
-    call.updateParticipants(frame.participants);
+    panel.resume(frame);
     return;
   }
-  starting = true;
-  consultationId = frame.consultation;
-  me = frame.me;
-  if (!localStream) localStream = await (mediaPromise || getLocalMedia(loadChoices()));
+  panel.begin(frame);
+  const current = await panel.useMedia(frame, () => mediaPromise || getLocalMedia(loadChoices()));
   mediaPromise = null;
-  if (finished) return;
-  cameraTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
+  if (!current || finished) return;
 
   // The connection first: the offer is on its way before the page plays its sound and redraws (the
   // status line already says that the official is ready).
-  if (call) call.hangup();
-  call = new Call({ send: (f) => socket.send(f), localStream, onRemoteStream, onPeerLeft, onStateChange });
-  socket.send({ type: "call.join" });
-  call.start(frame);
-  starting = false;
-  const queued = pendingCallFrames;
-  pendingCallFrames = [];
-  queued.forEach(handleCallFrame);
-  await call.descriptionSent();
-  if (finished || consultationId !== frame.consultation) return;
+  panel.connect(frame, () => socket.send({ type: "call.join" }));
+  await panel.call.descriptionSent();
+  if (finished || !panel.isCurrent(frame)) return;
 
   $("call-panel").hidden = false;
   $("waiting-actions").hidden = true;
@@ -279,123 +219,25 @@ async function startCall(frame) {
   document.title = `${t("It is your turn")} – ${originalTitle}`;
   playChime();
   notify(t("It is your turn"), fmt(t("%(office)s is ready for you."), { office: frame.office || "" }));
-  if (!localStream) notice(t("Your camera and microphone are not available. You can still see and hear the office and use the chat."));
-  showLocal();
-  updateControls();
+  if (!panel.localStream) notice(t("Your camera and microphone are not available. You can still see and hear the office and use the chat."));
+  panel.showLocal();
+  panel.updateControls();
   fillCameraSelect().catch(() => {});
 }
 
-function handleCallFrame(frame) {
-  if (starting) {
-    pendingCallFrames.push(frame);
-    return;
-  }
-  if (!call) return;
-  if (frame.type === "signal") call.handleSignal(frame);
-  else if (frame.type === "call.participants") {
-    callParticipants = frame.participants;
-    call.updateParticipants(frame.participants);
-  } else if (frame.type === "call.moved") {
-    // The official continues the consultation in another window: a new connection replaces the old one.
-    call.updateParticipants(callParticipants.filter((p) => p.id !== frame.participant));
-    call.updateParticipants(callParticipants);
-  }
-}
-
 function teardownCall() {
-  if (call) call.hangup();
-  call = null;
-  consultationId = null;
-  starting = false;
-  pendingCallFrames = [];
+  panel.teardown();
   window.clearTimeout(hangupTimer);
-  if (screenTrack) screenTrack.stop();
-  screenTrack = null;
-  if (localStream) localStream.getTracks().forEach((track) => track.stop());
-  localStream = null;
   dropWarmMedia();
-  cameraTrack = null;
-  $("remote-videos").replaceChildren();
-  $("local-video").srcObject = null;
-  $("call-panel").hidden = true;
-  delete document.body.dataset.callState;
   document.title = originalTitle;
-}
-
-function appendChat(frame) {
-  const log = $("chat-log");
-  const line = document.createElement("p");
-  const meta = document.createElement("span");
-  meta.className = "chat__meta";
-  const time = frame.at ? new Date(frame.at).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
-  const who = frame.from === me ? t("You") : frame.name || t("Office");
-  meta.textContent = `${who}${time ? ` (${time})` : ""}: `;
-  line.append(meta, document.createTextNode(frame.text));
-  log.append(line);
-  log.scrollTop = log.scrollHeight;
 }
 
 // --- controls --------------------------------------------------------------------------------------
 
-$("mute-button").addEventListener("click", (event) => {
-  const muted = event.currentTarget.getAttribute("aria-pressed") !== "true";
-  setPressed(event.currentTarget, muted);
-  if (call) call.setAudioEnabled(!muted);
-  else if (localStream) localStream.getAudioTracks().forEach((track) => { track.enabled = !muted; });
-});
-
-$("camera-button").addEventListener("click", (event) => {
-  const off = event.currentTarget.getAttribute("aria-pressed") !== "true";
-  setPressed(event.currentTarget, off);
-  if (cameraTrack) cameraTrack.enabled = !off;
-  if (call && !screenTrack) call.setVideoEnabled(!off);
-});
-
-$("device-select-camera").addEventListener("change", async (event) => {
+$("device-select-camera").addEventListener("change", (event) => {
   const deviceId = event.currentTarget.value;
   saveChoices({ cameraId: deviceId });
-  try {
-    const fresh = await navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: deviceId } } });
-    const track = fresh.getVideoTracks()[0];
-    if (cameraTrack) {
-      localStream.removeTrack(cameraTrack);
-      cameraTrack.stop();
-    }
-    cameraTrack = track;
-    if (localStream) localStream.addTrack(track);
-    track.enabled = $("camera-button").getAttribute("aria-pressed") !== "true";
-    if (call && !screenTrack) await call.replaceVideoTrack(track);
-    showLocal();
-  } catch (error) {
-    notice(t("This camera could not be started."));
-  }
-});
-
-async function stopScreenShare() {
-  if (!screenTrack) return;
-  screenTrack.onended = null;
-  screenTrack.stop();
-  screenTrack = null;
-  setPressed($("screen-button"), false);
-  if (call) await call.replaceVideoTrack(cameraTrack);
-  showLocal();
-}
-
-$("screen-button").addEventListener("click", async () => {
-  if (screenTrack) {
-    await stopScreenShare();
-    return;
-  }
-  try {
-    const display = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
-    screenTrack = display.getVideoTracks()[0];
-    screenTrack.onended = () => stopScreenShare();
-    setPressed($("screen-button"), true);
-    if (call) await call.replaceVideoTrack(screenTrack);
-    showLocal();
-  } catch {
-    // The person cancelled the browser's picker.
-  }
+  panel.useCamera(deviceId);
 });
 
 $("hangup-button").addEventListener("click", () => {
@@ -403,23 +245,6 @@ $("hangup-button").addEventListener("click", () => {
   socket.send({ type: "call.hangup" });
   // Normally call.ended arrives at once; without the socket the page still moves on.
   hangupTimer = window.setTimeout(goToThanks, 5000);
-});
-
-$("unmute-remote-button").addEventListener("click", (event) => {
-  for (const video of document.querySelectorAll("#remote-videos video")) {
-    video.muted = false;
-    video.play().catch(() => {});
-  }
-  event.currentTarget.hidden = true;
-});
-
-$("chat-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const input = $("chat-input");
-  const text = input.value.trim();
-  if (!text) return;
-  if (socket.send({ type: "chat", text })) input.value = "";
-  else notice(t("The message could not be sent. Please try again in a moment."));
 });
 
 const notifyButton = $("notify-button");
@@ -437,6 +262,7 @@ unlockAudioOnGesture();
 // --- the socket ------------------------------------------------------------------------------------
 
 function onFrame(frame) {
+  if (panel.takeFrame(frame)) return;
   switch (frame.type) {
     case "snapshot":
       applySnapshot(frame);
@@ -461,18 +287,7 @@ function onFrame(frame) {
       showSuperseded();
       break;
     case "call.start":
-      startCall(frame).catch((error) => {
-        console.error(error);
-        starting = false;
-      });
-      break;
-    case "call.participants":
-    case "call.moved":
-    case "signal":
-      handleCallFrame(frame);
-      break;
-    case "chat":
-      appendChat(frame);
+      panel.watchStart(startCall(frame));
       break;
     case "call.ended":
       if (frame.reason === "sent_back" || frame.reason === "transferred") teardownCall();

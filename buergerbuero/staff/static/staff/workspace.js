@@ -5,7 +5,7 @@
 // availability are also applied at once when the POST answers; `staff.me` frames keep other tabs right.
 
 import { askForNotifications, canAskForNotifications, notify, playChime, unlockAudioOnGesture } from "/static/core/alert.js";
-import { Call } from "/static/core/call.js";
+import { CallPanel, cameras, setPressed } from "/static/core/callui.js";
 import { connect } from "/static/core/socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -57,19 +57,10 @@ let me = null;
 let transferTargets = [];
 let colleagues = [];
 
-let call = null;
-let consultationId = null;
-let myParticipant = null;
 let myRole = null;
 let callOffice = "";
-let starting = false;
-let pendingCallFrames = [];
-let localStream = null;
-let cameraTrack = null;
-let screenTrack = null;
 let awaitingCallStart = false;
 let resyncTimer = null;
-let callParticipants = [];
 // The participant whose call another page of mine holds (call.elsewhere), or null.
 let elsewhereParticipant = null;
 let takingOver = false;
@@ -85,10 +76,6 @@ function csrfToken() {
 
 function notice(text, element = $("workspace-notice")) {
   if (element.textContent !== text) element.textContent = text;
-}
-
-function setPressed(button, pressed) {
-  button.setAttribute("aria-pressed", pressed ? "true" : "false");
 }
 
 function fillIds(root, placeholder, id) {
@@ -164,7 +151,7 @@ if (canAskForNotifications()) {
 
 function alertPerson(title, body) {
   // Only when the official might not see the page change: in a consultation or in another tab.
-  if (!(call || document.hidden)) return;
+  if (!(panel.call || document.hidden)) return;
   if (soundOn()) playChime();
   notify(title, body);
 }
@@ -371,7 +358,7 @@ function applySnapshot(frame) {
   updateTitle();
   // The server sends `call.start` (or `call.elsewhere`) right after the snapshot while a consultation
   // runs; a call that gets neither ended while the socket was away.
-  awaitingCallStart = Boolean(call) || elsewhereParticipant !== null;
+  awaitingCallStart = Boolean(panel.call) || elsewhereParticipant !== null;
   window.clearTimeout(resyncTimer);
   if (awaitingCallStart) resyncTimer = window.setTimeout(() => awaitingCallStart && endCall(L.call_ended), 5000);
 }
@@ -396,6 +383,22 @@ function applyOfficeQueue(frame) {
 
 // --- the consultation ------------------------------------------------------------------------------
 
+const panel = new CallPanel({
+  send: (frame) => socket.send(frame),
+  notice: (text) => notice(text),
+  labels: {
+    you: L.you,
+    peer: L.citizen,
+    peerInText: L.citizen,
+    videoOf: L.video_of,
+    unstable: L.unstable,
+    cameraFailed: L.camera_failed,
+    chatFailed: L.connection_lost,
+  },
+  onParticipants: renderParticipants,
+});
+panel.bindControls();
+
 async function getLocalMedia() {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return null;
   for (const constraints of [{ audio: true, video: true }, { audio: true, video: false }]) {
@@ -413,56 +416,13 @@ async function getLocalMedia() {
 let mediaPromise = null;
 
 function warmMedia() {
-  if (!mediaPromise && !localStream) mediaPromise = getLocalMedia();
+  if (!mediaPromise && !panel.localStream) mediaPromise = getLocalMedia();
 }
 
 function dropWarmMedia() {
-  if (!mediaPromise || consultationId !== null) return;
+  if (!mediaPromise || panel.consultationId !== null) return;
   mediaPromise.then((stream) => stream && stream.getTracks().forEach((track) => track.stop()));
   mediaPromise = null;
-}
-
-async function cameras() {
-  if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return [];
-  const devices = await navigator.mediaDevices.enumerateDevices();
-  return devices.filter((d) => d.kind === "videoinput" && d.deviceId);
-}
-
-function remoteTile(pid, name) {
-  let video = document.querySelector(`#remote-videos video[data-participant="${pid}"]`);
-  if (video) return video;
-  const figure = document.createElement("figure");
-  figure.className = "tile";
-  video = document.createElement("video");
-  video.autoplay = true;
-  video.playsInline = true;
-  video.dataset.participant = String(pid);
-  video.setAttribute("aria-label", fmt(L.video_of, { name: name || L.citizen }));
-  const caption = document.createElement("figcaption");
-  caption.textContent = name || L.citizen;
-  figure.append(video, caption);
-  $("remote-videos").append(figure);
-  return video;
-}
-
-function onRemoteStream(pid, stream, name) {
-  const video = remoteTile(pid, name);
-  if (video.srcObject !== stream) video.srcObject = stream;
-  video.play().catch(() => {
-    video.muted = true;
-    video.play().catch(() => {});
-    $("unmute-remote-button").hidden = false;
-  });
-}
-
-function onPeerLeft(pid) {
-  const video = document.querySelector(`#remote-videos video[data-participant="${pid}"]`);
-  if (video) video.closest("figure").remove();
-}
-
-function onStateChange(pid, state) {
-  if (state === "connected") notice("");
-  else if (state === "disconnected" || state === "failed") notice(L.unstable);
 }
 
 function renderParticipants(participants) {
@@ -471,24 +431,15 @@ function renderParticipants(participants) {
   for (const p of participants) {
     const item = document.createElement("li");
     const role = L[p.role] || p.role;
-    const name = p.id === myParticipant ? L.you : p.name || L.unnamed;
+    const name = p.id === panel.me ? L.you : p.name || L.unnamed;
     item.textContent = `${name} (${role})`;
     list.append(item);
   }
 }
 
-function showLocal() {
-  const video = $("local-video");
-  const track = screenTrack || cameraTrack;
-  video.srcObject = track ? new MediaStream([track]) : null;
-  video.closest("figure").hidden = !track;
-}
-
 async function updateControls() {
-  $("mute-button").disabled = !(localStream && localStream.getAudioTracks().length);
-  $("camera-button").disabled = !cameraTrack;
-  $("screen-button").hidden = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
-  $("switch-camera-button").hidden = !cameraTrack || (await cameras()).length < 2;
+  panel.updateControls();
+  $("switch-camera-button").hidden = !panel.cameraTrack || (await cameras()).length < 2;
 }
 
 function showCallPanel(frame) {
@@ -498,9 +449,9 @@ function showCallPanel(frame) {
   $("official-tools").hidden = !official;
   $("hangup-button").textContent = official ? L.end : L.leave;
   $("hangup-button").disabled = false;
-  $("send-back-form").action = withId(config.urls.send_back, consultationId);
-  $("transfer-form").action = withId(config.urls.transfer, consultationId);
-  $("invite-form").action = withId(config.urls.invite, consultationId);
+  $("send-back-form").action = withId(config.urls.send_back, panel.consultationId);
+  $("transfer-form").action = withId(config.urls.transfer, panel.consultationId);
+  $("invite-form").action = withId(config.urls.invite, panel.consultationId);
   fillCallTools();
   $("call-panel").hidden = false;
 }
@@ -510,90 +461,35 @@ async function startCall(frame) {
   window.clearTimeout(resyncTimer);
   removeInvitation(frame.me);
   hideElsewhere();
-  callParticipants = frame.participants;
-  if (call && consultationId === frame.consultation) {
+  if (panel.call && panel.isCurrent(frame)) {
     // The socket reconnected: the peer connections carry on; only the participant list may differ.
-    call.updateParticipants(frame.participants);
-    renderParticipants(frame.participants);
+    panel.resume(frame);
     return;
   }
-  if (call) teardownCall();
-  starting = true;
-  consultationId = frame.consultation;
-  myParticipant = frame.me;
+  if (panel.call) teardownCall();
+  panel.begin(frame);
   myRole = frame.role;
   $("chat-log").replaceChildren();
-  if (!localStream) localStream = await (mediaPromise || getLocalMedia());
+  const current = await panel.useMedia(frame, () => mediaPromise || getLocalMedia());
   mediaPromise = null;
-  if (consultationId !== frame.consultation) {
-    // The call ended or moved to another page while the camera started: let go of it.
-    if (consultationId === null && localStream) {
-      localStream.getTracks().forEach((track) => track.stop());
-      localStream = null;
-    }
-    return;
-  }
-  cameraTrack = localStream ? localStream.getVideoTracks()[0] || null : null;
+  if (!current) return;
   // The connection first, then the page: the peer connection is ready when the citizen's offer comes,
   // and the call panel is drawn once the answer is out (drawing it held the answer back by 50–70 ms).
-  call = new Call({ send: (f) => socket.send(f), localStream, onRemoteStream, onPeerLeft, onStateChange });
-  window.bbCall = call;
-  call.start(frame);
-  starting = false;
-  const queued = pendingCallFrames;
-  pendingCallFrames = [];
-  queued.forEach(handleCallFrame);
-  await call.descriptionSent();
-  if (consultationId !== frame.consultation) return;
+  panel.connect(frame);
+  await panel.call.descriptionSent();
+  if (!panel.isCurrent(frame)) return;
 
   showCallPanel(frame);
   renderParticipants(frame.participants);
-  if (!localStream) notice(L.no_media);
-  showLocal();
+  if (!panel.localStream) notice(L.no_media);
+  panel.showLocal();
   updateControls().catch(() => {});
 }
 
-function handleCallFrame(frame) {
-  if (starting) {
-    pendingCallFrames.push(frame);
-    return;
-  }
-  if (!call || frame.consultation && frame.consultation !== consultationId) return;
-  if (frame.type === "signal") call.handleSignal(frame);
-  else if (frame.type === "call.participants") {
-    callParticipants = frame.participants;
-    call.updateParticipants(frame.participants);
-    renderParticipants(frame.participants);
-  } else if (frame.type === "call.moved") {
-    // That participant's call runs on another page of theirs now: a new connection replaces the old one.
-    call.updateParticipants(callParticipants.filter((p) => p.id !== frame.participant));
-    call.updateParticipants(callParticipants);
-  }
-}
-
 function teardownCall() {
-  if (call) call.hangup();
-  call = null;
-  consultationId = null;
-  myParticipant = null;
+  panel.teardown();
   myRole = null;
-  starting = false;
-  pendingCallFrames = [];
-  callParticipants = [];
-  if (screenTrack) screenTrack.stop();
-  screenTrack = null;
-  if (localStream) localStream.getTracks().forEach((track) => track.stop());
-  localStream = null;
-  cameraTrack = null;
-  setPressed($("mute-button"), false);
-  setPressed($("camera-button"), false);
-  setPressed($("screen-button"), false);
-  $("remote-videos").replaceChildren();
   $("participant-list").replaceChildren();
-  $("local-video").srcObject = null;
-  $("unmute-remote-button").hidden = true;
-  $("call-panel").hidden = true;
-  delete document.body.dataset.callState;
 }
 
 function endCall(message) {
@@ -613,7 +509,7 @@ function showElsewhere(frame) {
   window.clearTimeout(resyncTimer);
   removeInvitation(frame.participant);
   const hadFocus = $("call-panel").contains(document.activeElement);
-  if (call || consultationId !== null) teardownCall();
+  if (panel.call || panel.consultationId !== null) teardownCall();
   dropWarmMedia();
   elsewhereParticipant = frame.participant;
   const section = $("call-elsewhere");
@@ -644,102 +540,17 @@ function takeOver() {
 
 $("take-over-button").addEventListener("click", takeOver);
 
-function appendChat(frame) {
-  if (frame.consultation && frame.consultation !== consultationId) return;
-  const log = $("chat-log");
-  const line = document.createElement("p");
-  const meta = document.createElement("span");
-  meta.className = "chat__meta";
-  const time = frame.at ? new Date(frame.at).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }) : "";
-  const who = frame.from === myParticipant ? L.you : frame.name || L.citizen;
-  meta.textContent = `${who}${time ? ` (${time})` : ""}: `;
-  line.append(meta, document.createTextNode(frame.text));
-  log.append(line);
-  log.scrollTop = log.scrollHeight;
-}
-
 // --- call controls ---------------------------------------------------------------------------------
-
-$("mute-button").addEventListener("click", (event) => {
-  const muted = event.currentTarget.getAttribute("aria-pressed") !== "true";
-  setPressed(event.currentTarget, muted);
-  if (call) call.setAudioEnabled(!muted);
-});
-
-$("camera-button").addEventListener("click", (event) => {
-  const off = event.currentTarget.getAttribute("aria-pressed") !== "true";
-  setPressed(event.currentTarget, off);
-  if (cameraTrack) cameraTrack.enabled = !off;
-  if (call && !screenTrack) call.setVideoEnabled(!off);
-});
 
 $("switch-camera-button").addEventListener("click", async () => {
   const list = await cameras();
-  if (list.length < 2 || !cameraTrack) return;
-  const currentId = cameraTrack.getSettings().deviceId;
-  const index = list.findIndex((d) => d.deviceId === currentId);
-  const next = list[(index + 1) % list.length];
-  try {
-    const fresh = await navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: next.deviceId } } });
-    const track = fresh.getVideoTracks()[0];
-    localStream.removeTrack(cameraTrack);
-    cameraTrack.stop();
-    cameraTrack = track;
-    localStream.addTrack(track);
-    track.enabled = $("camera-button").getAttribute("aria-pressed") !== "true";
-    if (call && !screenTrack) await call.replaceVideoTrack(track);
-    showLocal();
-  } catch {
-    notice(L.camera_failed);
-  }
-});
-
-async function stopScreenShare() {
-  if (!screenTrack) return;
-  screenTrack.onended = null;
-  screenTrack.stop();
-  screenTrack = null;
-  setPressed($("screen-button"), false);
-  if (call) await call.replaceVideoTrack(cameraTrack);
-  showLocal();
-}
-
-$("screen-button").addEventListener("click", async () => {
-  if (screenTrack) {
-    await stopScreenShare();
-    return;
-  }
-  try {
-    const display = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
-    screenTrack = display.getVideoTracks()[0];
-    screenTrack.onended = () => stopScreenShare();
-    setPressed($("screen-button"), true);
-    if (call) await call.replaceVideoTrack(screenTrack);
-    showLocal();
-  } catch {
-    // The official cancelled the browser's picker.
-  }
+  if (list.length < 2 || !panel.cameraTrack) return;
+  const index = list.findIndex((d) => d.deviceId === panel.cameraTrack.getSettings().deviceId);
+  await panel.useCamera(list[(index + 1) % list.length].deviceId);
 });
 
 $("hangup-button").addEventListener("click", () => {
   if (socket.send({ type: "call.hangup" })) $("hangup-button").disabled = true;
-  else notice(L.connection_lost);
-});
-
-$("unmute-remote-button").addEventListener("click", (event) => {
-  for (const video of document.querySelectorAll("#remote-videos video")) {
-    video.muted = false;
-    video.play().catch(() => {});
-  }
-  event.currentTarget.hidden = true;
-});
-
-$("chat-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const input = $("chat-input");
-  const text = input.value.trim();
-  if (!text) return;
-  if (socket.send({ type: "chat", text })) input.value = "";
   else notice(L.connection_lost);
 });
 
@@ -831,6 +642,7 @@ function onFrame(frame) {
     awaitingCallStart = false;
     endCall(L.call_ended);
   }
+  if (panel.takeFrame(frame)) return;
   switch (frame.type) {
     case "snapshot":
       applySnapshot(frame);
@@ -849,24 +661,13 @@ function onFrame(frame) {
       alertPerson(L.invitation_title, fmt(L.invited, { by: frame.by, office: frame.office }));
       break;
     case "call.start":
-      startCall(frame).catch((error) => {
-        console.error(error);
-        starting = false;
-      });
+      panel.watchStart(startCall(frame));
       break;
     case "call.elsewhere":
       showElsewhere(frame);
       break;
-    case "call.participants":
-    case "call.moved":
-    case "signal":
-      handleCallFrame(frame);
-      break;
     case "call.ended":
-      if (frame.consultation === consultationId || consultationId === null) endCall(L.call_ended);
-      break;
-    case "chat":
-      appendChat(frame);
+      if (frame.consultation === panel.consultationId || panel.consultationId === null) endCall(L.call_ended);
       break;
     case "error":
       notice(frame.message || L.failed);
