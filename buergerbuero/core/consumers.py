@@ -63,6 +63,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     _drainer: asyncio.Task[None] | None = None
     _writable: asyncio.Event | None = None
     _overflowed = False
+    _closing = False
     _closer: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -112,6 +113,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         """Write one frame. While the connection cannot take more, frames wait in order in a backlog
         that a task of this page writes, so the caller (e.g. a fan-out to thousands of pages) never
         waits for one slow reader; a page whose backlog overflows is closed."""
+        if self._closing:
+            return  # closed by us: the server refuses anything after the close frame
         if self._backlog or (self._writable is not None and not self._writable.is_set()):
             if self._overflowed:
                 return
@@ -126,6 +129,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
                 self._drainer = asyncio.create_task(self._drain())
             return
         await self.base_send({"type": "websocket.send", "text": text})
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self._closing = True
+        await super().close(code=code, reason=reason)
 
     async def _drain(self) -> None:
         try:

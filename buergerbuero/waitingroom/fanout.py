@@ -85,6 +85,10 @@ class QueueFanout:
                 text = page.queue_frame(event)
                 if text is not None:
                     await page.send_text(text)
+            except OSError:
+                # The page went away a moment ago (uvicorn's ClientDisconnected); its consumer's
+                # disconnect takes it off the list.
+                logger.debug("a waiting page left during a queue event")
             except Exception:
                 logger.exception("a waiting page could not take a queue event")
             if n % YIELD_EVERY == 0:

@@ -117,3 +117,32 @@ async def test_waiting_pages_share_one_member_of_the_office_group(world) -> None
     for page in pages:
         await page.disconnect()
     assert not await group_members(groups.office_queue(office.pk))
+
+
+class GonePage(Page):
+    async def send_text(self, text: str) -> None:
+        raise ConnectionResetError("the page went away")  # what uvicorn's ClientDisconnected is
+
+
+async def test_a_page_that_just_left_is_skipped_quietly(caplog) -> None:
+    hub = QueueFanout(get_channel_layer())
+    gone, staying = GonePage("gone"), Page("staying")
+    await hub.add(3, gone)
+    await hub.add(3, staying)
+    with caplog.at_level("INFO", logger="buergerbuero.waitingroom.fanout"):
+        await hub.deliver({"office": 3, "seq": 9})
+    assert staying.sent == ["staying:9"]
+    assert not caplog.records
+    await hub.discard(3, gone)
+    await hub.discard(3, staying)
+
+
+async def test_a_page_closed_by_the_server_gets_no_more_frames() -> None:
+    from tests.core.test_consumers import SlowReader, consumer_on
+
+    reader = SlowReader()
+    reader.writable.set()
+    consumer = consumer_on(reader)
+    await consumer.close(code=4404)
+    await consumer.send_text("late")
+    assert reader.sent == [{"type": "websocket.close", "code": 4404}]
