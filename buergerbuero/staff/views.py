@@ -161,6 +161,7 @@ def dashboard(request: HttpRequest, staff: Staff) -> HttpResponse:
             "invited": _("%(by)s invites you to a consultation in %(office)s."),
             "invitation_title": _("Invitation to a consultation"),
             "transferred_from": _("Transferred from %(office)s"),
+            "appointment": _("Appointment %(time)s"),
             "unnamed": _("No name given"),
             "you": _("You"),
             "failed": _("Something went wrong. Please try again."),

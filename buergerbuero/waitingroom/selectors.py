@@ -70,6 +70,10 @@ def queue_entries(office: Office, limit: int = STAFF_QUEUE_LIMIT) -> list[dict[s
             "transfer_note": t.transfer_note,
             "connected": t.disconnected_at is None,
             "appointment": t.appointment_at.isoformat() if t.appointment_at else "",
+            # "14:30": the start in the office's time, as the official reads it from the booking list.
+            "appointment_time": (
+                t.appointment_at.astimezone(office.tz).strftime("%H:%M") if t.appointment_at else ""
+            ),
         }
         for t in waiting_tickets(office).select_related("transferred_from__office")[:limit]
     ]

@@ -198,6 +198,8 @@ def test_arriving_at_the_appointment_goes_ahead_of_walk_ins(world, office) -> No
     assert token and ticket.priority == 1 and ticket.appointment_at == wed(9)
     assert list(waiting_tickets(office).values_list("pk", flat=True)) == [ticket.pk, walk_in.pk]
     assert queue_entries(office)[0]["appointment"] == wed(9).isoformat()
+    assert queue_entries(office)[0]["appointment_time"] == "09:00"  # in the office's time
+    assert queue_entries(office)[1]["appointment"] == ""
     booking.refresh_from_db()
     assert booking.state == BookingState.ATTENDED and booking.ticket_id == ticket.pk
     # Coming back on another device takes the same place over with a new secret.

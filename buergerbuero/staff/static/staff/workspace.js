@@ -221,6 +221,9 @@ function fillQueueItem(item, entry) {
   const since = item.querySelector(".queue-entry__since");
   since.setAttribute("datetime", entry.waiting_since);
   item.querySelector(".mark--returned").hidden = !entry.returned;
+  const appointment = item.querySelector(".mark--appointment");
+  appointment.hidden = !entry.appointment;
+  appointment.textContent = entry.appointment ? fmt(L.appointment, { time: entry.appointment_time }) : "";
   const transferred = item.querySelector(".mark--transferred");
   transferred.hidden = !entry.transferred_from;
   transferred.textContent = entry.transferred_from
