@@ -30,7 +30,7 @@ STATIC_SOURCES := $(shell find buergerbuero -path '*/static/*' -type f 2>/dev/nu
 PO_FILES := $(wildcard buergerbuero/locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-unit test-e2e test-pg lint bench-call bench-waiting messages compile-messages clean
+.PHONY: run test test-unit test-e2e test-pg lint bench-call bench-waiting bench-booking messages compile-messages clean
 
 # --- installation -------------------------------------------------------------------------------------
 
@@ -121,6 +121,10 @@ bench-call: $(VENV)/stamp-test system-test
 
 bench-waiting: $(VENV)/stamp-test
 	CLIENTS=$(CLIENTS) $(PY) bench/bench_waiting.py
+
+# 50 rounds unless ROUNDS is given on the command line or in the environment (bench-call's default is 20).
+bench-booking: $(VENV)/stamp-test system-pg
+	ROUNDS=$(if $(filter command line environment,$(origin ROUNDS)),$(ROUNDS),50) $(PY) bench/bench_booking.py
 
 # --- translations -------------------------------------------------------------------------------------
 

@@ -190,6 +190,13 @@ SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", False)
 # --- Product settings (docs/operations.md lists them all) -----------------------------------------
 # Personal data of tickets (name, concern) is deleted after this many days; counts stay.
 RETENTION_DAYS = env_int("RETENTION_DAYS", 30, minimum=1, maximum=3650)
+
+# Booking form (appointments): the proof of work's size (about half as many SHA-256 hashes for the
+# browser) and how many bookings one address / one e-mail address may make per window.
+BOOKING_POW_MAX_NUMBER = env_int("BOOKING_POW_MAX_NUMBER", 50_000, minimum=1, maximum=10_000_000)
+BOOKING_RATE_PER_ADDRESS = env_int("BOOKING_RATE_PER_ADDRESS", 5, minimum=1)
+BOOKING_RATE_PER_EMAIL = env_int("BOOKING_RATE_PER_EMAIL", 3, minimum=1)
+BOOKING_RATE_WINDOW_SECONDS = env_int("BOOKING_RATE_WINDOW_SECONDS", 3600, minimum=1)
 # A citizen whose page reloads or loses its connection keeps the place for this long.
 WAITING_GRACE_SECONDS = env_int("WAITING_GRACE_SECONDS", 180, minimum=10, maximum=3600)
 # An admitted citizen whose browser does not join the call within this time is expired.

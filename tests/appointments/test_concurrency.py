@@ -59,8 +59,8 @@ def racing_reads(monkeypatch, parties: int) -> None:
     barrier = threading.Barrier(parties, timeout=TIMEOUT)
     real_bookable = actions._bookable
 
-    def bookable(office, start, now):
-        slot = real_bookable(office, start, now)
+    def bookable(office, start, now, by=None):
+        slot = real_bookable(office, start, now, by)
         barrier.wait()
         return slot
 
