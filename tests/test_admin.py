@@ -33,6 +33,10 @@ CHANGELISTS = [
     "audit_auditentry",
     "waitingroom_ticket",
     "calls_consultation",
+    "appointments_appointmentsettings",
+    "appointments_bookingwindow",
+    "appointments_blockedslot",
+    "appointments_booking",
 ]
 
 
@@ -119,3 +123,37 @@ def test_audit_log_tickets_and_consultations_are_read_only(admin_client, world) 
         "token_hash"
         not in admin_client.get(reverse("admin:waitingroom_ticket_change", args=[ticket.pk])).content.decode()
     )
+
+
+def test_appointment_settings_and_windows_are_edited_bookings_only_read(admin_client, world) -> None:
+    from buergerbuero.appointments import actions
+    from buergerbuero.appointments.models import AppointmentSettings, BookingWindow
+
+    response = admin_client.post(
+        reverse("admin:appointments_appointmentsettings_add"),
+        {
+            "office": world.office_a.pk,
+            "enabled": "on",
+            "slot_minutes": "30",
+            "buffer_minutes": "0",
+            "capacity": "1",
+            "horizon_days": "60",
+            "lead_minutes": "0",
+            "max_open_per_email": "2",
+            "reminder_minutes": "24 Stunden",
+        },
+    )
+    assert response.status_code == 200  # the bad reminder list is refused with a message
+    assert "20160" in response.content.decode()
+    assert not AppointmentSettings.objects.exists()
+    BookingWindow.objects.create(office=world.office_a, weekday=2, start=dt.time(9), end=dt.time(12))
+    AppointmentSettings.objects.create(office=world.office_a, enabled=True, lead_minutes=0)
+    now = dt.datetime(2026, 12, 7, 8, tzinfo=dt.UTC)
+    slot = dt.datetime(2026, 12, 9, 8, tzinfo=dt.UTC)  # 09:00 in Berlin
+    booking = actions.book(world.office_a, slot, name="Anna", email="anna@example.org", now=now)
+    change = reverse("admin:appointments_booking_change", args=[booking.pk])
+    page = admin_client.get(change).content.decode()
+    assert booking.token_salt not in page and booking.manage_token_hash not in page
+    assert 'name="_save"' not in page
+    assert admin_client.post(change, {}).status_code == 403
+    assert admin_client.get(reverse("admin:appointments_booking_add")).status_code == 403
