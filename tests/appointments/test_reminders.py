@@ -11,6 +11,7 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import translation
 
 from buergerbuero.appointments import actions, mails, reminders
 from buergerbuero.appointments.models import Booking, ReminderSent
@@ -34,6 +35,13 @@ pytestmark = pytest.mark.django_db
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 MINUTE = dt.timedelta(minutes=1)
+
+
+def reminder_subject_start() -> str:
+    """How a reminder's subject begins in German, the language of the bookings here."""
+    with translation.override("de"):
+        subject = translation.gettext("Reminder: your appointment on %(date)s at %(time)s, %(office)s")
+    return subject.split("%(")[0]
 
 
 @pytest.fixture
@@ -78,7 +86,7 @@ def test_each_reminder_goes_out_once_at_its_time(office) -> None:
     assert sent == [0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]
     assert claimed(booking) == [60, 1440]
     assert [message.to for message in mail.outbox] == [["erika@example.org"]] * 2
-    assert all(message.subject.startswith("Reminder") for message in mail.outbox)
+    assert all(message.subject.startswith(reminder_subject_start()) for message in mail.outbox)
 
 
 def test_none_for_held_cancelled_or_started_bookings(world, office) -> None:
@@ -200,7 +208,7 @@ def test_a_failed_send_is_logged_and_tried_again(office, settings, caplog) -> No
         assert send_due_reminders(START - HOUR + 2 * MINUTE) == 0
 
         [reminder] = inbox.messages
-    assert subject_of(reminder).startswith("Reminder")
+    assert subject_of(reminder).startswith(reminder_subject_start())
     assert mails.manage_url(booking) in text_of(reminder)
     event = event_of(calendar_of(reminder)[1])
     assert event["DTSTART"].dt == START

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 
 from buergerbuero.appointments import actions, mails
 from tests.appointments.mailing import NOW, book, offer_appointments
@@ -25,6 +26,16 @@ def mail_dir(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     return tmp_path / "mail"
+
+
+def german(msgid: str) -> str:
+    """The German text of a message: the bookings here are German, and so are their mails."""
+    with translation.override("de"):
+        return translation.gettext(msgid)
+
+
+def subject(msgid: str) -> str:
+    return german(msgid) % {"date": "Dienstag, 10. März 2026", "time": "14:30", "office": "Energieberatung"}
 
 
 def first_file(settings) -> str:
@@ -52,9 +63,9 @@ def test_lists_the_mails_newest_first(world, two_mails) -> None:
     assert response.status_code == 200
     page = response.content.decode()
     assert "erika@example.org" in page
-    assert '">Appointment cancelled: Dienstag, 10. März 2026' in page
-    cancelled = page.index("Appointment cancelled: Dienstag, 10. März 2026")
-    confirmed = page.index("Appointment confirmed: Dienstag, 10. März 2026")
+    assert '">' + subject("Appointment cancelled: %(date)s at %(time)s, %(office)s") in page
+    cancelled = page.index(subject("Appointment cancelled: %(date)s at %(time)s, %(office)s"))
+    confirmed = page.index(subject("Appointment confirmed: %(date)s at %(time)s, %(office)s"))
     assert cancelled < confirmed
     assert len(response.context["mails"]) == 2
     assert all(
@@ -71,10 +82,10 @@ def test_shows_one_mail_with_its_text_and_attachments(world, two_mails) -> None:
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Appointment confirmed" in page
+    assert subject("Appointment confirmed: %(date)s at %(time)s, %(office)s") in page
     assert mails.manage_url(two_mails) in page
     assert "Heizung &amp; Dach" in page  # the text, escaped for the page
-    assert "appointment.ics" in page
+    assert german("appointment") + ".ics" in page
     assert "text/calendar" in page
     assert "Energieberatung – Landratsamt Testkreis" in page
 
