@@ -1,5 +1,6 @@
 """Infrastructure shared by the browser tests (tests/e2e) and the benchmarks (bench/): a private network
-namespace, a live uvicorn server on a fresh data directory, coturn, and Chromium's launch options.
+namespace, a live uvicorn server on a fresh data directory, coturn, an SMTP server that keeps what it
+receives, and Chromium's launch options.
 
 It imports no Django and no pytest, so a benchmark can use it as a plain module.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -35,10 +37,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,7 +207,8 @@ class LiveServer:
     """``uvicorn buergerbuero.asgi:application`` on 127.0.0.1 with a fresh data directory.
 
     ``ids`` (after :meth:`start`) maps office slugs to ``{"id", "officials": {username: staff id}}`` and
-    holds ``authority`` (slug).
+    holds ``authority`` (slug). Once started, the server's own address is its ``BUERGERBUERO_SITE_URL``, so
+    the links in its mails lead back to it (``env`` may still override it).
     """
 
     def __init__(self, seed: SeedSpec, env: dict[str, str] | None = None, name: str = "app") -> None:
@@ -240,6 +244,8 @@ class LiveServer:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if self.port:
+            env["BUERGERBUERO_SITE_URL"] = self.url
         env.update(self.extra_env)
         return env
 
@@ -735,6 +741,84 @@ def _udp_listening(port: int) -> bool:
     return any(
         needle in line.split("rem_address")[0] or f"0100007F:{port:04X}" in line for line in text.splitlines()
     )
+
+
+# --- mail -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedMail:
+    """One message as the SMTP server received it: the envelope and the raw bytes of the message."""
+
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, in a thread of this process, that keeps every message
+    it receives. A live server sends to it with ``BUERGERBUERO_EMAIL_HOST=127.0.0.1`` and
+    ``BUERGERBUERO_EMAIL_PORT=<port>``; :meth:`wait_for` returns a message once it has arrived."""
+
+    name = "smtp"
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.received: list[ReceivedMail] = []
+        self._arrived = threading.Condition()
+        self._controller: Any = None
+
+    def start(self) -> SmtpServer:
+        from aiosmtpd.controller import Controller  # a test dependency; the harness runs without it
+
+        # aiosmtpd logs every SMTP command at INFO; a failure report shows the received mails instead.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        self.port = free_port()
+        self._controller = Controller(_Inbox(self), hostname="127.0.0.1", port=self.port)
+        self._controller.start()  # returns once the server answers
+        return self
+
+    def deliver(self, mail: ReceivedMail) -> None:
+        with self._arrived:
+            self.received.append(mail)
+            self._arrived.notify_all()
+
+    def wait_for(self, predicate: Callable[[ReceivedMail], bool], timeout: float = 15) -> ReceivedMail:
+        """The first message received so far or within ``timeout`` s for which ``predicate`` is true."""
+
+        def found() -> ReceivedMail | None:
+            return next((mail for mail in self.received if predicate(mail)), None)
+
+        with self._arrived:
+            mail = self._arrived.wait_for(found, timeout=timeout)
+        if mail is None:
+            raise TimeoutError(f"no matching mail within {timeout} s; received:\n{self.log()}")
+        return mail
+
+    def log(self, lines: int = 100) -> str:
+        with self._arrived:
+            summary = [
+                f"{m.sender} -> {', '.join(m.recipients)} ({len(m.data)} bytes)" for m in self.received
+            ]
+        return "\n".join(summary[-lines:]) or "(no mail received)"
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+        self._controller = None
+
+
+class _Inbox:
+    """aiosmtpd's handler: accepts every message and hands it to the :class:`SmtpServer`."""
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.server.deliver(
+            ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+        )
+        return "250 Message accepted for delivery"
 
 
 # --- Chromium ---------------------------------------------------------------------------------------
