@@ -140,11 +140,9 @@ form.addEventListener("submit", async (event) => {
   try {
     if (expired()) {
       await renew();
-      restoreDraft();
-start();
+      start();
     } else if (!solving) {
-      restoreDraft();
-start();
+      start();
     }
     await solving;
   } catch {

@@ -255,9 +255,10 @@ export class CallPanel {
     this.screenTrack = display.getVideoTracks()[0];
     // The browser's own "stop sharing" ends the track.
     this.screenTrack.onended = () => this.stopScreenShare();
+    // The button and the own preview change together, at once; the peers follow.
     setPressed($("screen-button"), true);
-    if (this.call) await this.call.replaceVideoTrack(this.screenTrack);
     this.showLocal();
+    if (this.call) await this.call.replaceVideoTrack(this.screenTrack);
   }
 
   async stopScreenShare() {
@@ -266,8 +267,8 @@ export class CallPanel {
     this.screenTrack.stop();
     this.screenTrack = null;
     setPressed($("screen-button"), false);
-    if (this.call) await this.call.replaceVideoTrack(this.cameraTrack);
     this.showLocal();
+    if (this.call) await this.call.replaceVideoTrack(this.cameraTrack);
   }
 
   // --- chat ---------------------------------------------------------------------------------------------
