@@ -99,6 +99,14 @@ if _database_url:
         raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from exc
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL: only postgres:// (PostgreSQL) is supported besides SQLite")
+    # A pool per web process (psycopg_pool): Django runs each request in a thread of its own under ASGI,
+    # so a burst of requests would otherwise open as many connections and run into max_connections
+    # (bench/bench_booking.py: 200 bookings at once); with the pool they wait their turn instead.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("DB_POOL_SIZE", 10, minimum=1, maximum=1000),
+        "timeout": env_int("DB_POOL_TIMEOUT_SECONDS", 30, minimum=1, maximum=600),
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
