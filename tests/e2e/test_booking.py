@@ -13,6 +13,9 @@ The booking itself is done in a context that enforces it, so a script or worker 
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.e2e.test_accessibility import Audit
@@ -21,6 +24,7 @@ from tests.e2e.test_phone import PHONE, assert_no_horizontal_scroll
 pytestmark = pytest.mark.browser
 
 OFFICE = "terminamt"
+BERLIN = ZoneInfo("Europe/Berlin")
 
 # An office of its own (no other module uses it) that offers 20-minute slots all day, every day.
 SETUP = f"""
@@ -225,3 +229,60 @@ def test_a_slot_taken_meanwhile_loses_nothing_typed(app, booking_office, pages, 
     expect(first.locator("#id_phone")).to_have_value("0851 123456")
     expect(first.locator("#id_concern")).to_have_value("Heizung tauschen")
     expect(first.locator("#id_consent")).not_to_be_checked()  # consent is given anew for each booking
+
+
+def test_staff_appointment_pages_have_no_serious_accessibility_violation(
+    app, booking_office, pages, axe_script, expect
+):
+    """The officials' side: overview, day and week lists, booking for a caller (with an error shown),
+    cancelling with a message and moving an appointment."""
+    from tests.e2e import journeys as j
+    from tests.e2e.test_accessibility import OFFICIAL
+
+    app.manage(
+        "shell",
+        "-c",
+        "from buergerbuero.authorities.models import Staff;"
+        "from buergerbuero.offices.models import Assignment, Office;"
+        f"Assignment.objects.get_or_create(office=Office.objects.get(slug='{OFFICE}'),"
+        f" staff=Staff.objects.get(user__username='{OFFICIAL}'))",
+    )
+    page = pages.new("official", bypass_csp=True)
+    j.staff_login(page, app, OFFICIAL)
+    audit = Audit(axe_script)
+    page.goto(app.url + "/staff/appointments/")
+    audit.check("appointments overview", page)
+    office_id = int(
+        app.manage(
+            "shell",
+            "-c",
+            f"from buergerbuero.offices.models import Office; print(Office.objects.get(slug='{OFFICE}').pk)",
+        ).split()[-1]
+    )
+    base = f"{app.url}/staff/appointments/offices/{office_id}/"
+    page.goto(base + "week/")
+    audit.check("week list with slots", page)
+    page.goto(base + "book/")
+    audit.check("book for a caller", page)
+    page.locator("form button[type=submit]").last.click()  # nothing chosen, nothing entered
+    audit.check("book for a caller with errors", page)
+    page.goto(base)
+    audit.check("day list", page)
+    # An appointment of today (the next free slot), so the day list has a row with its actions.
+    week = page.context.new_page()
+    week.goto(booking_office)
+    slot_key = week.locator(".slot-list a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
+    week.close()
+    book_elsewhere(app, slot_key)
+    page.goto(base + "week/")
+    audit.check("week list with an appointment", page)
+    day = dt.datetime.strptime(slot_key, "%Y%m%dT%H%MZ").replace(tzinfo=dt.UTC).astimezone(BERLIN).date()
+    page.goto(f"{base}?date={day.isoformat()}")
+    audit.check("day list with an appointment", page)
+    page.locator("a[href*='/cancel/']").first.click()
+    expect(page.locator("textarea")).to_be_visible()
+    audit.check("cancel with a message", page)
+    page.goto(f"{base}?date={day.isoformat()}")
+    page.locator("a[href*='/move/']").first.click()
+    audit.check("move an appointment", page)
+    audit.assert_clean()
