@@ -90,6 +90,7 @@ test:
 
 test-unit: $(VENV)/stamp-test system-test compile-messages
 	$(VENV)/bin/ruff check .
+	$(TEST_ENV) $(VENV)/bin/mypy buergerbuero
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v1
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) -m pytest -q tests --ignore=tests/e2e -p no:cacheprovider
