@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "buergerbuero.waitingroom",
     "buergerbuero.calls",
     "buergerbuero.appointments",
+    "buergerbuero.media",
     "buergerbuero.public",
     "buergerbuero.staff",
 ]

@@ -17,7 +17,7 @@ case "${1:-}" in
     need msgfmt gettext ;;
   test)
     need /usr/bin/chromium chromium; need /usr/bin/chromedriver chromium-driver; need turnserver coturn
-    need msgfmt gettext; need npm npm; need ip iproute2; need unshare util-linux ;;
+    need msgfmt gettext; need npm npm; need ip iproute2; need unshare util-linux; need janus janus ;;
   pg)
     need pg_ctlcluster postgresql; need psql postgresql-client; need redis-server redis-server
     need redis-cli redis-tools ;;
@@ -35,3 +35,8 @@ echo "Installing ${want[*]} ..."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+# Debian's janus package enables a system-wide Janus with its example configuration (HTTP API on every
+# interface). We start our own from deploy/janus/ where we need one: keep that one off.
+if [[ " ${want[*]} " == *" janus "* ]] && command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now janus >/dev/null 2>&1 || true
+fi
