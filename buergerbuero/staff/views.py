@@ -89,6 +89,15 @@ def act(request: HttpRequest, action: Callable[[], object], success: str) -> Htt
     return done(request, success)
 
 
+def act_on(
+    request: HttpRequest, form: forms.Form, action: Callable[[dict[str, Any]], object], success: str
+) -> HttpResponse:
+    """Check the posted form, then run the action with its cleaned data (see act)."""
+    if not form.is_valid():
+        return bad_input(request, form)
+    return act(request, lambda: action(form.cleaned_data), success)
+
+
 def refused(request: HttpRequest, error: ActionError) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"ok": False, "code": error.code, "message": error.message}, status=409)
@@ -201,12 +210,10 @@ def dashboard(request: HttpRequest, staff: Staff) -> HttpResponse:
 @staff_required
 def open_office(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     office = access.get_office_for_staff(staff, office_id)
-    form = OpenOfficeForm(request.POST)
-    if not form.is_valid():
-        return bad_input(request, form)
-    return act(
+    return act_on(
         request,
-        lambda: office_actions.open_office(staff, office, outside_hours=form.cleaned_data["outside_hours"]),
+        OpenOfficeForm(request.POST),
+        lambda data: office_actions.open_office(staff, office, outside_hours=data["outside_hours"]),
         _("You have opened %(office)s.") % {"office": office.name},
     )
 
@@ -225,12 +232,10 @@ def close_office(request: HttpRequest, staff: Staff, office_id: int) -> HttpResp
 @require_POST
 @staff_required
 def set_availability(request: HttpRequest, staff: Staff) -> HttpResponse:
-    form = AvailabilityForm(request.POST)
-    if not form.is_valid():
-        return bad_input(request, form)
-    return act(
+    return act_on(
         request,
-        lambda: office_actions.set_availability(staff, form.cleaned_data["availability"]),
+        AvailabilityForm(request.POST),
+        lambda data: office_actions.set_availability(staff, data["availability"]),
         _("Your availability has been changed."),
     )
 
@@ -242,12 +247,10 @@ def set_availability(request: HttpRequest, staff: Staff) -> HttpResponse:
 @staff_required
 def admit_next(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     office = access.get_office_for_staff(staff, office_id)
-    form = CallPageForm(request.POST)
-    if not form.is_valid():
-        return bad_input(request, form)
-    return act(
+    return act_on(
         request,
-        lambda: call_actions.admit(staff, office, page=form.cleaned_data["page"]),
+        CallPageForm(request.POST),
+        lambda data: call_actions.admit(staff, office, page=data["page"]),
         _("The next person has been let in."),
     )
 
@@ -256,12 +259,10 @@ def admit_next(request: HttpRequest, staff: Staff, office_id: int) -> HttpRespon
 @staff_required
 def admit(request: HttpRequest, staff: Staff, ticket_id: int) -> HttpResponse:
     ticket = access.get_ticket_for_staff(staff, ticket_id)
-    form = CallPageForm(request.POST)
-    if not form.is_valid():
-        return bad_input(request, form)
-    return act(
+    return act_on(
         request,
-        lambda: call_actions.admit(staff, ticket.office, ticket_id=ticket.pk, page=form.cleaned_data["page"]),
+        CallPageForm(request.POST),
+        lambda data: call_actions.admit(staff, ticket.office, ticket_id=ticket.pk, page=data["page"]),
         _("The person has been let in."),
     )
 
@@ -270,12 +271,10 @@ def admit(request: HttpRequest, staff: Staff, ticket_id: int) -> HttpResponse:
 @staff_required
 def decline(request: HttpRequest, staff: Staff, ticket_id: int) -> HttpResponse:
     ticket = access.get_ticket_for_staff(staff, ticket_id)
-    form = DeclineForm(request.POST)
-    if not form.is_valid():
-        return bad_input(request, form)
-    return act(
+    return act_on(
         request,
-        lambda: waiting_actions.decline(staff.pk, staff.user_id, ticket, form.cleaned_data["message"]),
+        DeclineForm(request.POST),
+        lambda data: waiting_actions.decline(staff.pk, staff.user_id, ticket, data["message"]),
         _("The request has been declined."),
     )
 
