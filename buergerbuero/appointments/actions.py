@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,10 +40,6 @@ from buergerbuero.waitingroom import actions as waiting_actions
 from buergerbuero.waitingroom.models import Ticket, TicketState
 
 HOLD_MINUTES = 15
-
-
-def _lock_office(office_id: int) -> Office:
-    return Office.objects.select_for_update().select_related("authority").get(pk=office_id)
 
 
 def _lock_address(office_id: int, email: str) -> None:
@@ -77,9 +74,11 @@ def _take_seat(booking: Booking, capacity: int) -> bool:
     return False
 
 
-def _bookable(office: Office, start: dt.datetime, now: dt.datetime, by: Staff | None = None) -> Slot:
+def _bookable(
+    office: Office, start: dt.datetime, now: dt.datetime, by: Staff | None, settings: AppointmentSettings
+) -> Slot:
     """The slot at ``start`` if it has a free seat; officials may book inside the lead time."""
-    slot = find_slot(office, start, now, lead=by is None)
+    slot = find_slot(office, start, now, lead=by is None, settings=settings)
     if slot is None:
         raise ActionError("no_such_slot", _("This time cannot be booked. Please choose another one."))
     if slot.blocked or slot.free <= 0:
@@ -106,7 +105,7 @@ def book(
     # Read-only checks first, outside any lock: the seat constraint, not this check, keeps a slot from
     # being booked twice; it only spares a doomed INSERT and gives the clearer message.
     settings = _settings(office)
-    slot = _bookable(office, start, now, by)
+    slot = _bookable(office, start, now, by, settings)
     with transaction.atomic():
         if email and by is None:
             _lock_address(office.pk, email)
@@ -174,7 +173,7 @@ def confirm(token: str, now: dt.datetime | None = None) -> Booking:
             raise ActionError("unknown", _("This link is not valid."))
         if booking.state == BookingState.CONFIRMED:
             return booking
-        if booking.state != BookingState.HELD or (booking.hold_expires_at and booking.hold_expires_at <= now):
+        if not can_confirm(booking, now):
             raise ActionError(
                 "expired", _("This booking was not confirmed in time and has lapsed. Please book again.")
             )
@@ -185,6 +184,46 @@ def confirm(token: str, now: dt.datetime | None = None) -> Booking:
         record(booking.office.authority_id, "booking.confirmed", booking)
         transaction.on_commit(lambda: mails.send(booking.pk, mails.CONFIRMED))
     return booking
+
+
+# --- what can be done with a booking now (the actions check these; pages ask them too) -------------
+
+
+def hold_lapsed(booking: Booking, now: dt.datetime) -> bool:
+    """A double opt-in whose 15 minutes passed (whether or not the job has marked it yet)."""
+    if booking.state == BookingState.EXPIRED:
+        return True
+    expires = booking.hold_expires_at
+    return booking.state == BookingState.HELD and expires is not None and expires <= now
+
+
+def can_confirm(booking: Booking, now: dt.datetime) -> bool:
+    return booking.state == BookingState.HELD and not hold_lapsed(booking, now)
+
+
+def _change_refusal(booking: Booking, now: dt.datetime, by: Staff | None) -> ActionError | None:
+    """Why the booking cannot be cancelled or moved now (by the citizen when ``by`` is None)."""
+    if booking.state not in HOLDING or booking.end <= now:
+        return ActionError("not_open", _("This appointment is no longer open."))
+    if by is None and booking.start <= now:
+        return ActionError("started", _("This appointment has already begun."))
+    return None
+
+
+def can_change(booking: Booking, now: dt.datetime, by: Staff | None = None) -> bool:
+    return _change_refusal(booking, now, by) is None
+
+
+def _no_show_refusal(booking: Booking, now: dt.datetime) -> ActionError | None:
+    if booking.state != BookingState.CONFIRMED:
+        return ActionError("not_open", _("This appointment is no longer open."))
+    if booking.start > now:
+        return ActionError("not_yet", _("An appointment can be marked as missed only after it has begun."))
+    return None
+
+
+def can_mark_no_show(booking: Booking, now: dt.datetime) -> bool:
+    return _no_show_refusal(booking, now) is None
 
 
 def _end(booking: Booking, state: str, now: dt.datetime) -> None:
@@ -201,10 +240,9 @@ def cancel(
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
-        if booking.state not in HOLDING or booking.end <= now:
-            raise ActionError("not_open", _("This appointment is no longer open."))
-        if by is None and booking.start <= now:
-            raise ActionError("started", _("This appointment has already begun."))
+        refusal = _change_refusal(booking, now, by)
+        if refusal:
+            raise refusal
         booking.cancelled_by = CancelledBy.OFFICE if by else CancelledBy.CITIZEN
         booking.cancel_message = message.strip() if by else ""
         _end(booking, BookingState.CANCELLED, now)
@@ -221,16 +259,16 @@ def reschedule(
     in one transaction, so it either moves or stays. The links stay the same."""
     now = now or timezone.now()
     with transaction.atomic():
-        office = _lock_office(booking.office_id)
+        # The booking row is locked; the seat constraint guards the new slot (see the module docstring).
+        booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
+        office = booking.office
         settings = _settings(office)
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        if booking.state not in HOLDING or booking.end <= now:
-            raise ActionError("not_open", _("This appointment is no longer open."))
-        if by is None and booking.start <= now:
-            raise ActionError("started", _("This appointment has already begun."))
+        refusal = _change_refusal(booking, now, by)
+        if refusal:
+            raise refusal
         if start == booking.start:
             return booking
-        slot = _bookable(office, start, now, by)
+        slot = _bookable(office, start, now, by, settings)
         old_start = booking.start
         booking.start, booking.end = start, slot.end
         if not _take_seat(booking, settings.capacity):
@@ -297,38 +335,40 @@ def arrive(booking: Booking, now: dt.datetime | None = None) -> tuple[Ticket, st
     return ticket, token
 
 
+def _end_due(due: QuerySet[Booking], state: str, action: str, now: dt.datetime) -> int:
+    """End every booking of ``due`` with ``state``, one conditional UPDATE each (a booking that changed
+    meanwhile, e.g. was confirmed or cancelled, is left alone), each with its audit entry."""
+    ended = 0
+    for booking in due.select_related("office"):
+        with transaction.atomic():
+            if due.filter(pk=booking.pk).update(state=state, ended_at=now):
+                record(booking.office.authority_id, action, booking)
+                ended += 1
+    return ended
+
+
 def expire_holds(now: dt.datetime | None = None) -> int:
     """End held bookings whose 15 minutes passed without confirmation (frees their seats)."""
     now = now or timezone.now()
-    ended = 0
-    for pk in Booking.objects.filter(state=BookingState.HELD, hold_expires_at__lte=now).values_list(
-        "pk", flat=True
-    ):
-        with transaction.atomic():
-            updated = Booking.objects.filter(pk=pk, state=BookingState.HELD, hold_expires_at__lte=now).update(
-                state=BookingState.EXPIRED, ended_at=now
-            )
-            ended += updated
-    return ended
+    due = Booking.objects.filter(state=BookingState.HELD, hold_expires_at__lte=now)
+    return _end_due(due, BookingState.EXPIRED, "booking.lapsed", now)
 
 
 def record_no_shows(now: dt.datetime | None = None) -> int:
     """Confirmed bookings whose citizen did not come by the end of the arrival window are no-shows
     (run by the background jobs; idempotent)."""
     now = now or timezone.now()
-    return Booking.objects.filter(state=BookingState.CONFIRMED, start__lt=now - ARRIVE_LATE).update(
-        state=BookingState.NO_SHOW, ended_at=now
-    )
+    due = Booking.objects.filter(state=BookingState.CONFIRMED, start__lt=now - ARRIVE_LATE)
+    return _end_due(due, BookingState.NO_SHOW, "booking.no_show", now)
 
 
 def mark_no_show(booking: Booking, by: Staff, now: dt.datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
-        if booking.state != BookingState.CONFIRMED:
-            raise ActionError("not_open", _("This appointment is no longer open."))
-        if booking.start > now:
-            raise ActionError("not_yet", _("An appointment can be marked as missed only after it has begun."))
+        refusal = _no_show_refusal(booking, now)
+        if refusal:
+            raise refusal
         _end(booking, BookingState.NO_SHOW, now)
         record(booking.office.authority_id, "booking.no_show", booking, by.user_id)
     return booking

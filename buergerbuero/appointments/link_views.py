@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from buergerbuero.appointments import actions
-from buergerbuero.appointments.models import Booking, BookingState
+from buergerbuero.appointments.models import Booking
 from buergerbuero.appointments.pages import (
     WEEK_PARAM,
     booking_context,
@@ -67,16 +67,12 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 def _render_confirm(
     request: HttpRequest, booking: Booking, now: dt.datetime, error: str = "", status: int = 200
 ) -> HttpResponse:
-    lapsed = booking.state == BookingState.EXPIRED or (
-        booking.state == BookingState.HELD
-        and booking.hold_expires_at is not None
-        and booking.hold_expires_at <= now
-    )
+    lapsed = actions.hold_lapsed(booking, now)
     context = {
         **booking_context(booking, now),
         "error": error,
         "lapsed": lapsed,
-        "can_confirm": booking.state == BookingState.HELD and not lapsed,
+        "can_confirm": actions.can_confirm(booking, now),
         "manage_url": reverse("appointments:manage", args=[manage_token(booking.token_salt)]),
         "week_url": week_url(booking.office),
     }

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
+from buergerbuero.appointments import actions
 from buergerbuero.appointments.models import HOLDING, AppointmentSettings, Booking, BookingState
 from buergerbuero.appointments.slots import Slot, office_slots
 from buergerbuero.authorities.models import Authority
@@ -154,7 +155,7 @@ def booking_context(booking: Booking, now: dt.datetime) -> dict[str, Any]:
         "zone_note": zone_note(office),
         "is_open": booking.state in HOLDING,
         "is_held": booking.state == BookingState.HELD,
-        "can_change": booking.state in HOLDING and booking.start > now,
+        "can_change": actions.can_change(booking, now),
     }
 
 

@@ -88,12 +88,14 @@ def office_slots(
     days: int | None = None,
     include_unavailable: bool = False,
     lead: bool = True,
+    settings: AppointmentSettings | None = None,
 ) -> list[Slot]:
     """The slots from local date ``first`` (default today) for ``days`` days (default up to the horizon),
     limited to what can be booked now: from ``now`` + lead time (officials: ``lead=False``, from now)
     up to the horizon. Full and blocked slots are left out unless ``include_unavailable`` (the staff's
     view)."""
-    settings = AppointmentSettings.objects.filter(office=office).first()
+    if settings is None:
+        settings = AppointmentSettings.objects.filter(office=office).first()
     if settings is None or not settings.enabled:
         return []
     tz = office.tz
@@ -134,10 +136,19 @@ def office_slots(
     return slots
 
 
-def find_slot(office: Office, start: dt.datetime, now: dt.datetime, lead: bool = True) -> Slot | None:
+def find_slot(
+    office: Office,
+    start: dt.datetime,
+    now: dt.datetime,
+    lead: bool = True,
+    settings: AppointmentSettings | None = None,
+) -> Slot | None:
     """The slot that starts at ``start`` (an aware datetime), if it can be booked now (full or not)."""
     local_day = start.astimezone(office.tz).date()
-    for slot in office_slots(office, now, first=local_day, days=1, include_unavailable=True, lead=lead):
+    slots = office_slots(
+        office, now, first=local_day, days=1, include_unavailable=True, lead=lead, settings=settings
+    )
+    for slot in slots:
         if slot.start == start:
             return slot
     return None

@@ -157,7 +157,7 @@ def _row(office: Office, booking: Booking, now: dt.datetime) -> BookingRow:
         end=_hhmm(office, booking.end),
         booked_by=booking.booked_by.display_name if booking.booked_by else _("the citizen, online"),
         is_open=booking.state in HOLDING,
-        can_mark_no_show=booking.state == BookingState.CONFIRMED and booking.start <= now,
+        can_mark_no_show=actions.can_mark_no_show(booking, now),
     )
 
 
