@@ -377,7 +377,10 @@ def mark_no_show(booking: Booking, by: Staff, now: dt.datetime | None = None) ->
 def block_slot(office: Office, start: dt.datetime, by: Staff, now: dt.datetime | None = None) -> BlockedSlot:
     """Take a slot out of booking (bookings already in it stay)."""
     if find_slot(office, start, now or timezone.now(), lead=False) is None:
-        raise ActionError("no_such_slot", _("There is no slot at this time."))
+        raise ActionError(
+            "no_such_slot",
+            _("This is not one of the office's appointment times. Please choose one from the list."),
+        )
     with transaction.atomic():
         block, _created = BlockedSlot.objects.get_or_create(
             office=office, start=start, defaults={"blocked_by": by}

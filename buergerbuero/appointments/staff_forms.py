@@ -16,8 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.appointments.models import Booking
-from buergerbuero.appointments.slots import find_slot, parse_key
-from buergerbuero.offices.models import Office
+from buergerbuero.appointments.slots import parse_key
 
 MESSAGE_MAX_LENGTH = Booking._meta.get_field("cancel_message").max_length or 500
 CONCERN_MAX_LENGTH = Booking._meta.get_field("concern").max_length or 500
@@ -67,27 +66,9 @@ class DateForm(forms.Form):
 
 
 class SlotForm(forms.Form):
-    """A single slot (freeing a blocked one)."""
+    """A single slot (to block or free; actions.block_slot checks that it is one of the office's)."""
 
     slot = SlotField()
-
-
-class BlockForm(SlotForm):
-    """A slot to block: it must be one of the office's slots now (a key made up by hand is not)."""
-
-    def __init__(self, *args: Any, office: Office, now: dt.datetime, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.office = office
-        self.now = now
-
-    def clean_slot(self) -> dt.datetime:
-        start = self.cleaned_data["slot"]
-        if find_slot(self.office, start, self.now, lead=False) is None:
-            raise ValidationError(
-                _("This is not one of the office's appointment times. Please choose one from the list."),
-                code="no_such_slot",
-            )
-        return start
 
 
 class BookForm(forms.Form):

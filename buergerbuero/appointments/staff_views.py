@@ -12,6 +12,7 @@ nothing typed is lost. Times are the office's wall-clock times.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,6 @@ from buergerbuero.appointments.staff_forms import (
     MESSAGE_MAX_LENGTH,
     NAME_MAX_LENGTH,
     PHONE_MAX_LENGTH,
-    BlockForm,
     BookForm,
     CancelForm,
     DateForm,
@@ -199,8 +199,9 @@ def _context(staff: Staff, **extra: Any) -> dict[str, Any]:
     return {"staff": staff, "authority": staff.authority, **extra}
 
 
-def _bad_input(request: HttpRequest, staff: Staff, form: Any, back: str) -> HttpResponse:
-    message = next(iter(e for errors in form.errors.values() for e in errors), _("Invalid input."))
+def _bad_input(request: HttpRequest, staff: Staff, form: Any, back: str, message: str = "") -> HttpResponse:
+    """The page for a refused POST: the form's first error, or ``message`` (an action's refusal)."""
+    message = message or next(iter(e for errors in form.errors.values() for e in errors), _("Invalid input."))
     return render(
         request,
         "appointments/staff/bad_input.html",
@@ -482,37 +483,44 @@ def no_show(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse
     return redirect(day_url(office, _local(office, booking.start).date()))
 
 
+def _change_slot(
+    request: HttpRequest,
+    staff: Staff,
+    office_id: int,
+    change: Callable[[Office, dt.datetime, Staff], object],
+    done: str,
+) -> HttpResponse:
+    """Block or free one slot of the week view (``done`` has %(time)s and %(day)s)."""
+    office = access.get_office_for_staff(staff, office_id)
+    form = SlotForm(request.POST)
+    back = reverse("staff_appointments:week", args=[office.pk])
+    if not form.is_valid():
+        return _bad_input(request, staff, form, back)
+    start = form.cleaned_data["slot"]
+    try:
+        change(office, start, staff)
+    except ActionError as error:
+        return _bad_input(request, staff, form, back, message=error.message)
+    when = _local(office, start)
+    messages.success(request, done % {"time": when.strftime("%H:%M"), "day": day_label(when.date())})
+    return redirect(week_url(office, when.date()))
+
+
 @require_POST
 @staff_required
 def block(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
-    office = access.get_office_for_staff(staff, office_id)
-    form = BlockForm(request.POST, office=office, now=timezone.now())
-    if not form.is_valid():
-        return _bad_input(request, staff, form, reverse("staff_appointments:week", args=[office.pk]))
-    start = form.cleaned_data["slot"]
-    actions.block_slot(office, start, staff)
-    when = _local(office, start)
-    messages.success(
+    return _change_slot(
         request,
-        _("%(time)s on %(day)s is blocked: citizens cannot book it. Appointments already booked stay.")
-        % {"time": when.strftime("%H:%M"), "day": day_label(when.date())},
+        staff,
+        office_id,
+        actions.block_slot,
+        _("%(time)s on %(day)s is blocked: citizens cannot book it. Appointments already booked stay."),
     )
-    return redirect(week_url(office, when.date()))
 
 
 @require_POST
 @staff_required
 def free(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
-    office = access.get_office_for_staff(staff, office_id)
-    form = SlotForm(request.POST)
-    if not form.is_valid():
-        return _bad_input(request, staff, form, reverse("staff_appointments:week", args=[office.pk]))
-    start = form.cleaned_data["slot"]
-    actions.free_slot(office, start, staff)
-    when = _local(office, start)
-    messages.success(
-        request,
-        _("%(time)s on %(day)s can be booked again.")
-        % {"time": when.strftime("%H:%M"), "day": day_label(when.date())},
+    return _change_slot(
+        request, staff, office_id, actions.free_slot, _("%(time)s on %(day)s can be booked again.")
     )
-    return redirect(week_url(office, when.date()))
