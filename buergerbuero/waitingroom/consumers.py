@@ -124,10 +124,7 @@ class CitizenConsumer(CallMixin):
             return
         ticket: Ticket = snap["ticket"]
         self.ticket_state = ticket.state
-        self.seq = snap["seq"]
-        self.key = queue_key(ticket)
-        self.position = snap["position"]
-        self.office_state = snap["state"]
+        self._take_position(snap)
         held, self._held = self._held, None
         await self.send_frame(
             {
@@ -278,12 +275,16 @@ class CitizenConsumer(CallMixin):
         held, self._held = self._held, None
         if snap is None:
             return
+        self._take_position(snap)
+        await self.send_text(self._position_text())
+        await self.replay(held)
+
+    def _take_position(self, snap: dict[str, Any]) -> None:
+        """Position, queue key, sequence and office state as read from the database (_snapshot)."""
         self.seq = snap["seq"]
         self.key = queue_key(snap["ticket"])
         self.position = snap["position"]
         self.office_state = snap["state"]
-        await self.send_text(self._position_text())
-        await self.replay(held)
 
     def spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
