@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.authorities.models import Staff
-from buergerbuero.offices.models import Office, Weekday
+from buergerbuero.offices.models import Office, WeeklyTime
 from buergerbuero.waitingroom.models import Ticket
 
 
@@ -96,28 +96,21 @@ class AppointmentSettings(models.Model):
         return parse_reminders(self.reminder_minutes)
 
 
-class BookingWindow(models.Model):
+class BookingWindow(WeeklyTime):
     """A weekly recurring time in which slots are offered (local time of the office)."""
 
     office = models.ForeignKey(
         Office, on_delete=models.CASCADE, related_name="booking_windows", verbose_name=_("office")
     )
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    start = models.TimeField(_("from"))
-    end = models.TimeField(_("until"))
 
-    class Meta:
+    class Meta(WeeklyTime.Meta):
         verbose_name = _("booking window")
         verbose_name_plural = _("booking windows")
-        ordering = ["weekday", "start"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(start__lt=models.F("end")), name="booking_window_start_before_end"
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
 
     def clean(self) -> None:
         if self.start and self.end and self.start >= self.end:

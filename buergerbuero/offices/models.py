@@ -116,26 +116,35 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-class OpeningInterval(models.Model):
-    """One interval of the weekly opening hours, in the office's local time. A day may have several."""
+class WeeklyTime(models.Model):
+    """A time of day on one weekday, every week, in the office's local time (opening hours, booking
+    windows)."""
 
-    office = models.ForeignKey(
-        Office, on_delete=models.CASCADE, related_name="opening_intervals", verbose_name=_("office")
-    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
 
     class Meta:
-        verbose_name = _("opening hours")
-        verbose_name_plural = _("opening hours")
+        abstract = True
         ordering = ["weekday", "start"]
-        constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="interval_end_after_start")
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class OpeningInterval(WeeklyTime):
+    """One interval of the weekly opening hours, in the office's local time. A day may have several."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="opening_intervals", verbose_name=_("office")
+    )
+
+    class Meta(WeeklyTime.Meta):
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="interval_end_after_start")
+        ]
 
 
 class Closure(models.Model):

@@ -75,6 +75,11 @@ def _office_state(event: dict[str, Any]) -> OfficeState:
 class CitizenConsumer(CallMixin):
     ticket_id: int | None = None
     queue_office: int | None = None
+    # This page's place, from its snapshot and then the queue events (see queue_frame).
+    seq: int
+    key: list[int]
+    position: int
+    office_state: OfficeState
     # Queue events held while the position is (re)read from the database; None otherwise.
     _held: list[dict[str, Any]] | None = None
     _tasks: set[asyncio.Task[None]]
