@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "buergerbuero.calls",
     "buergerbuero.appointments",
     "buergerbuero.media",
+    "buergerbuero.rooms",
+    "buergerbuero.trainings",
+    "buergerbuero.certificates",
+    "buergerbuero.events",
     "buergerbuero.public",
     "buergerbuero.staff",
 ]
@@ -230,6 +234,22 @@ CHAT_MAX_LENGTH = 2000
 # Failed staff logins per username and per client within LOGIN_LOCKOUT_SECONDS before a lockout.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+
+# --- Group sessions: trainings and events on Janus (docs/operations.md, "Group sessions") -----------
+# The Janus instances our server drives (WebSocket API, ws:// or wss://, on loopback or a private
+# network). Each new room goes to the least loaded one. Empty: group sessions cannot go live.
+JANUS_URLS = env_url_list("JANUS_URLS", ("ws", "wss"))
+JANUS_API_SECRET = env_str("JANUS_API_SECRET", "")
+JANUS_ADMIN_KEY = env_str("JANUS_ADMIN_KEY", "")
+if JANUS_URLS and not (JANUS_API_SECRET and JANUS_ADMIN_KEY):
+    raise ImproperlyConfigured(
+        "BUERGERBUERO_JANUS_API_SECRET and BUERGERBUERO_JANUS_ADMIN_KEY must be set when "
+        "BUERGERBUERO_JANUS_URLS is set"
+    )
+# Above this many viewers, a webinar's audience is served by the Streaming plugin (RTP forwarding).
+GROUP_STREAMING_ABOVE = env_int("GROUP_STREAMING_ABOVE", 100, minimum=2)
+# Interactive participants a conference room allows.
+GROUP_CONFERENCE_MAX = env_int("GROUP_CONFERENCE_MAX", 50, minimum=2, maximum=200)
 
 # --- Mail (docs/operations.md, "Mail") ---------------------------------------------------------------
 # The links in mails are absolute: the address under which citizens reach this installation.

@@ -8,10 +8,18 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("staff/appointments/", include("buergerbuero.appointments.staff_urls")),
+    path("staff/rooms/", include("buergerbuero.rooms.staff_urls")),
+    path("staff/trainings/", include("buergerbuero.trainings.staff_urls")),
+    path("staff/certificates/", include("buergerbuero.certificates.staff_urls")),
+    path("staff/events/", include("buergerbuero.events.staff_urls")),
     path("staff/", include("buergerbuero.staff.urls")),
     path("dev/mailbox/", include("buergerbuero.core.urls")),
     # Before the public pages: its paths start with fixed words that the catch-all slugs would take.
     path("", include("buergerbuero.appointments.urls")),
+    path("", include("buergerbuero.rooms.urls")),
+    path("", include("buergerbuero.trainings.urls")),
+    path("", include("buergerbuero.certificates.urls")),
+    path("", include("buergerbuero.events.urls")),
     path("", include("buergerbuero.public.urls")),
 ]
 
