@@ -7,6 +7,8 @@
 - ``staff-<id>``              the workspace page(s) of one official
 - ``consultation-<id>``       everyone taking part in a consultation (chat, participants)
 - ``participant-<id>``        one participant: signalling addressed to them
+- ``room-<id>``               every page of a group session (trainings, events): members, chat, hands
+- ``room-member-<id>``        the page(s) of one member of a group session
 """
 
 
@@ -36,3 +38,11 @@ def consultation(consultation_id: int) -> str:
 
 def participant(participant_id: int) -> str:
     return f"participant-{participant_id}"
+
+
+def room(room_id: int) -> str:
+    return f"room-{room_id}"
+
+
+def room_member(member_id: int) -> str:
+    return f"room-member-{member_id}"

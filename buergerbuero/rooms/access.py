@@ -19,3 +19,12 @@ def may_publish(member: Member, room: Room) -> bool:
 
 def is_moderator(member: Member) -> bool:
     return member.role in (MemberRole.MODERATOR, MemberRole.PRESENTER) and member.removed_at is None
+
+
+def member_for_token(token: str | None) -> Member | None:
+    """The member a join link's secret belongs to (removed members included: callers refuse them)."""
+    if not token or len(token) > 100:
+        return None
+    from buergerbuero.rooms.tokens import hash_token
+
+    return Member.objects.select_related("room").filter(token_hash=hash_token(token)).first()

@@ -60,6 +60,9 @@ class Room(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # What the presenter shows besides the cameras, the same for everyone, e.g.
+    # {"kind": "material", "url": "/…", "page": 3} or {"kind": "screen"}; {} for nothing.
+    stage = models.JSONField(_("shown content"), default=dict, blank=True)
     # Where the room's media runs: chosen once (the least loaded configured instance) and kept, so every
     # worker process sends the room's participants to the same Janus.
     janus_instance = models.CharField(_("media server"), max_length=200, blank=True)
