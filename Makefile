@@ -76,7 +76,9 @@ run: $(VENV)/stamp-base compile-messages $(DATA_DIR)/.stamp-static
 	@echo "  Staff login:   http://$(HOST):$(PORT)/staff/login/"
 	@echo "  Django admin:  http://$(HOST):$(PORT)/admin/   (login: superuser)"
 	@echo
-	exec env BUERGERBUERO_DATA_DIR=$(DATA_DIR) $(VENV)/bin/uvicorn buergerbuero.asgi:application \
+	@# Janus (group sessions) starts next to the server when installed (buergerbuero/media/localjanus.py).
+	exec env BUERGERBUERO_DATA_DIR=$(DATA_DIR) $(PY) -m buergerbuero.media.localjanus -- \
+		$(VENV)/bin/uvicorn buergerbuero.asgi:application \
 		--host $(HOST) --port $(PORT) --no-access-log --ws-per-message-deflate false
 
 # --- tests --------------------------------------------------------------------------------------------

@@ -250,6 +250,9 @@ if JANUS_URLS and not (JANUS_API_SECRET and JANUS_ADMIN_KEY):
 GROUP_STREAMING_ABOVE = env_int("GROUP_STREAMING_ABOVE", 100, minimum=2)
 # Interactive participants a conference room allows.
 GROUP_CONFERENCE_MAX = env_int("GROUP_CONFERENCE_MAX", 50, minimum=2, maximum=200)
+# Certificates of trainings (and the records behind their verification page) are deleted after this
+# many days.
+CERTIFICATE_RETENTION_DAYS = env_int("CERTIFICATE_RETENTION_DAYS", 3 * 365, minimum=30, maximum=36500)
 
 # --- Mail (docs/operations.md, "Mail") ---------------------------------------------------------------
 # The links in mails are absolute: the address under which citizens reach this installation.
