@@ -4,69 +4,21 @@ transport loaded. Skipped where the janus binary is missing (`make test` install
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from buergerbuero.media.janus import JanusClient, JanusError
+from buergerbuero.media.janus import LOST, JanusClient, JanusError
 from buergerbuero.media.janusconf import PLACEHOLDER, JanusSettings, render
+
+from .janusproc import AVAILABLE, Janus
 
 pytestmark = [
     pytest.mark.media,
-    pytest.mark.skipif(shutil.which("janus") is None, reason="janus is not installed"),
+    pytest.mark.skipif(not AVAILABLE, reason="janus is not installed"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Janus:
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.api_secret = secrets.token_hex(16)
-        self.settings = JanusSettings(
-            api_ip="127.0.0.1", api_port=self.port, admin_secret=secrets.token_hex(16)
-        )
-        self.config = render(self.settings, folder / "conf")
-        self.log = folder / "janus.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["janus", "-F", str(self.config), "-a", self.api_secret, "-o", "-L", str(self.log), "-N"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"janus exited: {self.log.read_text(errors='replace')[-2000:]}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError(f"janus did not listen: {self.log.read_text(errors='replace')[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +116,90 @@ def test_render_refuses_bad_values_and_leaves_no_placeholder(tmp_path) -> None:
     ):
         with pytest.raises(ValueError):
             render(bad, tmp_path / "bad")
+
+
+async def _create_room(client: JanusClient, session: int, handle: int, janus: Janus, room: int) -> str:
+    secret = secrets.token_hex(8)
+    await client.message(
+        session,
+        handle,
+        {
+            "request": "create",
+            "room": room,
+            "secret": secret,
+            "is_private": True,
+            "notify_joining": True,
+            "admin_key": janus.admin_key,
+        },
+    )
+    return secret
+
+
+async def test_unsolicited_events_go_to_their_sessions_queue(janus) -> None:
+    client = await JanusClient.connect(janus.url, janus.api_secret)
+    try:
+        first, second = await client.create_session(), await client.create_session()
+        handle1 = await client.attach(first, "janus.plugin.videoroom")
+        handle2 = await client.attach(second, "janus.plugin.videoroom")
+        secret = await _create_room(client, first, handle1, janus, 4713)
+        joined, _ = await client.message(
+            first, handle1, {"request": "join", "ptype": "publisher", "room": 4713, "display": "A"}
+        )
+        assert joined["videoroom"] == "joined"
+        await client.message(
+            second, handle2, {"request": "join", "ptype": "publisher", "room": 4713, "display": "B"}
+        )
+        event = await asyncio.wait_for(client.session_events(first).get(), 5)
+        assert event["sender"] == handle1
+        assert event["plugindata"]["data"]["joining"]["display"] == "B"
+        assert client.session_events(second).empty()
+        # Events of a session this client does not route (any more) go to ``events``.
+        client.forget_session(second)
+        await client.message(first, handle1, {"request": "destroy", "room": 4713, "secret": secret})
+        gone = await asyncio.wait_for(client.events.get(), 5)
+        assert gone["session_id"] == second
+        assert gone["plugindata"]["data"]["videoroom"] == "destroyed"
+        await client.destroy_session(first)
+        assert first not in client.sessions
+    finally:
+        await client.close()
+
+
+async def test_trickle_candidates_and_their_end_are_accepted(janus) -> None:
+    client = await JanusClient.connect(janus.url, janus.api_secret)
+    try:
+        session = await client.create_session()
+        handle = await client.attach(session, "janus.plugin.videoroom")
+        candidate = {
+            "candidate": "candidate:1 1 udp 2122260223 10.0.0.1 50000 typ host",
+            "sdpMid": "0",
+            "sdpMLineIndex": 0,
+        }
+        await client.trickle(session, handle, candidate)
+        await client.trickle(session, handle, None)
+        await client.trickle(session, handle, "completed")
+        await client.trickle(session, handle, {"candidate": "", "sdpMid": "0"})
+        with pytest.raises(ValueError):
+            await client.trickle(session, handle, 42)  # type: ignore[arg-type]
+        with pytest.raises(JanusError):
+            await client.trickle(session, handle + 1, None)  # no such handle
+    finally:
+        await client.close()
+
+
+async def test_a_lost_connection_sets_closed_and_wakes_every_session(tmp_path) -> None:
+    server = Janus(tmp_path).start()
+    try:
+        client = await JanusClient.connect(server.url, server.api_secret)
+        session = await client.create_session()
+        queue = client.session_events(session)
+        assert not client.closed.is_set()
+        server.kill()
+        await asyncio.wait_for(client.closed.wait(), 5)
+        assert client.is_closed
+        assert await asyncio.wait_for(queue.get(), 1) == LOST
+        with pytest.raises(ConnectionError):
+            await client.keepalive(session)
+        await client.close()
+    finally:
+        server.stop()
