@@ -1,15 +1,124 @@
-"""The only place that changes rooms and their members (../shared/STYLE.md)."""
+"""The only place that changes rooms and their members (../shared/STYLE.md).
+
+Every action runs in one transaction, re-reads what it changes under a row lock, writes an audit entry
+and schedules its events (rooms.events) for after the commit. Actions inside a room take the acting
+``Member`` (``actor``); moderation needs ``access.is_moderator(actor)`` and a member of the same room.
+A rule that says no raises ``ActionError`` and changes nothing.
+
+Starting and ending also accept a staff user as the actor (pages of trainings and events that run a
+room from outside it); those callers check the user's permission themselves.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from buergerbuero.audit.actions import record
 from buergerbuero.authorities.models import Authority
+from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.models import Office
-from buergerbuero.rooms.models import Member, MemberRole, Room, RoomKind, RoomMode
+from buergerbuero.rooms import events
+from buergerbuero.rooms.access import is_moderator, must_wait_in_lobby, refusal
+from buergerbuero.rooms.models import (
+    Attendance,
+    ChatMessage,
+    LobbyWait,
+    Member,
+    MemberRole,
+    PresenceAnswer,
+    PresenceCheck,
+    RemovalReason,
+    Room,
+    RoomKind,
+    RoomMode,
+    RoomState,
+)
 from buergerbuero.rooms.tokens import hash_token, new_token
+
+PRESENCE_CHECK_MIN_SECONDS = 10
+PRESENCE_CHECK_MAX_SECONDS = 600
+STAGE_TITLE_MAX_LENGTH = 200
+STAGE_URL_MAX_LENGTH = 1000
+
+Actor = Member | AbstractBaseUser | None
+
+
+def _actor_id(actor: Actor) -> int | None:
+    if isinstance(actor, Member):
+        return actor.user_id
+    return actor.pk if actor is not None else None
+
+
+def _audit(room: Room, action: str, obj: Any, actor: Actor, **data: Any) -> None:
+    if isinstance(actor, Member):
+        data["by_member"] = actor.pk
+    record(room.authority_id, action, obj, _actor_id(actor), **data)
+
+
+def _lock_room(room: Room | int) -> Room:
+    room_id = room if isinstance(room, int) else room.pk
+    return Room.objects.select_for_update().get(pk=room_id)
+
+
+def _lock_member(member: Member) -> Member:
+    locked = Member.objects.select_for_update().select_related("room").get(pk=member.pk)
+    return locked
+
+
+def _moderator(actor: Member, room: Room) -> Member:
+    """The acting member, re-read: a moderator of this room (else ``forbidden``)."""
+    current = Member.objects.select_related("room").filter(pk=actor.pk).first()
+    if current is None or current.room_id != room.pk or not is_moderator(current):
+        raise ActionError("forbidden", _("Only moderators may do this."))
+    return current
+
+
+def _not_ended(room: Room) -> None:
+    if room.state == RoomState.ENDED:
+        raise ActionError("ended", _("This session has ended."))
+
+
+def _live(room: Room) -> None:
+    _not_ended(room)
+    if room.state != RoomState.LIVE:
+        raise ActionError("not_live", _("This session has not started yet."))
+
+
+def _target(member: Member, room: Room) -> Member:
+    """A member of the room (re-read and locked) that a moderator acts on."""
+    if member.room_id != room.pk:
+        raise ActionError("no_member", _("This person is not in this session."))
+    target = _lock_member(member)
+    if target.removed_at is not None:
+        raise ActionError("removed", _("This person has been removed from the session."))
+    return target
+
+
+def _inside(member: Member) -> Member:
+    """The member, re-read and locked, taking part now: not removed, the room live, let in."""
+    current = _lock_member(member)
+    problem = refusal(current)
+    if problem is not None:
+        raise ActionError(*problem)
+    _live(current.room)
+    if must_wait_in_lobby(current):
+        raise ActionError("in_lobby", _("Please wait until a moderator lets you in."))
+    return current
+
+
+def _close_attendances(members: Any, now: dt.datetime) -> None:
+    Attendance.objects.filter(member__in=members, left_at__isnull=True).update(left_at=now)
+
+
+# --- rooms and members ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -22,10 +131,17 @@ def create_room(
     mode: RoomMode = RoomMode.CONFERENCE,
     lobby: bool = False,
     actor: AbstractBaseUser | None = None,
+    starts_at: dt.datetime | None = None,
 ) -> Room:
     """A room for a training session or an event; its media server room is made when it goes live."""
     room = Room.objects.create(
-        authority=authority, office=office, kind=kind, title=title, mode=mode, lobby=lobby
+        authority=authority,
+        office=office,
+        kind=kind,
+        title=title,
+        mode=mode,
+        lobby=lobby,
+        starts_at=starts_at,
     )
     record(authority.pk, "room.created", room, actor.pk if actor else None, kind=kind, mode=mode)
     return room
@@ -59,3 +175,466 @@ def add_member(
         )
     record(room.authority_id, "room.member_added", member, actor.pk if actor else None, role=role)
     return member, token
+
+
+@transaction.atomic
+def enter_as_admin(room: Room, user: AbstractBaseUser, display_name: str) -> Member:
+    """An authority administrator opens a room they have no place in: they take part as a moderator.
+    A place they already have (whatever its role) is kept."""
+    existing = room.members.select_related("room").filter(user=user).first()
+    if existing is not None:
+        return existing
+    member, _token = add_member(
+        room, display_name=display_name, role=MemberRole.MODERATOR, user=user, actor=user
+    )
+    return Member.objects.select_related("room").get(pk=member.pk)
+
+
+def _member_ids(room: Room) -> list[int]:
+    return list(room.members.filter(removed_at__isnull=True).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def start_room(room: Room, *, actor: Actor) -> Room:
+    """Scheduled → live. Pages waiting for the start open by themselves (``room.state``)."""
+    room = _lock_room(room)
+    if isinstance(actor, Member):
+        _moderator(actor, room)
+    _not_ended(room)
+    if room.state == RoomState.LIVE:
+        raise ActionError("already_live", _("This session is already running."))
+    room.state = RoomState.LIVE
+    room.started_at = timezone.now()
+    room.save(update_fields=["state", "started_at"])
+    _audit(room, "room.started", room, actor)
+    events.announce_state(room, _member_ids(room))
+    return room
+
+
+@transaction.atomic
+def end_room(room: Room, *, actor: Actor) -> Room:
+    """Ends the session for everyone: every page closes, every open attendance ends now."""
+    room = _lock_room(room)
+    if isinstance(actor, Member):
+        _moderator(actor, room)
+    _not_ended(room)
+    now = timezone.now()
+    room.state = RoomState.ENDED
+    room.ended_at = now
+    room.save(update_fields=["state", "ended_at"])
+    _close_attendances(room.members.all(), now)
+    LobbyWait.objects.filter(member__room=room).delete()
+    _audit(room, "room.ended", room, actor)
+    events.announce_state(room, _member_ids(room))
+    return room
+
+
+@transaction.atomic
+def set_locked(room: Room, locked: bool, *, actor: Member) -> Room:
+    room = _lock_room(room)
+    _moderator(actor, room)
+    _not_ended(room)
+    if room.locked != locked:
+        room.locked = locked
+        room.save(update_fields=["locked"])
+        _audit(room, "room.locked" if locked else "room.unlocked", room, actor)
+        events.announce_state(room)
+    return room
+
+
+def lock(room: Room, *, actor: Member) -> Room:
+    return set_locked(room, True, actor=actor)
+
+
+def unlock(room: Room, *, actor: Member) -> Room:
+    return set_locked(room, False, actor=actor)
+
+
+# --- connections: attendance and the lobby --------------------------------------------------------------
+
+
+@transaction.atomic
+def join(member: Member, channel: str) -> Attendance:
+    """A page of the member is inside the live room now: one attendance per connection."""
+    member = _inside(member)
+    now = timezone.now()
+    was_present = member.attendances.filter(left_at__isnull=True).exists()
+    attendance = Attendance.objects.create(member=member, joined_at=now, channel=channel[:200])
+    LobbyWait.objects.filter(member=member, channel=channel).delete()
+    _audit(member.room, "room.joined", member, member)
+    if not was_present:
+        events.announce_member(member)
+    return attendance
+
+
+@transaction.atomic
+def leave(member: Member, channel: str) -> None:
+    """A connection of the member closed: its attendance ends, its wait in the lobby too. Idempotent."""
+    member = _lock_member(member)
+    now = timezone.now()
+    open_ = Attendance.objects.filter(member=member, channel=channel, left_at__isnull=True)
+    closed = open_.update(left_at=now)
+    waited = LobbyWait.objects.filter(member=member, channel=channel).delete()[0]
+    if closed:
+        _audit(member.room, "room.left", member, member)
+        if not member.attendances.filter(left_at__isnull=True).exists():
+            events.announce_member(member)
+    if waited:
+        events.announce_lobby(member.room)
+
+
+@transaction.atomic
+def knock(member: Member, channel: str) -> LobbyWait:
+    """A page of the member waits in the lobby of the live room; moderators see it in their list."""
+    member = _lock_member(member)
+    problem = refusal(member)
+    if problem is not None:
+        raise ActionError(*problem)
+    _live(member.room)
+    if not must_wait_in_lobby(member):
+        raise ActionError("not_in_lobby", _("You do not need to wait in the lobby."))
+    wait, _created = LobbyWait.objects.get_or_create(
+        member=member, channel=channel[:200], defaults={"since": timezone.now()}
+    )
+    events.announce_lobby(member.room)
+    return wait
+
+
+@transaction.atomic
+def admit_from_lobby(member: Member, *, actor: Member) -> Member:
+    room = _lock_room(member.room_id)
+    _moderator(actor, room)
+    _not_ended(room)
+    member = _target(member, room)
+    if member.admitted_at is None:
+        member.admitted_at = timezone.now()
+        member.save(update_fields=["admitted_at"])
+        _audit(room, "room.admitted", member, actor)
+    LobbyWait.objects.filter(member=member).delete()
+    events.announce_admitted(member)
+    events.announce_lobby(room)
+    return member
+
+
+@transaction.atomic
+def decline(member: Member, *, actor: Member) -> Member:
+    """Not let in from the lobby: the member is blocked like a removed one."""
+    room = _lock_room(member.room_id)
+    _moderator(actor, room)
+    _not_ended(room)
+    member = _target(member, room)
+    if is_moderator(member):
+        raise ActionError("forbidden", _("Moderators cannot be turned away."))
+    _block(member, RemovalReason.DECLINED)
+    _audit(room, "room.declined", member, actor)
+    events.announce_removed(member)
+    events.announce_lobby(room)
+    return member
+
+
+def _block(member: Member, reason: RemovalReason) -> None:
+    now = timezone.now()
+    member.removed_at = now
+    member.removed_reason = reason
+    member.hand_raised_at = None
+    member.may_speak = False
+    member.save(update_fields=["removed_at", "removed_reason", "hand_raised_at", "may_speak"])
+    _close_attendances([member], now)
+    LobbyWait.objects.filter(member=member).delete()
+
+
+@transaction.atomic
+def remove_member(member: Member, *, actor: Member) -> Member:
+    """Removes the member for good: their pages close and neither their link nor their user opens the
+    room again."""
+    room = _lock_room(member.room_id)
+    actor = _moderator(actor, room)
+    _not_ended(room)
+    member = _target(member, room)
+    if member.pk == actor.pk:
+        raise ActionError("forbidden", _("You cannot remove yourself."))
+    had_hand = member.hand_raised_at is not None
+    _block(member, RemovalReason.REMOVED)
+    _audit(room, "room.removed", member, actor)
+    events.announce_removed(member)
+    events.announce_member(member)
+    if had_hand:
+        events.announce_hands(room)
+    events.announce_lobby(room)
+    return member
+
+
+# --- hands and the right to speak ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def raise_hand(member: Member) -> Member:
+    member = _inside(member)
+    if member.hand_raised_at is None:
+        member.hand_raised_at = timezone.now()
+        member.save(update_fields=["hand_raised_at"])
+        _audit(member.room, "room.hand_raised", member, member)
+        events.announce_member(member)
+        events.announce_hands(member.room)
+    return member
+
+
+@transaction.atomic
+def lower_hand(member: Member, *, actor: Member) -> Member:
+    """The member lowers their own hand, or a moderator lowers it."""
+    room = _lock_room(member.room_id)
+    if actor.pk != member.pk:
+        _moderator(actor, room)
+    _not_ended(room)
+    member = _target(member, room)
+    if member.hand_raised_at is not None:
+        member.hand_raised_at = None
+        member.save(update_fields=["hand_raised_at"])
+        _audit(room, "room.hand_lowered", member, actor)
+        events.announce_member(member)
+        events.announce_hands(room)
+    return member
+
+
+@transaction.atomic
+def lower_all_hands(room: Room, *, actor: Member) -> int:
+    room = _lock_room(room)
+    _moderator(actor, room)
+    _not_ended(room)
+    count = room.members.filter(hand_raised_at__isnull=False).update(hand_raised_at=None)
+    if count:
+        _audit(room, "room.hands_lowered", room, actor, count=count)
+        events.announce_members(room)
+        events.announce_hands(room)
+    return count
+
+
+def _change_member(
+    member: Member, actor: Member, action: str, changes: dict[str, Any], *, permissions: bool = True
+) -> Member:
+    room = _lock_room(member.room_id)
+    _moderator(actor, room)
+    _not_ended(room)
+    member = _target(member, room)
+    changed = [field for field, value in changes.items() if getattr(member, field) != value]
+    if not changed:
+        return member
+    hand_changed = "hand_raised_at" in changed
+    for field in changed:
+        setattr(member, field, changes[field])
+    member.save(update_fields=changed)
+    _audit(room, action, member, actor, **{f: str(changes[f]) for f in changed if f != "hand_raised_at"})
+    events.announce_member(member, permissions=permissions)
+    if hand_changed:
+        events.announce_hands(room)
+    return member
+
+
+@transaction.atomic
+def grant_speak(member: Member, *, actor: Member) -> Member:
+    """Lets a member speak (publish) although their role does not; their raised hand comes down."""
+    return _change_member(
+        member, actor, "room.speak_granted", {"may_speak": True, "hand_raised_at": None, "audio_muted": False}
+    )
+
+
+@transaction.atomic
+def revoke_speak(member: Member, *, actor: Member) -> Member:
+    return _change_member(member, actor, "room.speak_revoked", {"may_speak": False})
+
+
+def _not_a_moderator(member: Member) -> None:
+    if is_moderator(member):
+        raise ActionError("is_moderator", _("Moderators and presenters keep their role."))
+
+
+@transaction.atomic
+def promote(member: Member, *, actor: Member) -> Member:
+    """Participant or viewer → speaker (publishes in every mode)."""
+    _not_a_moderator(Member.objects.get(pk=member.pk))
+    return _change_member(member, actor, "room.promoted", {"role": MemberRole.SPEAKER})
+
+
+@transaction.atomic
+def demote(member: Member, *, actor: Member) -> Member:
+    """Speaker → participant; the right to speak granted with a hand ends too."""
+    _not_a_moderator(Member.objects.get(pk=member.pk))
+    return _change_member(member, actor, "room.demoted", {"role": MemberRole.PARTICIPANT, "may_speak": False})
+
+
+@transaction.atomic
+def mute_member(member: Member, *, actor: Member) -> Member:
+    return _change_member(member, actor, "room.muted", {"audio_muted": True})
+
+
+@transaction.atomic
+def stop_video(member: Member, *, actor: Member) -> Member:
+    return _change_member(member, actor, "room.video_stopped", {"video_stopped": True})
+
+
+@transaction.atomic
+def mute_all(room: Room, *, actor: Member) -> int:
+    """Mutes everyone but the moderators and presenters."""
+    room = _lock_room(room)
+    actor = _moderator(actor, room)
+    _not_ended(room)
+    count = (
+        room.members.filter(removed_at__isnull=True, audio_muted=False)
+        .exclude(role__in=[MemberRole.MODERATOR, MemberRole.PRESENTER])
+        .update(audio_muted=True)
+    )
+    _audit(room, "room.muted_all", room, actor, count=count)
+    events.announce_members(room, permissions=True)
+    return count
+
+
+@transaction.atomic
+def unmute_self(member: Member, kind: str) -> Member:
+    """The member turns their microphone (``audio``) or camera (``video``) back on after a moderator
+    turned it off; whether they may publish at all is still the role's (access.may_publish)."""
+    if kind not in ("audio", "video"):
+        raise ActionError("invalid", _("Unknown kind of media."))
+    member = _inside(member)
+    field = "audio_muted" if kind == "audio" else "video_stopped"
+    if getattr(member, field):
+        setattr(member, field, False)
+        member.save(update_fields=[field])
+        _audit(member.room, "room.unmuted_self", member, member, kind=kind)
+        events.announce_member(member, permissions=True)
+    return member
+
+
+# --- chat -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def send_chat(member: Member, text: str) -> ChatMessage:
+    text = (text or "").strip()
+    if not text:
+        raise ActionError("empty", _("Please write a message."))
+    if len(text) > settings.CHAT_MAX_LENGTH:
+        raise ActionError(
+            "too_long",
+            _("Your message is too long (at most %(max)d characters).") % {"max": settings.CHAT_MAX_LENGTH},
+        )
+    member = _inside(member)
+    message = ChatMessage.objects.create(room=member.room, member=member, text=text, sent_at=timezone.now())
+    # The text is in the chat itself; the audit log keeps only that a message was sent.
+    _audit(member.room, "room.chat_sent", message, member)
+    events.announce_chat(message)
+    return message
+
+
+@transaction.atomic
+def delete_chat(message: ChatMessage, *, actor: Member) -> ChatMessage:
+    room = _lock_room(message.room_id)
+    actor = _moderator(actor, room)
+    message = ChatMessage.objects.select_for_update().get(pk=message.pk)
+    if message.deleted_at is None:
+        message.deleted_at = timezone.now()
+        message.deleted_by = actor
+        message.save(update_fields=["deleted_at", "deleted_by"])
+        _audit(room, "room.chat_deleted", message, actor)
+        events.announce_chat_deleted(message)
+    return message
+
+
+# --- presence checks ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_presence_check(room: Room, seconds: int, *, actor: Member) -> PresenceCheck:
+    """Asks everyone inside to confirm within ``seconds`` that they are there (recorded per member)."""
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int)
+        or not (PRESENCE_CHECK_MIN_SECONDS <= seconds <= PRESENCE_CHECK_MAX_SECONDS)
+    ):
+        raise ActionError(
+            "invalid",
+            _("A presence check lasts between %(min)d and %(max)d seconds.")
+            % {"min": PRESENCE_CHECK_MIN_SECONDS, "max": PRESENCE_CHECK_MAX_SECONDS},
+        )
+    room = _lock_room(room)
+    _moderator(actor, room)
+    _live(room)
+    now = timezone.now()
+    if room.presence_checks.filter(deadline_at__gte=now).exists():
+        raise ActionError("check_running", _("A presence check is running already."))
+    deadline = now + dt.timedelta(seconds=seconds)
+    check = PresenceCheck.objects.create(room=room, sent_at=now, deadline_at=deadline)
+    _audit(room, "room.presence_check", check, actor, seconds=seconds)
+    events.announce_presence_check(check)
+    return check
+
+
+@transaction.atomic
+def answer_presence_check(check: PresenceCheck, member: Member) -> PresenceAnswer:
+    """The member confirms they are there. After the deadline the answer is refused; a second answer
+    keeps the first."""
+    if check.room_id != member.room_id:
+        raise ActionError("no_check", _("There is no such presence check."))
+    member = _inside(member)
+    now = timezone.now()
+    if now > check.deadline_at:
+        raise ActionError("too_late", _("The time to answer this presence check is over."))
+    answer, created = PresenceAnswer.objects.get_or_create(
+        presence_check=check, member=member, defaults={"answered_at": now}
+    )
+    if created:
+        _audit(member.room, "room.presence_answered", answer, member, check=check.pk)
+        events.announce_presence_answer(check, member)
+    return answer
+
+
+# --- the stage ----------------------------------------------------------------------------------------------
+
+
+def clean_stage(stage: Any) -> dict[str, Any]:
+    """What may be shown: nothing (``{}``), the presenter's screen (``{"kind": "screen", "member": id}``) or
+    material (``{"kind": "material", "url", "title"?, "page"?}``, the URL on this site or https)."""
+    if not isinstance(stage, dict):
+        raise ActionError("invalid", _("The shown content must be an object."))
+    if not stage:
+        return {}
+    kind = stage.get("kind")
+    if kind == "screen":
+        return {"kind": "screen"}
+    if kind != "material":
+        raise ActionError("invalid", _("Unknown kind of shown content."))
+    url = stage.get("url")
+    if not isinstance(url, str) or not url or len(url) > STAGE_URL_MAX_LENGTH:
+        raise ActionError("invalid", _("Material needs the address of what to show."))
+    parts = urlsplit(url)
+    on_site = not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//")
+    if not on_site and parts.scheme != "https":
+        raise ActionError("invalid", _("Material must be on this site or at an https address."))
+    cleaned: dict[str, Any] = {"kind": "material", "url": url}
+    title = stage.get("title", "")
+    if not isinstance(title, str) or len(title) > STAGE_TITLE_MAX_LENGTH:
+        raise ActionError("invalid", _("The title of the material is too long."))
+    if title:
+        cleaned["title"] = title
+    page = stage.get("page")
+    if page is not None:
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            raise ActionError("invalid", _("The page must be a positive whole number."))
+        cleaned["page"] = page
+    return cleaned
+
+
+@transaction.atomic
+def set_stage(room: Room, stage: Any, actor_member: Member) -> Room:
+    """What the presenter shows besides the cameras, the same for everyone."""
+    cleaned = clean_stage(stage)
+    room = _lock_room(room)
+    actor = _moderator(actor_member, room)
+    _not_ended(room)
+    if cleaned.get("kind") == "screen":
+        cleaned["member"] = actor.pk
+    if room.stage != cleaned:
+        room.stage = cleaned
+        room.save(update_fields=["stage"])
+        _audit(room, "room.stage_set", room, actor, kind=cleaned.get("kind", ""))
+        events.announce_stage(room)
+    return room

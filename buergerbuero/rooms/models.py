@@ -57,6 +57,9 @@ class Room(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=RoomState.choices, default=RoomState.SCHEDULED
     )
+    # When the session is planned to start (shown on the join page before it goes live); set by what the
+    # room belongs to (a training session, an event).
+    starts_at = models.DateTimeField(_("planned start"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -93,6 +96,11 @@ class MemberRole(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+class RemovalReason(models.TextChoices):
+    REMOVED = "removed", _("Removed by a moderator")
+    DECLINED = "declined", _("Not let in from the lobby")
+
+
 class Member(models.Model):
     """One place in a room. Staff members are found by ``user``; everyone else by the secret of their
     personal (or class) join link, of which only the SHA-256 is stored."""
@@ -122,7 +130,11 @@ class Member(models.Model):
     admitted_at = models.DateTimeField(_("admitted from the lobby"), null=True, blank=True)
     audio_muted = models.BooleanField(_("muted by a moderator"), default=False)
     video_stopped = models.BooleanField(_("video stopped by a moderator"), default=False)
+    # A removed (or declined) member is blocked: their link and their user no longer open the room.
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    removed_reason = models.CharField(
+        _("reason of removal"), max_length=16, choices=RemovalReason.choices, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -157,6 +169,25 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.joined_at:%Y-%m-%d %H:%M}"
+
+
+class LobbyWait(models.Model):
+    """One connection of a member waiting in the lobby to be let in (deleted when it closes, or when a
+    moderator admits or declines the member). Not attendance: waiting counts for nothing."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="lobby_waits", verbose_name=_("member")
+    )
+    channel = models.CharField(_("connection"), max_length=200)
+    since = models.DateTimeField(_("waiting since"))
+
+    class Meta:
+        verbose_name = _("wait in the lobby")
+        verbose_name_plural = _("waits in the lobby")
+        ordering = ["since", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.since:%H:%M:%S}"
 
 
 class PresenceCheck(models.Model):
