@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 def websocket_urlpatterns() -> list:
     from buergerbuero.public.consumers import PublicConsumer
+    from buergerbuero.rooms.consumers import RoomConsumer
     from buergerbuero.staff.consumers import StaffConsumer
     from buergerbuero.waitingroom.consumers import CitizenConsumer
 
@@ -24,6 +25,7 @@ def websocket_urlpatterns() -> list:
         path("ws/public/<slug:authority>/", PublicConsumer.as_asgi()),
         path("ws/ticket/", CitizenConsumer.as_asgi()),
         path("ws/staff/", StaffConsumer.as_asgi()),
+        path("ws/room/<int:room_id>/", RoomConsumer.as_asgi()),
     ]
 
 
