@@ -83,7 +83,7 @@ class JanusClient:
                 message = json.loads(raw)
                 if not isinstance(message, dict):
                     continue
-                transaction = message.get("transaction")
+                transaction = str(message.get("transaction") or "")
                 future = self.pending.get(transaction) if transaction else None
                 if future is not None and (
                     message.get("janus") != "ack" or transaction in self.ack_is_answer
@@ -106,13 +106,13 @@ class JanusClient:
     def _route(self, message: dict[str, Any]) -> None:
         session = message.get("session_id")
         queue = self.sessions.get(session) if isinstance(session, int) else None
-        if queue is None:
+        if queue is None or not isinstance(session, int):
             self.events.put_nowait(message)
             return
         queue.put_nowait(message)
         if message.get("janus") == "timeout":
             # Janus has dropped the session: nothing more will come for it.
-            self.sessions.pop(session, None)  # type: ignore[arg-type]
+            self.sessions.pop(session, None)
 
     def session_events(self, session: int) -> asyncio.Queue[dict[str, Any]]:
         """The queue of the unsolicited events of ``session`` (created with the session; one queue per

@@ -6,10 +6,12 @@
     ...
     janus.stop()
 
-``restart()`` stops and starts the same instance on the same port (a crashed Janus coming back: all its
-rooms and sessions are gone). ``ice_interface`` names the only interface Janus gathers ICE candidates on
-(``-E``); Janus 1.1.2 skips loopback, so tests with real media run Janus inside a network namespace that
-has a veth pair and pass its name (../shared/LANDSCAPE.md). The process dies with the test run
+Instances that stand for several Janus of one installation share the secrets (``api_secret``,
+``admin_secret``), as the settings name one of each. ``restart()`` stops and starts the same instance
+on the same port (a crashed Janus coming back: all its rooms and sessions are gone). ``ice_interface``
+names the only interface Janus gathers ICE candidates on (``-E``); Janus 1.1.2 skips loopback, so tests
+with real media run Janus inside a network namespace that has a veth pair and pass its name
+(../shared/LANDSCAPE.md). The process dies with the test run
 (PR_SET_PDEATHSIG), so an aborted run leaves no Janus behind.
 """
 
@@ -47,20 +49,29 @@ class Janus:
         self,
         folder: Path,
         *,
+        api_secret: str | None = None,
+        admin_secret: str | None = None,
         rtp_ports: tuple[int, int] = (20000, 40000),
         ice_interface: str | None = None,
+        session_timeout: int | None = None,
         extra_args: Sequence[str] = (),
     ) -> None:
         self.folder = folder
         self.port = free_port()
-        self.api_secret = secrets.token_hex(16)
+        self.api_secret = api_secret or secrets.token_hex(16)
         self.settings = JanusSettings(
             api_ip="127.0.0.1",
             api_port=self.port,
-            admin_secret=secrets.token_hex(16),
+            admin_secret=admin_secret or secrets.token_hex(16),
             rtp_ports=rtp_ports,
         )
         self.config = render(self.settings, folder / "conf")
+        if session_timeout is not None:
+            # Shorter than production's 60 s, so tests see a session expire.
+            general = self.config / "janus.jcfg"
+            text = general.read_text()
+            assert "session_timeout = 60" in text
+            general.write_text(text.replace("session_timeout = 60", f"session_timeout = {session_timeout}"))
         self.log_path = folder / "janus.log"
         self.ice_interface = ice_interface
         self.extra_args = list(extra_args)
@@ -119,6 +130,15 @@ class Janus:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+
+    def pause(self) -> None:
+        """Freeze Janus (SIGSTOP): connections to it hang until ``resume``."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGCONT)
 
     def restart(self) -> Janus:
         self.kill()
