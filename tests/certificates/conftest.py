@@ -42,3 +42,13 @@ def make_certificate(world) -> Callable[..., Certificate]:
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Lookup counters (ratelimit) live in the cache; each test starts without any."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
