@@ -31,7 +31,7 @@ _IDENTIFIER_TRIES = 5
 
 
 def retention_days() -> int:
-    return int(getattr(settings, "CERTIFICATE_RETENTION_DAYS", 3 * 365))
+    return int(settings.CERTIFICATE_RETENTION_DAYS)
 
 
 def _clean(value: str, field: str, max_length: int) -> str:

@@ -1,0 +1,47 @@
+"""How many certificates one client address may look up on the public verification page in a window
+(default 60 an hour), counted in Django's cache.
+
+Identifiers carry 90 random bits, so guessing is hopeless anyway; the limit keeps the page from being
+used as an oracle in bulk, and keeps the database quiet. Only well-formed identifiers count (a typo is
+caught by the check part before anything is looked up).
+
+Invariants: no address is stored in clear, only a keyed hash in the cache key (as in
+``staff.ratelimit``); nothing about lookups is written to the database.
+
+Settings (read with defaults): ``CERTIFICATE_LOOKUPS_PER_ADDRESS`` (60),
+``CERTIFICATE_LOOKUP_WINDOW_SECONDS`` (3600).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
+
+_SALT = "buergerbuero.certificates.ratelimit"
+
+
+def limit() -> int:
+    return int(getattr(settings, "CERTIFICATE_LOOKUPS_PER_ADDRESS", 60))
+
+
+def window_seconds() -> int:
+    return int(getattr(settings, "CERTIFICATE_LOOKUP_WINDOW_SECONDS", 3600))
+
+
+def _key(address: str) -> str:
+    return f"certificate-lookups:{salted_hmac(_SALT, address).hexdigest()}"
+
+
+def take(address: str) -> bool:
+    """Count one lookup; False when the address has used up its lookups for the window."""
+    key = _key(address)
+    # add() starts the window only once; incr() keeps the key's expiry.
+    if cache.add(key, 1, window_seconds()):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, window_seconds())
+        return True
+    return count <= limit()
