@@ -1,0 +1,461 @@
+"""The public training pages: an authority's upcoming sessions, the registration of an individual and of
+a class, the page after registering; the pages behind the secret links (an individual's registration
+page with the comprehension check and the certificate, the teacher's class page with the roster and the
+class's certificates); and the materials, served to members of the training's rooms and its staff only.
+
+Every view fetches its objects (another authority's session is a 404; a wrong token shows the
+invalid-link page), calls at most one action and renders or redirects. Token pages are ``private``
+(no cache, no Referer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from buergerbuero.appointments import pow, ratelimit
+from buergerbuero.appointments.pages import private
+from buergerbuero.authorities.models import Authority
+from buergerbuero.core.errors import ActionError
+from buergerbuero.rooms.models import RoomState
+from buergerbuero.rooms.tokens import SESSION_KEY as ROOM_TOKENS
+from buergerbuero.rooms.tokens import hash_token as room_hash
+from buergerbuero.staff.ratelimit import client_address
+from buergerbuero.trainings import actions, csvimport, mails
+from buergerbuero.trainings.forms import CheckForm, ClassForm, IndividualForm
+from buergerbuero.trainings.models import Material, Registration, TrainingSession
+
+SESSION_REGISTERED = "bb_training_registered"
+REGISTERED_PAGE_LIFETIME = dt.timedelta(hours=1)
+
+
+# --- presentation ------------------------------------------------------------------------------------
+
+
+def when(session: TrainingSession) -> dict[str, str]:
+    office = session.training_type.office
+    start = timezone.localtime(session.starts_at, office.tz)
+    end = timezone.localtime(session.ends_at, office.tz)
+    return {
+        "date": f"{formats.date_format(start, 'l')}, {formats.date_format(start, 'DATE_FORMAT')}",
+        "time": formats.time_format(start, "TIME_FORMAT"),
+        "end_time": formats.time_format(end, "TIME_FORMAT"),
+    }
+
+
+def _session(authority_slug: str, session_id: int) -> TrainingSession:
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    return get_object_or_404(
+        TrainingSession.objects.select_related("training_type__office__authority", "room"),
+        pk=session_id,
+        training_type__authority=authority,
+    )
+
+
+def _error_list(form: Any) -> list[tuple[str, str]]:
+    errors = [("", str(message)) for message in form.non_field_errors()]
+    for name in form.fields:
+        anchor = "pow-check" if name == "pow" else f"id_{name}"
+        errors.extend((anchor, str(message)) for message in form.errors.get(name, []))
+    return errors
+
+
+def _pow_config() -> dict[str, Any]:
+    return {"challenge": pow.create_challenge(), "challenge_url": reverse("appointments:pow-challenge")}
+
+
+def _session_context(session: TrainingSession, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "session": session,
+        "training": session.training_type,
+        "office": session.training_type.office,
+        "authority": session.training_type.authority,
+        "when": when(session),
+        "free": actions.free_places(session),
+        "open": actions.open_for_registration(session, now),
+        "list_url": reverse("trainings:list", args=[session.training_type.authority.slug]),
+        "retention_days": settings.RETENTION_DAYS,
+    }
+
+
+def _closed(request: HttpRequest, session: TrainingSession, now: dt.datetime) -> HttpResponse | None:
+    if actions.open_for_registration(session, now) and actions.free_places(session) > 0:
+        return None
+    if actions.open_for_registration(session, now):
+        messages.error(request, _("This session is fully booked. Please choose another date."))
+    else:
+        messages.error(request, _("Registration for this session has closed."))
+    return redirect("trainings:list", session.training_type.authority.slug)
+
+
+def _rate_limited(request: HttpRequest, email: str) -> str | None:
+    limited = ratelimit.take(client_address(request), email)
+    if limited is None:
+        return None
+    if limited == ratelimit.ADDRESS:
+        return _(
+            "Too many registrations were made from your connection within an hour. Please try again later."
+        )
+    return _(
+        "Too many registrations were made for this e-mail address within an hour. Please try again later."
+    )
+
+
+def _remember(request: HttpRequest, registered: actions.Registered) -> None:
+    """For the page after registering (an hour, this browser only): the links are shown there once."""
+    request.session[SESSION_REGISTERED] = {
+        "id": registered.registration.pk,
+        "join": registered.join_token,
+        "token": registered.token,
+        "at": timezone.now().isoformat(),
+    }
+
+
+# --- list and registration ---------------------------------------------------------------------------
+
+
+@require_safe
+def session_list(request: HttpRequest, authority_slug: str) -> HttpResponse:
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    now = timezone.now()
+    sessions = (
+        TrainingSession.objects.select_related("training_type__office", "room")
+        .filter(training_type__authority=authority, starts_at__gt=now, room__state=RoomState.SCHEDULED)
+        .order_by("starts_at")
+    )
+    entries = [
+        {"session": s, "when": when(s), "free": actions.free_places(s), "training": s.training_type}
+        for s in sessions[:200]
+    ]
+    return render(request, "trainings/list.html", {"authority": authority, "entries": entries})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def register(request: HttpRequest, authority_slug: str, session_id: int) -> HttpResponse:
+    session = _session(authority_slug, session_id)
+    now = timezone.now()
+    closed = _closed(request, session, now)
+    if closed:
+        return closed
+    today = timezone.localdate(now, session.office.tz)
+    form = IndividualForm(request.POST or None, today=today)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            limited = _rate_limited(request, data["email"])
+            if limited:
+                form.add_error(None, limited)
+                status = 429
+            else:
+                try:
+                    registered = actions.register_individual(
+                        session,
+                        name=data["name"],
+                        birth_date=data["birth_date"],
+                        email=data["email"],
+                        guardian_consent=data["guardian_consent"],
+                        language=request.LANGUAGE_CODE,
+                        now=now,
+                    )
+                except ActionError as exc:
+                    ratelimit.give_back(client_address(request), data["email"])
+                    form.add_error(
+                        "guardian_consent" if exc.code == "guardian_consent" else None, exc.message
+                    )
+                    status = 409
+                else:
+                    _remember(request, registered)
+                    return redirect("trainings:registered", authority_slug)
+    context = _session_context(session, now) | {
+        "form": form,
+        "errors": _error_list(form) if form.is_bound else [],
+        "pow_config": _pow_config(),
+    }
+    return render(request, "trainings/register.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def register_class(request: HttpRequest, authority_slug: str, session_id: int) -> HttpResponse:
+    """Step 1 reads the list and shows it (with a consent box per minor when asked); step 2 (``confirm``)
+    registers. "Change the list" (``edit``) goes back to step 1 with everything kept."""
+    session = _session(authority_slug, session_id)
+    now = timezone.now()
+    closed = _closed(request, session, now)
+    if closed:
+        return closed
+    today = timezone.localdate(now, session.office.tz)
+    confirm = request.method == "POST" and "confirm" in request.POST
+    form = ClassForm(
+        request.POST or None,
+        request.FILES or None,
+        today=today,
+        session_day=actions.local_date(session),
+        confirm=confirm,
+    )
+    status = 200
+    step = 1
+    if request.method == "POST":
+        status = 400
+        valid = form.is_valid()
+        if valid and "edit" not in request.POST:
+            pupils = form.pupil_list.pupils if form.pupil_list else []
+            if not confirm:
+                step, status = 2, 200
+            else:
+                data = form.cleaned_data
+                limited = _rate_limited(request, data["email"])
+                if limited:
+                    form.add_error(None, limited)
+                    step, status = 2, 429
+                else:
+                    try:
+                        registered = actions.register_class(
+                            session,
+                            teacher_name=" ".join(data["teacher_name"].split()),
+                            email=data["email"],
+                            school=data["school"].strip(),
+                            class_name=data["class_name"].strip(),
+                            pupils=pupils,
+                            teacher_declaration=data["consent_mode"] == "declaration",
+                            consents=form.consents(),
+                            language=request.LANGUAGE_CODE,
+                            now=now,
+                        )
+                    except ActionError as exc:
+                        ratelimit.give_back(client_address(request), data["email"])
+                        form.add_error(None, exc.message)
+                        step, status = 2, 409
+                    else:
+                        _remember(request, registered)
+                        return redirect("trainings:registered", authority_slug)
+        elif "edit" in request.POST:
+            status = 200
+    list_text = form.list_text if form.is_bound else ""
+    if step == 2 and form.pupil_list:
+        list_text = csvimport.normalised(form.pupil_list.pupils)
+    minors = {p.line for p in form.minors}
+    context = _session_context(session, now) | {
+        "form": form,
+        "step": step,
+        "errors": _error_list(form) if form.is_bound and form.errors and "edit" not in request.POST else [],
+        "row_errors": form.pupil_list.errors if form.pupil_list else [],
+        "pupils": [
+            {"row": p, "minor": p.line in minors, "consent": bool(form.data.get(f"consent_{p.line}"))}
+            for p in (form.pupil_list.pupils if form.pupil_list else [])
+        ],
+        "list_text": list_text,
+        "per_pupil": form.data.get("consent_mode") == "per_pupil",
+        "pow_config": _pow_config(),
+    }
+    return render(request, "trainings/register_class.html", context, status=status)
+
+
+@private
+@require_safe
+def registered(request: HttpRequest, authority_slug: str) -> HttpResponse:
+    """After registering (POST/redirect/GET): the links, shown for an hour in this browser only."""
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    stored = request.session.get(SESSION_REGISTERED) or {}
+    registration = (
+        Registration.objects.select_related("session__training_type__office", "session__room")
+        .filter(pk=stored.get("id"), session__training_type__authority=authority)
+        .first()
+    )
+    now = timezone.now()
+    if registration is None or registration.created_at < now - REGISTERED_PAGE_LIFETIME:
+        request.session.pop(SESSION_REGISTERED, None)
+        messages.info(request, _("There is no registration to show. Please choose a session."))
+        return redirect("trainings:list", authority_slug)
+    context = _session_context(registration.session, now) | {
+        "registration": registration,
+        "pupils": list(registration.pupils.all()),
+        "join_url": mails.join_url(stored["join"]),
+        "page_url": mails.registration_url(registration, stored["token"]),
+    }
+    return render(request, "trainings/registered.html", context)
+
+
+# --- the secret links --------------------------------------------------------------------------------
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    return render(request, "trainings/invalid_link.html", status=404)
+
+
+def _registration_context(registration: Registration, now: dt.datetime) -> dict[str, Any]:
+    session = registration.session
+    return _session_context(session, now) | {
+        "registration": registration,
+        "over": actions.completion.session_over(session, now),
+        "check_open": actions.check_open(session, now),
+        "has_check": session.training_type.has_check,
+    }
+
+
+@private
+@require_http_methods(["GET", "HEAD", "POST"])
+def registration_page(request: HttpRequest, token: str) -> HttpResponse:
+    registration = actions.registration_by_token(token)
+    if registration is None or registration.is_class or not registration.name:
+        return _invalid(request)
+    now = timezone.now()
+    questions = list(registration.session.training_type.questions.prefetch_related("choices"))
+    form = CheckForm(request.POST or None, questions=questions)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                score = actions.take_check(registration, form.answers(), now)
+            except ActionError as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            else:
+                messages.success(
+                    request, _("Your answers are recorded: %(score)d %% right.") % {"score": score}
+                )
+                return redirect("trainings:registration", token)
+    context = _registration_context(registration, now) | {
+        "form": form,
+        "errors": _error_list(form) if form.is_bound else [],
+        "token": token,
+    }
+    return render(request, "trainings/registration.html", context, status=status)
+
+
+def _pdf(certificate_ids: list[int], filename: str) -> HttpResponse:
+    from buergerbuero.certificates import pdf
+    from buergerbuero.certificates.models import Certificate
+
+    by_id = Certificate.objects.in_bulk(certificate_ids)
+    certificates = [by_id[pk] for pk in certificate_ids if pk in by_id]
+    if not certificates:
+        raise Http404(_("There is no certificate yet."))
+    response = HttpResponse(pdf.render(certificates), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@private
+@require_safe
+def registration_certificate(request: HttpRequest, token: str) -> HttpResponse:
+    registration = actions.registration_by_token(token)
+    if registration is None or registration.is_class or registration.certificate_id is None:
+        return _invalid(request)
+    return _pdf([registration.certificate_id], _("certificate") + ".pdf")
+
+
+@private
+@require_http_methods(["GET", "HEAD", "POST"])
+def class_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The teacher's page: during the session the roster check-in (who sits in front of the screen),
+    after it the comprehension check per pupil, and the class's certificates."""
+    registration = actions.registration_by_token(token)
+    if registration is None or not registration.is_class or not registration.name:
+        return _invalid(request)
+    now = timezone.now()
+    pupils = list(registration.pupils.all())
+    status = 200
+    if request.method == "POST":
+        chosen = request.POST.getlist("pupil")
+        try:
+            ids = {int(value) for value in chosen}
+        except ValueError:
+            return render(request, "trainings/invalid_link.html", status=400)
+        what = request.POST.get("what")
+        try:
+            if what == "check_in":
+                count = actions.check_in(registration, ids, now)
+                messages.success(
+                    request,
+                    _("Saved: %(count)d of %(total)d pupils are there.")
+                    % {"count": count, "total": len(pupils)},
+                )
+            elif what == "check":
+                actions.record_class_check(registration, ids, now)
+                messages.success(request, _("The results of the comprehension check are saved."))
+            else:
+                return render(request, "trainings/invalid_link.html", status=400)
+        except ActionError as exc:
+            messages.error(request, exc.message)
+            status = 409
+        else:
+            return redirect("trainings:class", token)
+    context = _registration_context(registration, now) | {
+        "pupils": pupils,
+        "roster_open": actions.roster_open(registration.session, now),
+        "certificates": sum(1 for p in pupils if p.certificate_id),
+        "token": token,
+        "questions": list(registration.session.training_type.questions.prefetch_related("choices")),
+    }
+    return render(request, "trainings/class.html", context, status=status)
+
+
+@private
+@require_safe
+def class_certificates(request: HttpRequest, token: str) -> HttpResponse:
+    registration = actions.registration_by_token(token)
+    if registration is None or not registration.is_class:
+        return _invalid(request)
+    ids = [p.certificate_id for p in registration.pupils.all() if p.certificate_id]
+    if not ids:
+        return _invalid(request)
+    return _pdf(ids, _("certificates") + ".pdf")
+
+
+# --- materials ---------------------------------------------------------------------------------------
+
+
+def _member_tokens(request: HttpRequest) -> list[str]:
+    """The join-link secrets this browser presented (rooms keeps them in the session)."""
+    stored = request.session.get(ROOM_TOKENS)
+    if isinstance(stored, dict):
+        return [t for t in stored.values() if isinstance(t, str)]
+    if isinstance(stored, list | tuple):
+        return [t for t in stored if isinstance(t, str)]
+    if isinstance(stored, str):
+        return [stored]
+    return []
+
+
+def may_see_material(request: HttpRequest, material: Material) -> bool:
+    """Staff who reach the giving office, and the members (not removed) of this type's sessions' rooms."""
+    from buergerbuero.trainings.staff_views import staff_of
+
+    staff = staff_of(request)
+    if staff is not None:
+        from buergerbuero.staff.selectors import offices_of
+
+        return offices_of(staff).filter(pk=material.training_type.office_id).exists()
+    hashes = [room_hash(t) for t in _member_tokens(request)[:50]]
+    if not hashes:
+        return False
+    return TrainingSession.objects.filter(
+        training_type_id=material.training_type_id,
+        room__members__token_hash__in=hashes,
+        room__members__removed_at__isnull=True,
+    ).exists()
+
+
+@require_safe
+def material(request: HttpRequest, material_id: int) -> HttpResponse:
+    found = Material.objects.select_related("training_type").filter(pk=material_id).first()
+    if found is None or not may_see_material(request, found):
+        raise Http404(_("No such material."))
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
