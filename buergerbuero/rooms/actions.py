@@ -162,7 +162,9 @@ def add_member(
     place they have (its role is updated)."""
     if user is not None:
         member, created = Member.objects.get_or_create(
-            room=room, user=user, defaults={"display_name": display_name, "role": role, "is_hall": is_hall}
+            room=room,
+            user_id=user.pk,
+            defaults={"display_name": display_name, "role": role, "is_hall": is_hall},
         )
         if not created and member.role != role:
             member.role = role
@@ -181,7 +183,7 @@ def add_member(
 def enter_as_admin(room: Room, user: AbstractBaseUser, display_name: str) -> Member:
     """An authority administrator opens a room they have no place in: they take part as a moderator.
     A place they already have (whatever its role) is kept."""
-    existing = room.members.select_related("room").filter(user=user).first()
+    existing = room.members.select_related("room").filter(user_id=user.pk).first()
     if existing is not None:
         return existing
     member, _token = add_member(

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from buergerbuero.rooms import views
+
+app_name = "staff_rooms"
+
+urlpatterns = [
+    path("", views.staff_index, name="index"),
+    path("<int:room_id>/", views.staff_room, name="room"),
+]

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from buergerbuero.rooms import views
+
+app_name = "rooms"
+
+urlpatterns = [
+    path("raum/<str:token>/", views.join, name="join"),
+]
