@@ -153,3 +153,32 @@ def test_delete_expired_deletes_after_the_retention_period(world, settings) -> N
     assert deleted.get(object_id=other.pk).authority == world.other_authority
     assert actions.delete_expired(NOW) == 0  # idempotent
     assert actions.delete_expired(NOW + dt.timedelta(days=1)) == 1
+
+
+def test_a_concurrent_issue_for_the_same_key_returns_the_winner(world, monkeypatch) -> None:
+    """The other request inserted between our check and our INSERT: the unique constraint refuses ours,
+    and we return theirs (no second certificate, no second audit entry)."""
+    winner = _issue(world)
+    real_filter = Certificate.objects.filter
+    calls = {"n": 0}
+
+    def filter_missing_the_first_time(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return Certificate.objects.none()
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Certificate.objects, "filter", filter_missing_the_first_time)
+    assert _issue(world).pk == winner.pk
+    monkeypatch.undo()
+    assert Certificate.objects.count() == 1
+    assert actions_of(world.authority, "certificate") == ["certificate.issued"]
+
+
+def test_an_identifier_that_is_taken_is_drawn_again(world, monkeypatch) -> None:
+    first = _issue(world)
+    fresh = identifiers.new()
+    drawn = iter([first.identifier, fresh])
+    monkeypatch.setattr(identifiers, "new", lambda: next(drawn))
+    second = _issue(world, source_key="training-participant-2")
+    assert second.identifier == fresh
