@@ -287,7 +287,7 @@ def start_session(session: TrainingSession, *, by: Staff) -> None:
     """The live room goes live (the presenters then open /staff/rooms/<id>/)."""
     if session.room.state != RoomState.SCHEDULED:
         return
-    room_actions.start_room(session.room, actor=by.user)  # type: ignore[attr-defined]
+    room_actions.start_room(session.room, actor=by.user)
     record(session.training_type.authority_id, "training_session.started", session, _actor(by))
 
 
@@ -300,7 +300,7 @@ def show_material(session: TrainingSession, material: Material, *, by: Staff, ur
     if member is None:
         raise ActionError("not_presenter", _("Only the session's presenters can show materials."))
     stage = {"kind": "material", "url": url, "title": material.title, "media": material.kind}
-    room_actions.set_stage(session.room, stage, member)  # type: ignore[attr-defined]
+    room_actions.set_stage(session.room, stage, member)
 
 
 # --- registration ------------------------------------------------------------------------------------
