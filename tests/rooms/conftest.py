@@ -1,0 +1,67 @@
+"""A group session of the test authority: official A moderates, two participants with join links, and
+helpers for the room's socket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+
+from buergerbuero.rooms import actions
+from buergerbuero.rooms.models import Member, MemberRole, Room, RoomKind
+from tests.conftest import World
+
+
+@dataclass
+class Session:
+    room: Room
+    moderator: Member
+    erika: Member
+    erika_token: str
+    max: Member
+    max_token: str
+
+
+def make_session(
+    world: World, *, kind: str = RoomKind.TRAINING, lobby: bool = False, live: bool = True
+) -> Session:
+    room = actions.create_room(world.authority, kind=kind, title="Belehrung § 43 IfSG", lobby=lobby)
+    moderator, _ = actions.add_member(
+        room, display_name="Anna Amsel", role=MemberRole.MODERATOR, user=world.official_a.user
+    )
+    erika, erika_token = actions.add_member(room, display_name="Erika Muster")
+    max_, max_token = actions.add_member(room, display_name="Max Mustermann")
+    assert erika_token and max_token
+    if live:
+        actions.start_room(room, actor=moderator)
+    room.refresh_from_db()
+    return Session(
+        room,
+        Member.objects.select_related("room").get(pk=moderator.pk),
+        Member.objects.select_related("room").get(pk=erika.pk),
+        erika_token,
+        Member.objects.select_related("room").get(pk=max_.pk),
+        max_token,
+    )
+
+
+@pytest.fixture
+def session(world: World) -> Session:
+    return make_session(world)
+
+
+def fresh(member: Member) -> Member:
+    return Member.objects.select_related("room").get(pk=member.pk)
+
+
+def token_cookie(room_id: int, token: str) -> str:
+    """A browser's session cookie holding a room's join-link secret (as the join page stores it)."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from buergerbuero.rooms.tokens import SESSION_KEY
+
+    store = SessionStore()
+    store[SESSION_KEY] = {str(room_id): token}
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
