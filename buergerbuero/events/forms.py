@@ -88,9 +88,9 @@ class EventForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea, max_length=5000
     )
-    office = forms.ModelChoiceField(
+    office: forms.ModelChoiceField[Office] = forms.ModelChoiceField(
         label=_("Office"),
-        queryset=None,
+        queryset=Office.objects.none(),
         required=False,
         error_messages={"invalid_choice": _("Please choose one of your offices.")},
     )
@@ -151,17 +151,21 @@ class EventForm(forms.Form):
         self.staff, self.event = staff, event
         # An office the official no longer works in may stay the event's office.
         keep = Q(pk=event.office_id) if event is not None and event.office_id else Q(pk__in=[])
-        self.fields["office"].queryset = Office.objects.filter(
+        office_field = self.fields["office"]
+        assert isinstance(office_field, forms.ModelChoiceField)
+        office_field.queryset = Office.objects.filter(
             Q(pk__in=offices_of(staff)) | keep, authority_id=staff.authority_id
         ).order_by("name")
         self.fields["office"].required = not staff.is_authority_admin
         self.fields["office"].error_messages["required"] = _("Please choose the office that holds the event.")
         colleagues = Staff.objects.filter(authority_id=staff.authority_id).order_by("display_name")
-        self.fields["moderators"].queryset = colleagues
-        self.fields["speakers"].queryset = colleagues
+        for name in ("moderators", "speakers"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelMultipleChoiceField)
+            field.queryset = colleagues
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", _("The event must end after it starts."))

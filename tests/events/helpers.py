@@ -40,5 +40,7 @@ def make_event(world: World, **fields: object) -> Event:
     return actions.create_event(by, **data)
 
 
-def register(event: Event, name: str = "Erika Muster", email: str = "erika@example.org", **kw) -> Registration:
+def register(
+    event: Event, name: str = "Erika Muster", email: str = "erika@example.org", **kw
+) -> Registration:
     return actions.register(event, name=name, email=email, **kw)

@@ -31,10 +31,18 @@ def audit(action: str) -> list[AuditEntry]:
 def test_create_makes_the_room_with_moderators_and_speakers(world) -> None:
     event = make_event(world, moderators=[world.official_a], speakers=[world.official_a2], lobby=True)
     room = event.room
-    assert (room.kind, room.mode, room.lobby, room.title) == (RoomKind.EVENT, RoomMode.CONFERENCE, True, event.title)
+    assert (room.kind, room.mode, room.lobby, room.title) == (
+        RoomKind.EVENT,
+        RoomMode.CONFERENCE,
+        True,
+        event.title,
+    )
     assert room.authority == world.authority and room.office == world.office_a
     roles = {m.user_id: m.role for m in room.members.all()}
-    assert roles == {world.official_a.user_id: MemberRole.MODERATOR, world.official_a2.user_id: MemberRole.SPEAKER}
+    assert roles == {
+        world.official_a.user_id: MemberRole.MODERATOR,
+        world.official_a2.user_id: MemberRole.SPEAKER,
+    }
     (entry,) = audit("event.created")
     assert entry.object_id == event.pk and entry.actor_id == world.official_a.user_id
     assert entry.authority_id == world.authority.pk
