@@ -11,7 +11,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from importlib import import_module
 
 from asgiref.sync import sync_to_async
@@ -51,19 +50,16 @@ def run_reminders() -> int:
 
 
 def run_retention() -> int:
-    """Delete personal data past the retention period (tickets and bookings). Returns how many
-    tickets and bookings were cleaned."""
-    from buergerbuero.appointments.actions import delete_personal_data as delete_booking_data
-    from buergerbuero.waitingroom.actions import delete_personal_data
+    """Delete personal data past its retention period in every app (core/retention.py). Returns how
+    many records were cleaned."""
+    from buergerbuero.core.retention import run
 
     close_old_connections()
-    cutoff = timezone.now() - timedelta(days=settings.RETENTION_DAYS)
-    cleaned = delete_personal_data(cutoff)
-    bookings = delete_booking_data(cutoff)
-    logger.info("retention: deleted personal data of %d tickets and %d bookings", cleaned, bookings)
+    cleaned = run(timezone.now())
+    logger.info("retention: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
     # Expired sessions hold ticket tokens and logins; Django never removes them by itself.
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
-    return cleaned + bookings
+    return sum(cleaned.values())
 
 
 async def _run(job: Callable[[], int], thread_sensitive: bool = True) -> bool:

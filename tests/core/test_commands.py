@@ -148,14 +148,14 @@ def test_retention_blanks_old_personal_data_and_keeps_the_rows(world, settings) 
 
     output = run("retention")
 
-    assert "1 ticket" in output
+    assert "tickets: 1," in output
     old.refresh_from_db()
     recent.refresh_from_db()
     assert (old.display_name, old.concern, old.personal_data_deleted) == ("", "", True)
     assert (recent.display_name, recent.concern, recent.personal_data_deleted) == ("Max Neu", "Dach", False)
     assert Ticket.objects.count() == 2
     assert TicketTransition.objects.count() == transitions
-    assert "0 tickets" in run("retention")
+    assert "tickets: 0," in run("retention")
 
 
 # --- run_jobs ----------------------------------------------------------------------------------------
@@ -185,11 +185,39 @@ def test_retention_also_cleans_appointments_that_ended_long_ago(world, settings,
     offer_appointments(world.office_a)
     booking = book(world.office_a)
     monkeypatch.setattr(retention, "timezone", SimpleNamespace(now=lambda: START + timedelta(days=29)))
-    assert "0 tickets created and 0 appointments ended" in run("retention")
+    assert "tickets: 0, appointments: 0," in run("retention")
 
     monkeypatch.setattr(retention, "timezone", SimpleNamespace(now=lambda: START + timedelta(days=31)))
     output = run("retention")
 
-    assert "0 tickets created and 1 appointment ended" in output
+    assert "tickets: 0, appointments: 1," in output
     booking = Booking.objects.get(pk=booking.pk)
     assert (booking.name, booking.email, booking.personal_data_deleted) == ("", "", True)
+
+
+@pytest.mark.django_db
+def test_retention_deletes_certificates_past_their_own_period(world, settings) -> None:
+    import datetime as dt
+
+    from buergerbuero.certificates.actions import issue
+    from buergerbuero.certificates.models import Certificate
+
+    settings.CERTIFICATE_RETENTION_DAYS = 365
+
+    def certificate(key: str):
+        return issue(
+            authority=world.authority,
+            office=world.office_a,
+            holder_name="Erika Muster",
+            birth_date=dt.date(2008, 5, 1),
+            title="Belehrung nach § 43 IfSG",
+            legal_basis="§ 43 Abs. 1 Nr. 1 IfSG",
+            held_on=dt.date(2025, 1, 10),
+            source_key=key,
+        )
+
+    old, recent = certificate("old"), certificate("recent")
+    Certificate.objects.filter(pk=old.pk).update(issued_at=timezone.now() - timedelta(days=366))
+
+    assert "certificates: 1." in run("retention")
+    assert list(Certificate.objects.values_list("pk", flat=True)) == [recent.pk]
