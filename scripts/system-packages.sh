@@ -17,7 +17,9 @@ case "${1:-}" in
     need msgfmt gettext ;;
   test)
     need /usr/bin/chromium chromium; need /usr/bin/chromedriver chromium-driver; need turnserver coturn
-    need msgfmt gettext; need npm npm; need ip iproute2; need unshare util-linux; need janus janus ;;
+    need msgfmt gettext; need npm npm; need ip iproute2; need unshare util-linux; need janus janus
+    # Certificates use DejaVu Sans for names beyond Western European letters.
+    need /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core ;;
   pg)
     need pg_ctlcluster postgresql; need psql postgresql-client; need redis-server redis-server
     need redis-cli redis-tools ;;
