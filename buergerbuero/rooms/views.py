@@ -44,14 +44,15 @@ def _config(room: Room, member: Member | None, staff: bool) -> dict[str, Any]:
     }
 
 
-def _room_page(request: HttpRequest, room: Room, member: Member | None, staff: bool) -> HttpResponse:
+def _room_page(request: HttpRequest, room: Room, member: Member | None, staff: Staff | None) -> HttpResponse:
     context = {
         "room": room,
         "member": member,
         "authority": room.authority,
         "scheduled": room.state == RoomState.SCHEDULED,
-        "staff_page": staff,
-        "config": _config(room, member, staff),
+        "staff_page": staff is not None,
+        "staff": staff,
+        "config": _config(room, member, staff is not None),
         "chat_max_length": settings.CHAT_MAX_LENGTH,
     }
     return render(request, "rooms/room.html", context)
@@ -78,7 +79,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if tokens.get(str(room.pk)) != token:
         tokens[str(room.pk)] = token
         request.session[SESSION_KEY] = tokens
-    return _private(_room_page(request, room, member, staff=False))
+    return _private(_room_page(request, room, member, staff=None))
 
 
 @require_GET
@@ -92,7 +93,7 @@ def staff_room(request: HttpRequest, staff: Staff, room_id: int) -> HttpResponse
         assert problem is not None
         context = {"room": room, "authority": room.authority, "reason": problem[0], "message": problem[1]}
         return render(request, "rooms/join_closed.html", context, status=403)
-    return _room_page(request, room, member, staff=True)
+    return _room_page(request, room, member, staff=staff)
 
 
 @require_GET

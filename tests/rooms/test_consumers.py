@@ -207,7 +207,7 @@ async def test_lobby_decline_and_leaving_the_lobby(world) -> None:
     await mod.disconnect()
 
 
-# --- frames ---------------------------------------------------------------------------------------------------
+# --- frames -----------------------------------------------------------------------------------------
 
 
 async def test_hands_speak_mute_and_chat_reach_everyone(world) -> None:

@@ -1,0 +1,141 @@
+"""The join page /raum/<token>/ in every state, and the officials' room pages /staff/rooms/."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from buergerbuero.rooms import actions
+from buergerbuero.rooms.models import Room
+from buergerbuero.rooms.tokens import SESSION_KEY
+from tests.conftest import login
+from tests.rooms.conftest import Session, make_session
+
+pytestmark = pytest.mark.django_db
+
+
+def join_url(token: str) -> str:
+    return reverse("rooms:join", args=[token])
+
+
+def test_join_page_opens_the_room_and_keeps_the_token(session: Session, citizen_client: Client) -> None:
+    response = citizen_client.get(join_url(session.erika_token))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Belehrung § 43 IfSG" in body and 'id="room-config"' in body
+    assert f"/ws/room/{session.room.pk}/" in body
+    assert session.erika_token not in body.split('id="room-config"')[1]  # the socket reads the session
+    assert citizen_client.session[SESSION_KEY] == {str(session.room.pk): session.erika_token}
+    assert response["Referrer-Policy"] == "strict-origin"
+    assert response["Cache-Control"] == "no-store"
+    assert response.context["config"]["camera_off"] is True  # participants of a training
+
+
+def test_join_page_keeps_links_of_several_rooms(world, citizen_client: Client) -> None:
+    first, second = make_session(world), make_session(world)
+    citizen_client.get(join_url(first.erika_token))
+    citizen_client.get(join_url(second.max_token))
+    assert citizen_client.session[SESSION_KEY] == {
+        str(first.room.pk): first.erika_token,
+        str(second.room.pk): second.max_token,
+    }
+
+
+@pytest.mark.parametrize("token", ["wrong", "x" * 200, "a" * 43])
+def test_wrong_link(session: Session, citizen_client: Client, token: str) -> None:
+    response = citizen_client.get(join_url(token))
+    assert response.status_code == 404
+    assert 'id="room-closed-message"' in response.content.decode()
+    assert 'id="room-config"' not in response.content.decode()
+    assert SESSION_KEY not in citizen_client.session
+
+
+def test_not_started_room_says_when_it_starts(world, citizen_client: Client) -> None:
+    s = make_session(world, live=False)
+    Room.objects.filter(pk=s.room.pk).update(starts_at=dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC))
+    response = citizen_client.get(join_url(s.erika_token))
+    assert response.status_code == 200
+    assert response.context["scheduled"] is True
+    body = response.content.decode()
+    assert "09:00" in body  # 8:00 UTC in Berlin
+    assert 'id="waiting-text"' in body
+    assert citizen_client.session[SESSION_KEY] == {str(s.room.pk): s.erika_token}
+
+
+@pytest.mark.parametrize(
+    "setup,reason,status",
+    [
+        ("removed", "removed", 403),
+        ("declined", "declined", 403),
+        ("ended", "ended", 410),
+        ("locked", "locked", 403),
+    ],
+)
+def test_closed_states(world, citizen_client: Client, setup: str, reason: str, status: int) -> None:
+    s = make_session(world, lobby=setup == "declined")
+    if setup == "removed":
+        actions.remove_member(s.erika, actor=s.moderator)
+    elif setup == "declined":
+        actions.knock(s.erika, "c1")
+        actions.decline(s.erika, actor=s.moderator)
+    elif setup == "ended":
+        actions.end_room(s.room, actor=s.moderator)
+    else:
+        actions.lock(s.room, actor=s.moderator)
+    response = citizen_client.get(join_url(s.erika_token))
+    assert response.status_code == status
+    assert f'data-reason="{reason}"' in response.content.decode()
+    assert SESSION_KEY not in citizen_client.session
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_join_page_wrong_method(session: Session, citizen_client: Client) -> None:
+    assert citizen_client.post(join_url(session.erika_token)).status_code == 405
+
+
+def test_staff_room_page_for_a_moderator(world, session: Session, client: Client) -> None:
+    login(client, world.official_a)
+    response = client.get(reverse("staff_rooms:room", args=[session.room.pk]))
+    assert response.status_code == 200
+    assert response.context["config"]["staff"] is True
+    assert response.context["config"]["camera_off"] is False
+    assert "Anna Amsel" in response.content.decode()  # the header's signed-in official
+
+
+def test_staff_room_page_for_the_authority_admin(world, session: Session, client: Client) -> None:
+    login(client, world.admin)
+    assert client.get(reverse("staff_rooms:room", args=[session.room.pk])).status_code == 200
+    index = client.get(reverse("staff_rooms:index"))
+    assert session.room.title in index.content.decode()
+
+
+@pytest.mark.parametrize("who", ["official_b", "other_admin"])
+def test_staff_room_page_outsiders_get_404(world, session: Session, client: Client, who: str) -> None:
+    login(client, getattr(world, who))
+    assert client.get(reverse("staff_rooms:room", args=[session.room.pk])).status_code == 404
+    index = client.get(reverse("staff_rooms:index"))
+    assert index.status_code == 200 and session.room.title not in index.content.decode()
+
+
+def test_staff_room_page_needs_login_and_get(world, session: Session, client: Client) -> None:
+    url = reverse("staff_rooms:room", args=[session.room.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and "login" in response["Location"]
+    login(client, world.official_a)
+    assert client.post(url).status_code == 405
+    assert client.get(reverse("staff_rooms:room", args=[999999])).status_code == 404
+
+
+def test_removed_official_is_told(world, session: Session, client: Client) -> None:
+    from buergerbuero.rooms.models import MemberRole
+
+    member, _ = actions.add_member(
+        session.room, display_name="Bernd", role=MemberRole.PARTICIPANT, user=world.official_b.user
+    )
+    actions.remove_member(member, actor=session.moderator)
+    login(client, world.official_b)
+    response = client.get(reverse("staff_rooms:room", args=[session.room.pk]))
+    assert response.status_code == 404  # no longer a member: the room is not theirs
