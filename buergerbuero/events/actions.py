@@ -90,15 +90,21 @@ def has_ended(event: Event, now: dt.datetime) -> bool:
     return event.ends_at <= now or event.room.state == RoomState.ENDED
 
 
-def registration_refusal(event: Event, now: dt.datetime) -> ActionError | None:
-    """Why nobody can register now (the fullness is checked again under the lock)."""
+def _closed(event: Event, now: dt.datetime) -> ActionError | None:
     if event.is_cancelled:
         return ActionError("cancelled", _("This event has been cancelled."))
     if has_ended(event, now):
         return ActionError("ended", _("This event is over."))
-    if seats_left(event) <= 0:
-        return ActionError("full", _("This event is fully booked."))
     return None
+
+
+def _full() -> ActionError:
+    return ActionError("full", _("This event is fully booked."))
+
+
+def registration_refusal(event: Event, now: dt.datetime) -> ActionError | None:
+    """Why nobody can register now (for the pages; ``register`` decides again under the lock)."""
+    return _closed(event, now) or (_full() if seats_left(event) <= 0 else None)
 
 
 def participant_role(event: Event) -> MemberRole:
@@ -399,11 +405,11 @@ def register(
     email = email.strip().lower()
     with transaction.atomic():
         event = _lock_event(event.pk)
-        refusal = registration_refusal(event, now)
-        if refusal and refusal.code != "full":
+        refusal = _closed(event, now)
+        if refusal:
             raise refusal
         if _taken(event) >= event.capacity:
-            raise ActionError("full", _("This event is fully booked."))
+            raise _full()
         member, join = room_actions.add_member(
             event.room, display_name=name.strip(), role=participant_role(event)
         )
