@@ -243,7 +243,9 @@ def register_class(request: HttpRequest, authority_slug: str, session_id: int) -
             status = 200
     list_text = form.list_text if form.is_bound else ""
     if step == 2 and form.pupil_list:
+        # The second step sends the list back as this text: its line numbers name the consent boxes.
         list_text = csvimport.normalised(form.pupil_list.pupils)
+        form.pupil_list = csvimport.parse(list_text, today)
     minors = {p.line for p in form.minors}
     context = _session_context(session, now) | {
         "form": form,
