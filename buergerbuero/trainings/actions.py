@@ -193,7 +193,8 @@ def delete_material(material: Material, *, by: Staff) -> None:
     storage = material.file.storage
     material.delete()
     # The file goes only once the row is gone for good.
-    transaction.on_commit(lambda: storage.delete(name))
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 # --- sessions ----------------------------------------------------------------------------------------
@@ -631,8 +632,8 @@ def issue_certificates(session: TrainingSession, *, by: Staff | None) -> int:
 
     def issue(kind: str, holder: Registration | Pupil) -> None:
         nonlocal issued
-        if holder.certificate_id is not None or not holder.name:
-            return
+        if holder.certificate_id is not None or not holder.name or holder.birth_date is None:
+            return  # issued before, or the personal data is gone
         certificate = certificate_actions.issue(
             authority=training_type.authority,
             office=training_type.office,

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -268,22 +269,28 @@ def register_class(request: HttpRequest, authority_slug: str, session_id: int) -
 def registered(request: HttpRequest, authority_slug: str) -> HttpResponse:
     """After registering (POST/redirect/GET): the links, shown for an hour in this browser only."""
     authority = get_object_or_404(Authority, slug=authority_slug)
-    stored = request.session.get(SESSION_REGISTERED) or {}
-    registration = (
-        Registration.objects.select_related("session__training_type__office", "session__room")
-        .filter(pk=stored.get("id"), session__training_type__authority=authority)
-        .first()
-    )
+    stored = request.session.get(SESSION_REGISTERED)
+    registration = None
+    if isinstance(stored, dict) and isinstance(stored.get("id"), int):
+        registration = (
+            Registration.objects.select_related("session__training_type__office", "session__room")
+            .filter(pk=stored["id"], session__training_type__authority=authority)
+            .first()
+        )
     now = timezone.now()
-    if registration is None or registration.created_at < now - REGISTERED_PAGE_LIFETIME:
+    if (
+        not isinstance(stored, dict)
+        or registration is None
+        or registration.created_at < now - REGISTERED_PAGE_LIFETIME
+    ):
         request.session.pop(SESSION_REGISTERED, None)
         messages.info(request, _("There is no registration to show. Please choose a session."))
         return redirect("trainings:list", authority_slug)
     context = _session_context(registration.session, now) | {
         "registration": registration,
         "pupils": list(registration.pupils.all()),
-        "join_url": mails.join_url(stored["join"]),
-        "page_url": mails.registration_url(registration, stored["token"]),
+        "join_url": mails.join_url(str(stored["join"])),
+        "page_url": mails.registration_url(registration, str(stored["token"])),
     }
     return render(request, "trainings/registered.html", context)
 
@@ -451,7 +458,7 @@ def may_see_material(request: HttpRequest, material: Material) -> bool:
 
 
 @require_safe
-def material(request: HttpRequest, material_id: int) -> HttpResponse:
+def material(request: HttpRequest, material_id: int) -> HttpResponseBase:
     found = Material.objects.select_related("training_type").filter(pk=material_id).first()
     if found is None or not may_see_material(request, found):
         raise Http404(_("No such material."))
