@@ -85,13 +85,18 @@ class JanusClient:
                     continue
                 transaction = str(message.get("transaction") or "")
                 future = self.pending.get(transaction) if transaction else None
-                if future is not None and (
-                    message.get("janus") != "ack" or transaction in self.ack_is_answer
-                ):
+                if message.get("janus") == "ack":
+                    # An ack answers only keepalives and trickles. Others are dropped: a plugin may
+                    # send its event before Janus sends the ack, which then arrives after the answer.
+                    if future is not None and transaction in self.ack_is_answer:
+                        self.pending.pop(transaction, None)
+                        if not future.done():
+                            future.set_result(message)
+                elif future is not None:
                     self.pending.pop(transaction, None)
                     if not future.done():
                         future.set_result(message)
-                elif future is None:
+                else:
                     self._route(message)
         finally:
             self.closed.set()

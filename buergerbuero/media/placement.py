@@ -195,11 +195,16 @@ async def _guarded(work: Any, url: str, quiet: bool = False) -> None:
 
 
 async def release(room_id: int) -> None:
-    """Destroy the room's Janus room (when the room ends). The stored placement stays as a record;
+    """Destroy the room's Janus room and its mountpoints (when the room ends). The stored placement stays;
     an ended room counts for no instance's load. Quiet when Janus or the room there is gone."""
     room = await sync_to_async(_get_room)(room_id)
     if room.janus_room is None or not room.janus_instance:
         return
+    # streaming builds on this module; imported here so neither needs the other at import time.
+    from buergerbuero.media.streaming import release_mountpoints
+
+    placed = JanusRoom(room.janus_instance, room.janus_room, room.janus_secret)
+    await _guarded(release_mountpoints(placed, room_id), room.janus_instance, quiet=True)
     await _guarded(
         _destroy(room.janus_instance, room.janus_room, room.janus_secret), room.janus_instance, quiet=True
     )

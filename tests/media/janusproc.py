@@ -24,13 +24,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from buergerbuero.media.janusconf import JanusSettings, render
 
 AVAILABLE = shutil.which("janus") is not None
+T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1
 
 
@@ -157,3 +160,54 @@ class Janus:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         ticks = int(fields[11]) + int(fields[12])  # utime, stime
         return ticks / float(os.sysconf("SC_CLK_TCK"))
+
+
+# --- a network namespace of the test's own --------------------------------------------------------
+
+_CLONE_NEWNET = 0x40000000
+# Both ends of the pair live in the namespace; Janus gathers ICE candidates on the first one only.
+VETH = ("bbveth0", "bbveth1")
+VETH_ADDRESSES = ("10.99.0.1", "10.99.0.2")
+
+
+def run_in_own_netns(work: Callable[[], T]) -> T:
+    """Run ``work`` in a new thread that first moves into a network namespace of its own (network
+    namespaces belong to threads; processes started from that thread, such as Janus and Chromium, are
+    in it too) with loopback and a veth pair up. Nothing in it reaches the host's network. Raises
+    ``PermissionError`` where namespaces cannot be made (not root, no user namespaces)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            if libc.unshare(_CLONE_NEWNET) != 0:
+                raise PermissionError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+            commands = [
+                ["ip", "link", "set", "lo", "up"],
+                ["ip", "link", "add", VETH[0], "type", "veth", "peer", "name", VETH[1]],
+                ["ip", "addr", "add", f"{VETH_ADDRESSES[0]}/24", "dev", VETH[0]],
+                ["ip", "addr", "add", f"{VETH_ADDRESSES[1]}/24", "dev", VETH[1]],
+                ["ip", "link", "set", VETH[0], "up"],
+                ["ip", "link", "set", VETH[1], "up"],
+            ]
+            for command in commands:
+                subprocess.run(command, check=True, capture_output=True)
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="own-netns")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
+
+
+def can_make_netns() -> bool:
+    if shutil.which("ip") is None:
+        return False
+    try:
+        return run_in_own_netns(lambda: True)
+    except (PermissionError, subprocess.CalledProcessError, OSError):
+        return False
