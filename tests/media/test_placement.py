@@ -121,7 +121,9 @@ async def test_rooms_go_to_the_least_loaded_instance_and_the_choice_is_kept(worl
     # Stored and reused: no second Janus room for a room.
     assert await janus_room_for(rooms[0].pk) == placed[0]
     assert len(await our_rooms(a, rooms[0].pk)) == 1
-    entries = await sync_to_async(list)(AuditEntry.objects.filter(action="room.media_placed").order_by("id"))
+    entries = await sync_to_async(
+        lambda: list(AuditEntry.objects.filter(action="room.media_placed").order_by("id"))
+    )()
     assert [e.object_id for e in entries] == [room.pk for room in rooms]
     assert entries[0].data == {"instance": a.url, "janus_room": placed[0].room}
     # Ended rooms count for no instance: with rooms[0] ended, a (1 room) and b (1 room) tie, a wins.
@@ -185,7 +187,12 @@ async def test_two_workers_placing_the_same_room_at_once_agree(world, configured
     finally:
         for server in configured:
             server.resume()
-    await asyncio.to_thread(lambda: [thread.join(30) for thread in threads])
+
+    def join() -> None:
+        for thread in threads:
+            thread.join(30)
+
+    await asyncio.to_thread(join)
     assert all(isinstance(result, JanusRoom) for result in results), results
     assert results[0] == results[1]
     stored = await sync_to_async(Room.objects.get)(pk=room.pk)
