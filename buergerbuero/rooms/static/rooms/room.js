@@ -38,13 +38,19 @@ const state = {
 
 let media = null; // the GroupMedia instance, once loaded and inside
 let mediaTried = false;
+let pendingMedia = []; // media frames that came while ./groupmedia.js loaded; null once it is settled
+
+function isMediaFrame(frame) {
+  return frame.type.startsWith("media.") || (frame.type === "error" && String(frame.code || "").startsWith("media"));
+}
 let publishing = false;
 let micOn = true;
 let cameraOn = !config.camera_off;
 let screenOn = false;
 let countdownTimer = null;
 let levelTimer = null;
-const streams = new Map(); // member id -> MediaStream
+const streams = new Map(); // member id -> MediaStream (camera and microphone)
+const screens = new Map(); // member id -> MediaStream of a shared screen
 
 const socket = connect(config.socket, {
   onFrame: handleFrame,
@@ -115,10 +121,13 @@ function startsText(room) {
 // --- frames ------------------------------------------------------------------------------------------------
 
 function handleFrame(frame) {
-  if (frame.type.startsWith("media.")) {
-    if (media && typeof media.handleFrame === "function") media.handleFrame(frame);
+  if (media && media.handleFrame(frame)) return;
+  if (!media && pendingMedia !== null && isMediaFrame(frame)) {
+    pendingMedia.push(frame); // the media module is still loading: handed over once it is there
     return;
   }
+  if (frame.type.startsWith("media.")) return;
+
   switch (frame.type) {
     case "room.snapshot":
       return applySnapshot(frame);
@@ -286,12 +295,19 @@ function memberLabel(member) {
   return parts.join(", ");
 }
 
-function smallButton(label, accessibleName, onClick, danger = false) {
+// A button whose visible label is short ("Mute"); the person it acts on is part of its name for screen
+// readers, after the visible text (WCAG 2.5.3: the name contains the label).
+function smallButton(label, whom, onClick, danger = false) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = danger ? "button button--danger button--small" : "button button--secondary button--small";
   button.textContent = label;
-  if (accessibleName !== label) button.setAttribute("aria-label", accessibleName);
+  if (whom) {
+    const hidden = document.createElement("span");
+    hidden.className = "visually-hidden";
+    hidden.textContent = " – " + whom;
+    button.append(hidden);
+  }
   button.addEventListener("click", onClick);
   return button;
 }
@@ -303,23 +319,23 @@ function memberControls(member) {
   const act = (type) => () => send({ type, member: member.id });
   if (!member.moderator) {
     if (member.may_publish) {
-      row.append(smallButton(t("Mute"), fmt(t("Mute %(name)s"), { name }), act("member.mute")));
-      row.append(smallButton(t("Stop video"), fmt(t("Stop the video of %(name)s"), { name }), act("member.stop_video")));
+      row.append(smallButton(t("Mute"), name, act("member.mute")));
+      row.append(smallButton(t("Stop video"), name, act("member.stop_video")));
     }
     if (member.may_speak) {
-      row.append(smallButton(t("Take back speaking"), fmt(t("Take back the right to speak from %(name)s"), { name }), act("speak.revoke")));
+      row.append(smallButton(t("Take back speaking"), name, act("speak.revoke")));
     } else if (!member.may_publish) {
-      row.append(smallButton(t("Let speak"), fmt(t("Let %(name)s speak"), { name }), act("speak.grant")));
+      row.append(smallButton(t("Let speak"), name, act("speak.grant")));
     }
     if (member.role === "speaker") {
-      row.append(smallButton(t("Make participant"), fmt(t("Make %(name)s a participant again"), { name }), act("member.demote")));
+      row.append(smallButton(t("Make participant"), name, act("member.demote")));
     } else {
-      row.append(smallButton(t("Make speaker"), fmt(t("Make %(name)s a speaker"), { name }), act("member.promote")));
+      row.append(smallButton(t("Make speaker"), name, act("member.promote")));
     }
     row.append(
       smallButton(
         t("Remove"),
-        fmt(t("Remove %(name)s from the session"), { name }),
+        name,
         () => {
           if (window.confirm(fmt(t("Remove %(name)s? They cannot join again."), { name }))) act("member.remove")();
         },
@@ -369,8 +385,8 @@ function renderHands() {
         const row = document.createElement("div");
         row.className = "button-row";
         row.append(
-          smallButton(t("Let speak"), fmt(t("Let %(name)s speak"), { name: member.name }), () => send({ type: "speak.grant", member: member.id })),
-          smallButton(t("Lower hand"), fmt(t("Lower the hand of %(name)s"), { name: member.name }), () => send({ type: "hand.lower", member: member.id })),
+          smallButton(t("Let speak"), member.name, () => send({ type: "speak.grant", member: member.id })),
+          smallButton(t("Lower hand"), member.name, () => send({ type: "hand.lower", member: member.id })),
         );
         li.append(row);
       }
@@ -390,8 +406,8 @@ function renderLobby() {
     const row = document.createElement("div");
     row.className = "button-row";
     row.append(
-      smallButton(t("Let in"), fmt(t("Let %(name)s in"), { name: entry.name }), () => send({ type: "lobby.admit", member: entry.id })),
-      smallButton(t("Turn away"), fmt(t("Turn %(name)s away"), { name: entry.name }), () => send({ type: "lobby.decline", member: entry.id }), true),
+      smallButton(t("Let in"), entry.name, () => send({ type: "lobby.admit", member: entry.id })),
+      smallButton(t("Turn away"), entry.name, () => send({ type: "lobby.decline", member: entry.id }), true),
     );
     li.append(name, row);
     return li;
@@ -413,6 +429,16 @@ function renderStage() {
   if (stage.kind === "screen") {
     const owner = state.members.get(stage.member);
     $("stage-title").textContent = owner ? fmt(t("%(name)s shares the screen"), { name: owner.name }) : t("Shared screen");
+    const screen = screens.get(stage.member);
+    if (screen) {
+      const video = document.createElement("video");
+      video.autoplay = true;
+      video.playsInline = true;
+      video.muted = true;
+      video.srcObject = screen;
+      video.setAttribute("aria-label", $("stage-title").textContent);
+      body.append(video);
+    }
     return;
   }
   $("stage-title").textContent = stage.title || t("Shown material");
@@ -443,7 +469,7 @@ function renderStage() {
 // moderator or presenter) come first and large.
 function renderTiles() {
   const tiles = $("tiles");
-  const members = [...state.members.values()].filter((m) => streams.has(m.id) || (state.me && m.id === state.me.id && publishing));
+  const members = [...state.members.values()].filter((m) => streams.has(m.id));
   const speaking = currentSpeaker();
   members.sort((a, b) => rank(b, speaking) - rank(a, speaking));
   const existing = new Map([...tiles.children].map((el) => [Number(el.dataset.member), el]));
@@ -486,7 +512,8 @@ function currentSpeaker() {
 // --- chat ----------------------------------------------------------------------------------------------------
 
 function addChat(message) {
-  const li = document.createElement("li");
+  const li = document.createElement("p");
+  li.className = "room__message";
   li.dataset.message = String(message.id);
   const who = document.createElement("strong");
   who.textContent = message.name + ": ";
@@ -498,7 +525,7 @@ function addChat(message) {
   time.textContent = " " + new Date(message.at).toLocaleTimeString(document.documentElement.lang || undefined, { timeStyle: "short" });
   li.append(who, text, time);
   if (isModerator()) {
-    li.append(" ", smallButton(t("Delete"), fmt(t("Delete the message of %(name)s"), { name: message.name }), () => send({ type: "chat.delete", message: message.id }), true));
+    li.append(" ", smallButton(t("Delete"), message.name, () => send({ type: "chat.delete", message: message.id }), true));
   }
   const log = $("chat-log");
   log.append(li);
@@ -619,33 +646,46 @@ async function startMedia() {
     GroupMedia = null;
   }
   if (!GroupMedia || state.finished) {
+    pendingMedia = null;
     $("media-notice").textContent = t("Video is not available at the moment. You can follow the chat, raise your hand and answer presence checks.");
     return;
   }
   try {
     media = new GroupMedia((frame) => socket.send(frame), {
-      onRemoteStream(memberId, stream) {
-        streams.set(Number(memberId), stream);
+      onRemoteStream(memberId, stream, kind) {
+        (kind === "screen" ? screens : streams).set(Number(memberId), stream);
         renderTiles();
+        if (kind === "screen") renderStage();
       },
       onRemoteGone(memberId) {
         streams.delete(Number(memberId));
+        screens.delete(Number(memberId));
         renderTiles();
+        renderStage();
       },
       onLocalStream(stream) {
-        if (state.me) streams.set(state.me.id, stream);
+        if (!state.me) return;
+        if (stream) streams.set(state.me.id, stream);
+        else streams.delete(state.me.id);
         renderTiles();
       },
       onError(message) {
         $("media-notice").textContent = message || t("Video is not available at the moment.");
       },
+      onRefused(reason, message) {
+        $("media-notice").textContent = message || t("Video is not available at the moment. You can follow the chat, raise your hand and answer presence checks.");
+      },
     });
   } catch {
     media = null;
+    pendingMedia = null;
     $("media-notice").textContent = t("Video is not available at the moment.");
     return;
   }
   $("media-notice").textContent = "";
+  const held = pendingMedia || [];
+  pendingMedia = null;
+  held.forEach((frame) => media.handleFrame(frame));
   syncPublishing();
   if (typeof media.levels === "function") levelTimer = window.setInterval(updateLevels, 300);
 }
@@ -654,7 +694,7 @@ function syncPublishing() {
   if (!media || !state.me) return;
   if (state.me.may_publish && !publishing) {
     publishing = true;
-    media.publish({ audio: micOn, video: cameraOn, screen: false });
+    publish({ audio: micOn, video: cameraOn, screen: false });
     renderTiles();
   } else if (!state.me.may_publish && publishing) {
     publishing = false;
@@ -666,6 +706,12 @@ function syncPublishing() {
     media.setMuted("audio", !micOn);
     media.setMuted("video", !cameraOn);
   }
+}
+
+function publish(options) {
+  Promise.resolve(media.publish(options)).catch(() => {
+    $("media-notice").textContent = t("Your camera or microphone could not be started. Please check the permissions of your browser.");
+  });
 }
 
 function stopMedia() {
@@ -717,7 +763,7 @@ $("camera-button").addEventListener("click", () => {
 $("screen-button").addEventListener("click", () => {
   if (!media) return;
   screenOn = !screenOn;
-  media.publish({ audio: micOn, video: cameraOn, screen: screenOn });
+  publish({ audio: micOn, video: cameraOn, screen: screenOn });
   send({ type: "stage.set", stage: screenOn ? { kind: "screen" } : {} });
   renderToggles();
 });
