@@ -30,7 +30,7 @@ STATIC_SOURCES := $(shell find buergerbuero -path '*/static/*' -type f 2>/dev/nu
 PO_FILES := $(wildcard buergerbuero/locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-unit test-e2e test-pg lint bench-call bench-waiting bench-booking messages compile-messages clean
+.PHONY: run test test-unit test-e2e test-pg lint bench-call bench-waiting bench-booking bench-group messages compile-messages clean
 
 # --- installation -------------------------------------------------------------------------------------
 
@@ -128,6 +128,12 @@ bench-waiting: $(VENV)/stamp-test
 # 50 rounds unless ROUNDS is given on the command line or in the environment (bench-call's default is 20).
 bench-booking: $(VENV)/stamp-test system-pg
 	ROUNDS=$(if $(filter command line environment,$(origin ROUNDS)),$(ROUNDS),50) $(PY) bench/bench_booking.py
+
+# One presenter and SUBSCRIBERS (default 20) viewers through our server and Janus (on a veth pair in the
+# benchmark's own network namespace): time to each viewer's first frame, Janus's CPU per subscriber.
+SUBSCRIBERS ?= 20
+bench-group: $(VENV)/stamp-test system-test
+	SUBSCRIBERS=$(SUBSCRIBERS) $(PY) bench/bench_group.py
 
 # --- translations -------------------------------------------------------------------------------------
 
