@@ -12,9 +12,11 @@ room from outside it); those callers check the user's permission themselves.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -49,6 +51,8 @@ STAGE_TITLE_MAX_LENGTH = 200
 STAGE_URL_MAX_LENGTH = 1000
 
 Actor = Member | AbstractBaseUser | None
+
+logger = logging.getLogger(__name__)
 
 
 def _actor_id(actor: Actor) -> int | None:
@@ -228,7 +232,20 @@ def end_room(room: Room, *, actor: Actor) -> Room:
     LobbyWait.objects.filter(member__room=room).delete()
     _audit(room, "room.ended", room, actor)
     events.announce_state(room, _member_ids(room))
+    room_id = room.pk
+    transaction.on_commit(lambda: _release_media(room_id), robust=True)
     return room
+
+
+def _release_media(room_id: int) -> None:
+    """Free the room's Janus room once the end is committed. A Janus that cannot be reached is logged:
+    the room is ended for us either way, and Janus drops its sessions by itself."""
+    from buergerbuero.media.placement import release
+
+    try:
+        async_to_sync(release)(room_id)
+    except Exception:
+        logger.exception("could not free the media server room of room %s", room_id)
 
 
 @transaction.atomic

@@ -275,3 +275,18 @@ async def test_a_room_on_an_instance_no_longer_configured_moves(world, configure
     moved = await janus_room_for(room.pk)
     assert moved.url == b.url and moved.room != first.room
     assert await exists(b, moved.room)
+
+
+async def test_ending_a_room_frees_its_janus_room(world, configured) -> None:
+    from buergerbuero.rooms.actions import end_room, start_room
+
+    a, b = configured
+    room = await sync_to_async(new_room)(world)
+    await sync_to_async(start_room)(room, actor=None)
+    placed = await janus_room_for(room.pk)
+    server = a if placed.url == a.url else b
+    assert await exists(server, placed.room)
+
+    await sync_to_async(end_room)(room, actor=None)
+
+    assert not await exists(server, placed.room)
