@@ -29,7 +29,29 @@ MAX_PUPILS = 200
 NAME_MAX_LENGTH = 120
 
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y")
-_HEADER_WORDS = ("name", "geburt", "birth", "datum", "date", "vorname", "nachname", "schüler", "pupil")
+_HEADER_CELLS = {
+    "name",
+    "namen",
+    "vorname",
+    "nachname",
+    "name vorname",
+    "vor- und nachname",
+    "schüler",
+    "schülerin",
+    "schülerinnen",
+    "pupil",
+    "pupils",
+    "student",
+    "geburtsdatum",
+    "geb",
+    "geboren",
+    "geburtstag",
+    "datum",
+    "date of birth",
+    "birth date",
+    "birthday",
+    "date",
+}
 
 
 @dataclass(frozen=True)
@@ -110,8 +132,11 @@ def _fields(line: str) -> list[str]:
 
 
 def _looks_like_header(values: list[str]) -> bool:
-    joined = " ".join(values).casefold()
-    return any(word in joined for word in _HEADER_WORDS) and not (len(values) > 1 and parse_date(values[1]))
+    """A first line that names the columns: a known column name in a cell of its own and no date
+    (a pupil called "Nadine Name" with a birthday is no header; "Erika; kein Datum" is a bad line)."""
+    if len(values) < 2 or parse_date(values[1]):
+        return False  # a lone word is a pupil without a date (reported), not a header
+    return bool({re.sub(r"[^\w\s-]", "", v).strip().casefold() for v in values[:2]} & _HEADER_CELLS)
 
 
 def parse(text: str, today: dt.date) -> PupilList:

@@ -80,6 +80,17 @@ def test_every_bad_line_is_reported_with_its_number_and_the_good_ones_are_kept()
     assert "line 2" in messages[9]
 
 
+def test_a_first_line_without_a_date_is_no_header() -> None:
+    result = parse("Nur Name ohne Datum\nErika Muster;01.02.2010", TODAY)
+    assert [e.line for e in result.errors] == [1]
+
+
+def test_a_bad_first_line_that_mentions_a_date_is_no_header() -> None:
+    result = parse("Erika Muster;kein Datum\nMax;01.02.2010", TODAY)
+    assert [e.line for e in result.errors] == [1] and len(result.pupils) == 1
+    assert parse("Name, Vorname;Geb.\nMax;01.02.2010", TODAY).ok
+
+
 def test_trailing_empty_columns_are_ignored() -> None:
     assert parse("Erika Muster;01.02.2010;;", TODAY).ok
 
