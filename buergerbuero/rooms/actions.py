@@ -657,3 +657,32 @@ def set_stage(room: Room, stage: Any, actor_member: Member) -> Room:
         _audit(room, "room.stage_set", room, actor, kind=cleaned.get("kind", ""))
         events.announce_stage(room)
     return room
+
+
+# --- retention ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def delete_personal_data(cutoff: dt.datetime) -> int:
+    """Clear the members' names and the chat of rooms that ended before ``cutoff`` (and of rooms that
+    were to start before it and never ran). Roles, attendance times and presence answers stay for the
+    figures; the trainings and events that own the rooms keep their own records for their own periods.
+    Idempotent; returns the rooms cleared."""
+    from django.db.models import Q
+    from django.db.models.functions import Coalesce
+
+    rooms = (
+        Room.objects.annotate(planned=Coalesce("starts_at", "created_at"))
+        .filter(
+            Q(state=RoomState.ENDED, ended_at__lt=cutoff) | Q(state=RoomState.SCHEDULED, planned__lt=cutoff)
+        )
+        .filter(Q(members__display_name__gt="") | Q(chat__text__gt=""))
+        .distinct()
+    )
+    cleared = 0
+    for room in rooms:
+        room.members.update(display_name="")
+        room.chat.update(text="")
+        _audit(room, "room.personal_data_deleted", room, None)
+        cleared += 1
+    return cleared

@@ -18,6 +18,7 @@ from buergerbuero.rooms.models import (
     MemberRole,
     PresenceAnswer,
     RemovalReason,
+    Room,
     RoomState,
 )
 from tests.rooms.conftest import Session, fresh, make_session
@@ -429,3 +430,25 @@ def test_admin_enters_as_moderator_once(world) -> None:
     member = actions.enter_as_admin(s.room, world.admin.user, "Ada Admin")
     assert member.role == MemberRole.MODERATOR
     assert actions.enter_as_admin(s.room, world.admin.user, "Ada Admin").pk == member.pk
+
+
+def test_retention_clears_names_and_chat_of_rooms_ended_before_the_cutoff(world, session: Session) -> None:
+    actions.join(session.erika, "c1")
+    actions.send_chat(session.erika, "Ich habe eine Frage.")
+    actions.end_room(session.room, actor=session.moderator)
+    running = make_session(world)
+    never_run = make_session(world, live=False)
+    Room.objects.filter(pk=never_run.room.pk).update(starts_at=timezone.now() - dt.timedelta(days=2))
+    attended = Attendance.objects.filter(member=session.erika).count()
+
+    # A day ago: only the room planned two days ago that never ran; the ended one is newer.
+    assert actions.delete_personal_data(timezone.now() - dt.timedelta(days=1)) == 1
+    assert actions.delete_personal_data(timezone.now() + dt.timedelta(seconds=1)) == 1
+    assert actions.delete_personal_data(timezone.now() + dt.timedelta(seconds=1)) == 0  # idempotent
+
+    assert set(session.room.members.values_list("display_name", flat=True)) == {""}
+    assert list(session.room.chat.values_list("text", flat=True)) == [""]
+    assert set(never_run.room.members.values_list("display_name", flat=True)) == {""}
+    assert "" not in running.room.members.values_list("display_name", flat=True)  # a live room is kept
+    assert Attendance.objects.filter(member=session.erika).count() == attended  # figures stay
+    assert len(audited("room.personal_data_deleted")) == 2
