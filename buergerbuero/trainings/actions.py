@@ -217,6 +217,7 @@ def create_session(
         office=training_type.office,
         mode=RoomMode.WEBINAR,
         actor=by.user,
+        starts_at=starts_at,
     )
     session = TrainingSession.objects.create(
         training_type=training_type, starts_at=starts_at, capacity=capacity, room=room
@@ -664,18 +665,20 @@ def issue_certificates(session: TrainingSession, *, by: Staff | None) -> int:
 @transaction.atomic
 def delete_personal_data(cutoff: dt.datetime) -> int:
     """Clear names, dates of birth and e-mail addresses of the registrations (and pupils) of sessions
-    that started before ``cutoff``. The rows stay, so the counts do. Idempotent; returns the sessions
-    cleared. (Certificates keep what they certify, for their own retention period.)"""
+    that started before ``cutoff``. The rows stay, so the counts do. Idempotent; returns the
+    registrations cleared. (Certificates keep what they certify, for their own retention period; the
+    room's member names are cleared by rooms.actions.delete_personal_data.)"""
     sessions = list(
         TrainingSession.objects.select_related("training_type").filter(
             starts_at__lt=cutoff, personal_data_deleted_at__isnull=True
         )
     )
     now = timezone.now()
+    cleared = 0
     for session in sessions:
         Pupil.objects.filter(registration__session=session).update(name="", birth_date=None)
-        session.registrations.update(name="", birth_date=None, email="", school="", class_name="")
+        cleared += session.registrations.update(name="", birth_date=None, email="", school="", class_name="")
         session.personal_data_deleted_at = now
         session.save(update_fields=["personal_data_deleted_at"])
         record(session.training_type.authority_id, "training_session.personal_data_deleted", session)
-    return len(sessions)
+    return cleared

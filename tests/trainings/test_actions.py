@@ -43,6 +43,7 @@ def test_a_session_gets_a_webinar_room_with_its_presenters(session, world) -> No
         world.authority,
         world.office_a,
     )
+    assert room.starts_at == session.starts_at
     presenter = room.members.get(user=world.official_a.user)
     assert presenter.role == MemberRole.PRESENTER
     assert AuditEntry.objects.filter(action="training_session.created", object_id=session.pk).exists()
@@ -185,7 +186,7 @@ def test_personal_data_is_deleted_and_the_counts_stay(session, world) -> None:
     register_class(session, pupils(("Kai", dt.date(2011, 1, 1))))
     later = make_session(session.training_type, world.official_a, starts_at=START + dt.timedelta(days=30))
     register(later, "Bleibt Da", email="b@example.org", now=NOW)
-    assert actions.delete_personal_data(START + dt.timedelta(days=1)) == 1
+    assert actions.delete_personal_data(START + dt.timedelta(days=1)) == 2  # the individual and the class
     assert actions.delete_personal_data(START + dt.timedelta(days=1)) == 0
     cleared = list(session.registrations.values_list("name", "birth_date", "email", "school"))
     assert cleared == [("", None, "", ""), ("", None, "", "")]
