@@ -110,7 +110,11 @@ class MemberMedia:
         self.own_streams: list[dict[str, Any]] = []
         self.wants_subscription = False
         self.subscribed: set[int] = set()
-        self.offer_pending = False
+        # Feeds that left while subscribed: Janus may still hold their (dead) streams in the subscription;
+        # they are unsubscribed with the next update unless the member publishes again meanwhile.
+        self.dropped: set[int] = set()
+        # Offers sent to the page and not answered yet (Janus may renegotiate by itself while one is out).
+        self.offers_out = 0
         self.resync = False
         self.replaced = False
         self.lock = asyncio.Lock()
@@ -231,12 +235,13 @@ class MemberMedia:
         async with self.lock:
             if not self.wants_subscription or self.replaced:
                 return
-            if self.offer_pending:
+            if self.offers_out:
                 self.resync = True
                 return
             for _attempt in range(5):
                 wanted = set(self.feeds)
-                add, remove = sorted(wanted - self.subscribed), sorted(self.subscribed - wanted)
+                add = sorted(wanted - self.subscribed)
+                remove = sorted((self.subscribed | self.dropped) - wanted)
                 if not add and not remove:
                     return
                 try:
@@ -277,12 +282,13 @@ class MemberMedia:
                         self.feeds = {m: s for m, s in self.feeds.items() if m in self.subscribed}
                     continue
                 self.subscribed = wanted
+                self.dropped = set()
                 if jsep is not None:
                     await self._offer(data, jsep)
                 return
 
     async def _offer(self, data: dict[str, Any], jsep: dict[str, Any]) -> None:
-        self.offer_pending = True
+        self.offers_out += 1
         await self.send(
             {
                 "type": "media.offer",
@@ -292,14 +298,18 @@ class MemberMedia:
         )
 
     async def answer(self, sdp: str) -> None:
-        if self.subscriber is None or not self.offer_pending:
-            raise FrameError("unexpected", _("There is no media offer to answer."))
+        if self.subscriber is None or not self.offers_out:
+            # An answer to an offer of a session that is gone (the media was set up again meanwhile).
+            logger.info("media of member %s: an answer without an offer, dropped", self.member_id)
+            return
         try:
             await self._message(self.subscriber, {"request": "start"}, {"type": "answer", "sdp": sdp})
         finally:
             async with self.lock:
-                self.offer_pending = False
-                again, self.resync = self.resync, False
+                self.offers_out -= 1
+                again = self.resync and not self.offers_out
+                if again:
+                    self.resync = False
         if again:
             await self.sync()
 
@@ -334,6 +344,8 @@ class MemberMedia:
             except (JanusError, ConnectionError, TimeoutError) as exc:
                 logger.warning("media of member %s: %r", self.member_id, exc)
             if self.replaced:
+                # Kicked out of the Janus room: the session is of no further use.
+                await self.session.close()
                 return
 
     async def _room_event(self, data: dict[str, Any]) -> None:
@@ -342,6 +354,11 @@ class MemberMedia:
             who = data.get(key)
             if isinstance(who, int) and who in self.feeds:
                 del self.feeds[who]
+                if who in self.subscribed:
+                    # Janus ends the feed's streams in the subscription; when the member publishes
+                    # again (a reload), that is a new feed to subscribe to.
+                    self.subscribed.discard(who)
+                    self.dropped.add(who)
                 changed = True
         if data.get("leaving") == "ok" and data.get("reason") == "kicked":
             # Another page of this member took over the member's feed.

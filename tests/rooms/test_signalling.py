@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from channels.db import database_sync_to_async
@@ -51,7 +51,7 @@ def media(janus: Janus, settings) -> Iterator[Janus]:
 
 
 @pytest.fixture(autouse=True)
-async def _close_janus_connections() -> None:
+async def _close_janus_connections() -> AsyncIterator[None]:
     yield
     await connections.close_all()
 
@@ -70,7 +70,7 @@ class Page:
             if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
                 return frame
 
-    async def send(self, frame: dict) -> None:
+    async def send(self, frame: dict[str, object]) -> None:
         await self.communicator.send_json_to(frame)
 
     async def close(self) -> None:
@@ -162,7 +162,7 @@ async def test_bad_media_frames_get_an_error_and_change_nothing(world, media) ->
     s = await db(make_session)(world)
     erika = await as_participant(s, s.erika_token)
     await erika.frame("media.config")
-    bad = [
+    bad: list[dict[str, object]] = [
         {"type": "media.publish"},
         {"type": "media.publish", "sdp": 5},
         {"type": "media.publish", "sdp": "x" * 40000},
@@ -181,16 +181,15 @@ async def test_bad_media_frames_get_an_error_and_change_nothing(world, media) ->
         await erika.send(frame)
         error = await erika.frame("error")
         assert error["code"] in ("invalid", "too_large") and error["message"], frame
-    # An answer without an offer.
+    # An answer without an offer (one of a session that is gone), candidates for a connection that does
+    # not exist (yet) and an unpublish while not publishing are dropped quietly.
     await erika.send({"type": "media.answer", "sdp": OFFER})
-    assert (await erika.frame("error"))["code"] == "unexpected"
-    # Candidates for a connection that does not exist (yet) are dropped quietly; unpublish too.
     await erika.send({"type": "media.candidate", "target": "subscriber", "candidate": None})
     await erika.send({"type": "media.unpublish"})
     await erika.send({"type": "media.subscribe"})
     await erika.send({"type": "ping", "t": 1})
     assert (await erika.frame("pong"))["t"] == 1
-    assert not [f for f in erika.frames if f["type"] == "error" and f["code"] == "internal"]
+    assert len([f for f in erika.frames if f["type"] == "error"]) == len(bad)
     assert [p["id"] for p in await janus_participants(media, s.room)] == [s.erika.pk]
     await erika.close()
 
