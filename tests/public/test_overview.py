@@ -79,3 +79,9 @@ def test_page_in_english(world, client) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/testkreis/"})
     html = client.get(reverse("public:overview", args=["testkreis"])).content.decode()
     assert '<html lang="en">' in html
+
+
+def test_overview_links_trainings_events_and_the_certificate_check(world, client) -> None:
+    html = client.get(reverse("public:overview", args=["testkreis"])).content.decode()
+    for path in ("/testkreis/schulungen/", "/testkreis/veranstaltungen/", "/bescheinigung/"):
+        assert f'href="{path}"' in html

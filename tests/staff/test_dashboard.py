@@ -90,3 +90,16 @@ def test_another_authoritys_admin_sees_only_their_own(client, world) -> None:
 
 def test_wrong_method(client, world) -> None:
     assert login(client, world.official_a).post(url("dashboard")).status_code == 405
+
+
+def test_the_workspace_links_every_further_task(client, world) -> None:
+    login(client, world.official_a)
+    html = client.get(url("staff:dashboard")).content.decode()
+    for path in (
+        "/staff/appointments/",
+        "/staff/trainings/",
+        "/staff/events/",
+        "/staff/rooms/",
+        "/staff/certificates/",
+    ):
+        assert f'href="{path}"' in html
