@@ -94,7 +94,7 @@ def test_wrong_method(client, world) -> None:
 
 def test_the_workspace_links_every_further_task(client, world) -> None:
     login(client, world.official_a)
-    html = client.get(url("staff:dashboard")).content.decode()
+    html = client.get(url("dashboard")).content.decode()
     for path in (
         "/staff/appointments/",
         "/staff/trainings/",
