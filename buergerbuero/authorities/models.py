@@ -3,6 +3,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from buergerbuero.core.slugs import validate_authority_slug
+
 # The sixteen federal states by the codes of the holidays package (offices.hours passes the code as its
 # ``subdiv``), in the order of their German names. The package also lists sub-regions such as Augsburg,
 # which we leave out.
@@ -35,6 +37,7 @@ class Authority(models.Model):
         _("short name in links"),
         max_length=64,
         unique=True,
+        validators=[validate_authority_slug],
         help_text=_("Part of the address of the public pages, for example “musterkreis”."),
     )
     logo_url = models.CharField(

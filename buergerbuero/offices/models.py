@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.authorities.models import Authority, Staff
+from buergerbuero.core.slugs import validate_office_slug
 
 TIME_ZONES = [("Europe/Berlin", _("Berlin (German time)"))]
 
@@ -43,6 +44,7 @@ class Office(models.Model):
     slug = models.SlugField(
         _("short name in links"),
         max_length=64,
+        validators=[validate_office_slug],
         help_text=_("Part of the address of the office's public page, unique within the authority."),
     )
     description = models.TextField(_("description"), blank=True)
