@@ -37,6 +37,19 @@ CHANGELISTS = [
     "appointments_bookingwindow",
     "appointments_blockedslot",
     "appointments_booking",
+    "rooms_room",
+    "rooms_member",
+    "rooms_attendance",
+    "rooms_presencecheck",
+    "rooms_chatmessage",
+    "trainings_trainingtype",
+    "trainings_question",
+    "trainings_material",
+    "trainings_trainingsession",
+    "trainings_registration",
+    "events_event",
+    "events_registration",
+    "certificates_certificate",
 ]
 
 
