@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from buergerbuero.calls.ice import ice_configuration
 from buergerbuero.core.consumers import BaseConsumer, FrameError, require_str
 from buergerbuero.core.errors import ActionError
+from buergerbuero.media import streaming
 from buergerbuero.media.connections import JanusSession, MediaUnavailable, open_session
 from buergerbuero.media.janus import JanusError
 from buergerbuero.media.placement import JanusRoom, janus_room_for
@@ -85,6 +86,18 @@ def _stream_frames(streams: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return frames
 
 
+def _sdp_streams(sdp: str, member: int) -> list[dict[str, Any]]:
+    """The m-lines of an offer that carries one member's media (a Streaming mountpoint)."""
+    streams = []
+    kind = None
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            kind = line[2:].split(" ", 1)[0]
+        elif line.startswith("a=mid:") and kind in ("audio", "video"):
+            streams.append({"mid": line[len("a=mid:") :].strip(), "member": member, "kind": kind})
+    return streams
+
+
 class MemberMedia:
     """One page's media in the room's Janus: its session, its two handles and the state of the
     subscription. Everything it sends to the page goes through ``send``."""
@@ -92,13 +105,20 @@ class MemberMedia:
     def __init__(
         self,
         placed: JanusRoom,
+        room_id: int,
         member_id: int,
         session: JanusSession,
         send: Send,
         on_lost: Callable[[], None],
+        use_streaming: bool = False,
     ) -> None:
         self.placed = placed
+        self.room_id = room_id
         self.member_id = member_id
+        # A viewer of a large audience watches each feed's Streaming mountpoint (media.streaming)
+        # instead of a VideoRoom subscription: member -> the Streaming handle watching it.
+        self.use_streaming = use_streaming
+        self.watching: dict[int, int] = {}
         self.session = session
         self.send = send
         self.on_lost = on_lost
@@ -126,10 +146,16 @@ class MemberMedia:
 
     @classmethod
     async def open(
-        cls, placed: JanusRoom, member_id: int, send: Send, on_lost: Callable[[], None]
+        cls,
+        placed: JanusRoom,
+        room_id: int,
+        member_id: int,
+        send: Send,
+        on_lost: Callable[[], None],
+        use_streaming: bool = False,
     ) -> MemberMedia:
         session = await open_session(placed.url)
-        media = cls(placed, member_id, session, send, on_lost)
+        media = cls(placed, room_id, member_id, session, send, on_lost, use_streaming)
         try:
             media.publisher = await session.attach(VIDEOROOM)
             await media._join()
@@ -235,6 +261,9 @@ class MemberMedia:
         async with self.lock:
             if not self.wants_subscription or self.replaced:
                 return
+            if self.use_streaming:
+                await self._sync_streams()
+                return
             if self.offers_out:
                 self.resync = True
                 return
@@ -287,6 +316,30 @@ class MemberMedia:
                     await self._offer(data, jsep)
                 return
 
+    async def _sync_streams(self) -> None:
+        """Watch the mountpoint of every feed; stop watching those that ended. Each is a connection of
+        its own in the browser (``media.offer`` with ``stream``), answered once."""
+        for member in sorted(set(self.watching) - set(self.feeds)):
+            handle = self.watching.pop(member)
+            with contextlib.suppress(JanusError, ConnectionError, TimeoutError):
+                await streaming.stop_watching(self.session, handle)
+                await self.client.detach(self.session.id, handle)
+        for member in sorted(set(self.feeds) - set(self.watching)):
+            try:
+                mountpoint = await streaming.ensure_mountpoint(self.room_id, member)
+                handle = await self.session.attach(streaming.STREAMING)
+                jsep = await streaming.watch(self.session, handle, mountpoint)
+            except JanusError as exc:
+                if exc.code == NO_SUCH_FEED:  # it ended meanwhile
+                    self.feeds.pop(member, None)
+                    continue
+                raise
+            self.watching[member] = handle
+            sdp = str(jsep.get("sdp", ""))
+            await self.send(
+                {"type": "media.offer", "stream": member, "sdp": sdp, "streams": _sdp_streams(sdp, member)}
+            )
+
     async def _offer(self, data: dict[str, Any], jsep: dict[str, Any]) -> None:
         self.offers_out += 1
         await self.send(
@@ -297,7 +350,14 @@ class MemberMedia:
             }
         )
 
-    async def answer(self, sdp: str) -> None:
+    async def answer(self, sdp: str, stream: int | None = None) -> None:
+        if stream is not None:
+            handle = self.watching.get(stream)
+            if handle is None:
+                logger.info("media of member %s: an answer for a stream not watched, dropped", self.member_id)
+                return
+            await streaming.start(self.session, handle, {"type": "answer", "sdp": sdp})
+            return
         if self.subscriber is None or not self.offers_out:
             # An answer to an offer of a session that is gone (the media was set up again meanwhile).
             logger.info("media of member %s: an answer without an offer, dropped", self.member_id)
@@ -313,8 +373,11 @@ class MemberMedia:
         if again:
             await self.sync()
 
-    async def trickle(self, target: str, candidate: dict[str, Any] | None) -> None:
-        handle = self.publisher if target == "publisher" else self.subscriber
+    async def trickle(self, target: str, candidate: dict[str, Any] | None, stream: int | None = None) -> None:
+        if target == "stream":
+            handle = self.watching.get(stream) if stream is not None else None
+        else:
+            handle = self.publisher if target == "publisher" else self.subscriber
         if handle is None:
             return  # a candidate of a connection that is gone: nothing to do
         with contextlib.suppress(JanusError):
@@ -341,8 +404,11 @@ class MemberMedia:
                     # Janus renegotiates by itself when a subscribed feed goes away.
                     async with self.lock:
                         await self._offer(data, event["jsep"])
-            except (JanusError, ConnectionError, TimeoutError) as exc:
+            except (JanusError, ConnectionError, TimeoutError, MediaUnavailable) as exc:
                 logger.warning("media of member %s: %r", self.member_id, exc)
+            except Exception:
+                # The reader must go on: it is all this page's media hears of Janus.
+                logger.exception("media of member %s: event handling failed", self.member_id)
             if self.replaced:
                 # Kicked out of the Janus room: the session is of no further use.
                 await self.session.close()
@@ -401,7 +467,12 @@ class MediaMixin(BaseConsumer):
         await self._media_drop()
         try:
             placed = await janus_room_for(self.room.pk)
-            media = await MemberMedia.open(placed, self.member.pk, self.send_frame, self._media_lost)
+            big = not may_publish(self.member, self.room) and streaming.use_streaming(
+                await database_sync_to_async(_audience)(self.room.pk)
+            )
+            media = await MemberMedia.open(
+                placed, self.room.pk, self.member.pk, self.send_frame, self._media_lost, use_streaming=big
+            )
         except MediaUnavailable as exc:
             logger.warning("media of member %s: %s", self.member.pk, exc)
             await self.send_frame({"type": "media.refused", "reason": "unavailable", "message": exc.message})
@@ -488,8 +559,9 @@ class MediaMixin(BaseConsumer):
     async def frame_media_answer(self, frame: dict[str, Any]) -> None:
         media = self._require_media()
         sdp = require_str(frame, "sdp", MAX_SDP)
+        stream = _stream_of(frame)
         try:
-            await media.answer(sdp)
+            await media.answer(sdp, stream)
         except JanusError as exc:
             logger.info("subscriber answer of member %s refused by Janus: %r", media.member_id, exc)
             raise FrameError(
@@ -499,12 +571,15 @@ class MediaMixin(BaseConsumer):
     async def frame_media_candidate(self, frame: dict[str, Any]) -> None:
         media = self._require_media()
         target = frame.get("target")
-        if target not in ("publisher", "subscriber"):
+        if target not in ("publisher", "subscriber", "stream"):
             raise FrameError("invalid", _("The field “%(field)s” is not valid.") % {"field": "target"})
+        stream = _stream_of(frame)
+        if (target == "stream") != (stream is not None):
+            raise FrameError("invalid", _("The field “%(field)s” is not valid.") % {"field": "stream"})
         candidate = frame.get("candidate")
         if candidate is not None:
             candidate = _candidate(candidate)
-        await media.trickle(target, candidate)
+        await media.trickle(target, candidate, stream)
 
     # --- internals ----------------------------------------------------------------------------------
 
@@ -563,6 +638,22 @@ class MediaMixin(BaseConsumer):
             finally:
                 if self._media is None and self._media_active:
                     self._media_recovery = asyncio.current_task()  # type: ignore[assignment]
+
+
+def _stream_of(frame: dict[str, Any]) -> int | None:
+    """The member whose stream (a Streaming connection of its own) a frame is about, or None."""
+    stream = frame.get("stream")
+    if stream is None:
+        return None
+    if not isinstance(stream, int) or isinstance(stream, bool) or stream <= 0:
+        raise FrameError("invalid", _("The field “%(field)s” is not valid.") % {"field": "stream"})
+    return stream
+
+
+def _audience(room_id: int) -> int:
+    """How many members of the room watch without publishing (viewers, a webinar's participants)."""
+    members = Member.objects.select_related("room").filter(room_id=room_id, removed_at__isnull=True)
+    return sum(1 for member in members if not may_publish(member, member.room))
 
 
 def _candidate(value: Any) -> dict[str, Any]:

@@ -117,18 +117,27 @@ class GroupRoom:
 class GroupServer:
     """A Janus on the veth pair and a live server (harness.LiveServer) that drives it."""
 
-    def __init__(self, seed: harness.SeedSpec, name: str = "group") -> None:
+    def __init__(
+        self,
+        seed: harness.SeedSpec,
+        name: str = "group",
+        env: dict[str, str] | None = None,
+        rtp_ports: tuple[int, int] = (30000, 30999),
+    ) -> None:
         import tempfile
 
         self.folder = Path(tempfile.mkdtemp(prefix="bb-e2e-janus-"))
         self.seed = seed
         self.name = name
+        self.extra_env = env or {}
+        self.rtp_ports = rtp_ports
         self.janus: Any = None
         self.server: harness.LiveServer | None = None
 
     def start(self) -> GroupServer:
-        self.janus = start_janus(self.folder)
+        self.janus = start_janus(self.folder, self.rtp_ports)
         env = {
+            **self.extra_env,
             "BUERGERBUERO_JANUS_URLS": self.janus.url,
             "BUERGERBUERO_JANUS_API_SECRET": self.janus.api_secret,
             "BUERGERBUERO_JANUS_ADMIN_KEY": self.janus.admin_key,

@@ -10,6 +10,7 @@ statistics (frames decoded, packets received), never on sleeps.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,9 +55,22 @@ class Person:
         self.page = page
         self.url = group.join_url(token)
         self.frames: list[str] = []
-        page.on(
-            "websocket", lambda ws: ws.on("framereceived", lambda payload: self.frames.append(str(payload)))
-        )
+        self.sockets_closed = 0
+        page.on("websocket", self._watch)
+
+    def _watch(self, ws: Any) -> None:
+        ws.on("framereceived", lambda payload: self.frames.append(str(payload)))
+        ws.on("close", self._closed)
+
+    def _closed(self, _ws: Any) -> None:
+        self.sockets_closed += 1
+
+    def wait_socket_closed(self) -> None:
+        """Until the server has closed this page's socket (Playwright reports events while it waits)."""
+        deadline = time.monotonic() + TIMEOUT
+        while not self.sockets_closed:
+            assert time.monotonic() < deadline, "the socket was not closed"
+            self.page.wait_for_timeout(100)
 
     def open(self) -> Person:
         self.page.goto(self.url)
@@ -143,6 +157,7 @@ def test_a_webinar_with_a_presenter_and_three_participants(group: GroupServer, p
     petra.page.once("dialog", lambda dialog: dialog.accept())
     petra.page.locator(f'#people-list li[data-member="{carl_id}"] button.button--danger').click()
     expect(carl.page.locator("#closed-panel")).to_be_visible(timeout=TIMEOUT * 1000)
+    carl.wait_socket_closed()  # by the server; the page does not reconnect
     response = carl.page.goto(carl.url)
     assert response is not None and response.status == 403
     expect(petra.page.locator(f'#people-list li[data-member="{carl_id}"]')).to_have_count(0)

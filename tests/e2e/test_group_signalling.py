@@ -132,3 +132,48 @@ def test_a_reloaded_presenter_is_seen_again_and_a_second_page_takes_over(group: 
     publish(second)
     decodes(viewer, presenter_id, more_than=decodes(viewer, presenter_id, more_than=-1))
     harness.wait_http(group.url + "/staff/login/", timeout=5)  # the server is still fine
+
+
+@pytest.fixture(scope="module")
+def big_group() -> Iterator[GroupServer]:
+    """A server that serves audiences of more than two viewers by the Streaming plugin."""
+    server = GroupServer(
+        SEED,
+        name="group-streaming",
+        env={"BUERGERBUERO_GROUP_STREAMING_ABOVE": "2"},
+        rtp_ports=(31000, 31999),
+    ).start()
+    yield server
+    server.stop()
+
+
+def test_a_large_audience_watches_through_streaming(big_group: GroupServer, pages) -> None:
+    group = big_group
+    room = group.make_room(
+        [("Paula Podium", "presenter"), ("Vroni", "viewer"), ("Veit", "viewer"), ("Viola", "viewer")],
+        mode="webinar",
+    )
+    presenter_id = room.member("Paula Podium")
+    presenter = open_test_page(pages.new("presenter"), group, room, "Paula Podium")
+    viewers = [open_test_page(pages.new(name), group, room, name) for name in ("Vroni", "Veit")]
+    publish(presenter)
+    viewers.append(open_test_page(pages.new("Viola"), group, room, "Viola"))  # after the feed started
+    for viewer in viewers:
+        assert decodes(viewer, presenter_id) > 0
+        offers = [f for f in frames(viewer) if f["type"] == "media.offer"]
+        # One connection per publishing member, named by our member id: a Streaming mountpoint.
+        assert offers and all(f["stream"] == presenter_id for f in offers)
+        assert {s["kind"] for s in offers[-1]["streams"]} == {"audio", "video"}
+
+    # The presenter comes back (a reload): the viewers get a new stream and see her again.
+    counts = [len([f for f in frames(v) if f["type"] == "media.offer"]) for v in viewers]
+    open_test_page(presenter, group, room, "Paula Podium")
+    publish(presenter)
+    for viewer, count in zip(viewers, counts, strict=True):
+        viewer.wait_for_function(
+            "(n) => window.bbFrames.filter((f) => f.type === 'media.offer').length > n", arg=count
+        )
+        decodes(viewer, presenter_id, more_than=decodes(viewer, presenter_id, more_than=-1))
+    secret = group.room_secret(room.id)
+    for page in (presenter, *viewers):
+        assert secret not in json.dumps(frames(page))

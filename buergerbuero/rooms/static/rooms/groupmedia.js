@@ -27,6 +27,9 @@
 // offer is out is made after its answer ("perfect negotiation" reduced to a fixed offerer).
 // `media.config` starts (or, after the server lost Janus, restarts) everything: old connections are
 // closed, the subscription is asked for again and a publication the person had started is made again.
+// In a large audience (a viewer, above the server's GROUP_STREAMING_ABOVE) the server sends one offer per
+// publishing member instead (`media.offer` with `stream`: that member), each on a connection of its own
+// that is answered once and closed when the member no longer publishes (`media.feeds`).
 // Invariants: the page owns the tracks it got from getUserMedia/getDisplayMedia and stops them on
 // unpublish/close; `member ids` are our server's member ids (the server never names Janus objects).
 
@@ -60,6 +63,9 @@ export class GroupMedia {
     this.sub = null;
     this.mids = new Map();
     this.remote = new Map();
+    // In a large audience each publishing member comes on a connection of its own (a Streaming
+    // mountpoint on the server): member -> {pc, chain, mids}.
+    this.streamPcs = new Map();
     window.bbGroupMedia = this;
   }
 
@@ -81,6 +87,10 @@ export class GroupMedia {
         return true;
       case "media.feeds":
         this.feeds = frame.feeds || [];
+        for (const member of [...this.streamPcs.keys()]) {
+          if (!this.feeds.includes(member)) this._closeStream(member);
+        }
+        if (this.streamPcs.size || this.remote.size) this._updateRemote();
         this.cb.onFeeds(this.feeds);
         return true;
       case "media.permissions":
@@ -133,34 +143,36 @@ export class GroupMedia {
 
   levels() {
     const levels = {};
-    if (!this.sub) return levels;
-    for (const transceiver of this.sub.getTransceivers()) {
-      const info = this.mids.get(transceiver.mid);
-      if (!info || info.kind !== "audio") continue;
-      const sources = transceiver.receiver.getSynchronizationSources();
-      const level = sources.length ? Math.max(...sources.map((s) => s.audioLevel || 0)) : 0;
-      levels[info.member] = Math.max(levels[info.member] || 0, level);
+    for (const { pc, mids } of this._receivers()) {
+      for (const transceiver of pc.getTransceivers()) {
+        const info = mids.get(transceiver.mid);
+        if (!info || info.kind !== "audio") continue;
+        const sources = transceiver.receiver.getSynchronizationSources();
+        const level = sources.length ? Math.max(...sources.map((s) => s.audioLevel || 0)) : 0;
+        levels[info.member] = Math.max(levels[info.member] || 0, level);
+      }
     }
     return levels;
   }
 
   async stats() {
     const result = {};
-    if (!this.sub) return result;
-    const report = await this.sub.getStats();
-    report.forEach((entry) => {
-      if (entry.type !== "inbound-rtp") return;
-      const info = this.mids.get(entry.mid);
-      if (!info) return;
-      const member = (result[info.member] ||= { framesDecoded: 0, videoPackets: 0, audioPackets: 0, audioLevel: 0 });
-      if (entry.kind === "video") {
-        member.framesDecoded += entry.framesDecoded || 0;
-        member.videoPackets += entry.packetsReceived || 0;
-      } else {
-        member.audioPackets += entry.packetsReceived || 0;
-        member.audioLevel = Math.max(member.audioLevel, entry.audioLevel || 0);
-      }
-    });
+    for (const { pc, mids } of this._receivers()) {
+      const report = await pc.getStats();
+      report.forEach((entry) => {
+        if (entry.type !== "inbound-rtp") return;
+        const info = mids.get(entry.mid);
+        if (!info) return;
+        const member = (result[info.member] ||= { framesDecoded: 0, videoPackets: 0, audioPackets: 0, audioLevel: 0 });
+        if (entry.kind === "video") {
+          member.framesDecoded += entry.framesDecoded || 0;
+          member.videoPackets += entry.packetsReceived || 0;
+        } else {
+          member.audioPackets += entry.packetsReceived || 0;
+          member.audioLevel = Math.max(member.audioLevel, entry.audioLevel || 0);
+        }
+      });
+    }
     return result;
   }
 
@@ -386,7 +398,52 @@ export class GroupMedia {
     return pc;
   }
 
+  // The connections that receive: the subscription and the streams, each with its mid -> {member, kind}.
+  _receivers() {
+    const list = this.sub ? [{ pc: this.sub, mids: this.mids }] : [];
+    for (const stream of this.streamPcs.values()) list.push(stream);
+    return list;
+  }
+
+  _streamOffer(frame) {
+    const member = frame.stream;
+    let stream = this.streamPcs.get(member);
+    if (stream) this._closeStream(member); // a new offer for a member: the feed started anew
+    const pc = new RTCPeerConnection(this.rtcConfig);
+    stream = { pc, chain: Promise.resolve(), mids: new Map() };
+    this.streamPcs.set(member, stream);
+    pc.addEventListener("icecandidate", ({ candidate }) => {
+      if (this.streamPcs.get(member) === stream) {
+        this.send({ type: "media.candidate", target: "stream", stream: member, candidate: candidate ? candidate.toJSON() : null });
+      }
+    });
+    stream.chain = stream.chain
+      .then(async () => {
+        await pc.setRemoteDescription({ type: "offer", sdp: frame.sdp });
+        await pc.setLocalDescription();
+        if (this.streamPcs.get(member) !== stream) return;
+        this.send({ type: "media.answer", stream: member, sdp: pc.localDescription.sdp });
+        stream.mids = new Map((frame.streams || []).map((s) => [s.mid, { member: s.member, kind: s.kind }]));
+        this._updateRemote();
+      })
+      .catch((error) => {
+        console.warn("stream offer", error);
+        this.cb.onError(String(error && error.message ? error.message : error));
+      });
+  }
+
+  _closeStream(member) {
+    const stream = this.streamPcs.get(member);
+    if (!stream) return;
+    stream.pc.close();
+    this.streamPcs.delete(member);
+  }
+
   _subscriberOffer(frame) {
+    if (frame.stream != null) {
+      this._streamOffer(frame);
+      return;
+    }
     const pc = this.sub || this._createSubscriber();
     this.subChain = this.subChain
       .then(async () => {
@@ -406,12 +463,14 @@ export class GroupMedia {
   // Group the received tracks by member into a camera and a screen stream; tell the page what changed.
   _updateRemote() {
     const wanted = new Map();
-    for (const transceiver of this.sub.getTransceivers()) {
-      const info = this.mids.get(transceiver.mid);
-      if (!info || transceiver.currentDirection === "inactive" || transceiver.stopped) continue;
-      const kind = info.kind === "screen" ? "screen" : "camera";
-      const tracks = (wanted.get(info.member) || wanted.set(info.member, { camera: [], screen: [] }).get(info.member))[kind];
-      tracks.push(transceiver.receiver.track);
+    for (const { pc, mids } of this._receivers()) {
+      for (const transceiver of pc.getTransceivers()) {
+        const info = mids.get(transceiver.mid);
+        if (!info || transceiver.currentDirection === "inactive" || transceiver.stopped) continue;
+        const kind = info.kind === "screen" ? "screen" : "camera";
+        const tracks = (wanted.get(info.member) || wanted.set(info.member, { camera: [], screen: [] }).get(info.member))[kind];
+        tracks.push(transceiver.receiver.track);
+      }
     }
     for (const [member, streams] of [...this.remote]) {
       if (!wanted.has(member)) {
@@ -457,6 +516,7 @@ export class GroupMedia {
       this.sub.close();
       this.sub = null;
     }
+    for (const member of [...this.streamPcs.keys()]) this._closeStream(member);
     this.mids = new Map();
     for (const member of [...this.remote.keys()]) {
       this.remote.delete(member);
