@@ -235,8 +235,8 @@ class Registration(models.Model):
         related_name="training_registration",
         verbose_name=_("place in the live room"),
     )
-    token_salt = models.CharField(max_length=32, editable=False)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_salt = models.CharField(_("link salt"), max_length=32, editable=False)
+    token_hash = models.CharField(_("link hash"), max_length=64, unique=True, editable=False)
     # The individual's comprehension check: the score in percent, when taken.
     check_score_percent = models.PositiveSmallIntegerField(_("check score (percent)"), null=True, blank=True)
     check_taken_at = models.DateTimeField(_("check taken"), null=True, blank=True)
