@@ -1,4 +1,6 @@
-"""Demo data: the fictional "Landratsamt Musterkreis" with six offices, their hours and officials.
+"""Demo data: the fictional "Landratsamt Musterkreis" with its offices, their hours and officials, a
+hygiene instruction under § 43 IfSG with an upcoming session, and two events (a hybrid mayors'
+conference and a webinar of the volunteer agency).
 
 Idempotent: every object is found by a natural key and updated, so loading twice changes nothing.
 """
@@ -96,6 +98,17 @@ OFFICES = (
             4: [("09:00", "12:00")],
         },
         (("sucht1", "Frau Demir"), ("sucht2", "Herr Wagner")),
+    ),
+    DemoOffice(
+        "hygiene",
+        "Infektionsschutz und Hygiene (Gesundheitsamt)",
+        "Gesundheitsamt",
+        "Belehrungen nach § 43 Infektionsschutzgesetz für alle, die mit Lebensmitteln arbeiten, auch für "
+        "Schulklassen vor dem Praktikum, online mit Bescheinigung; Fragen zu Hygiene und Infektionsschutz.",
+        "Belehrung nach § 43 IfSG\nHygiene in Küche und Betrieb\nMeldepflichten",
+        "Deutsch, Englisch, Arabisch",
+        MORNINGS,
+        (("hygiene1", "Frau Albrecht"), ("hygiene2", "Herr Öztürk")),
     ),
     DemoOffice(
         "landraetin",
@@ -217,4 +230,90 @@ def load_demo(*, always_open: bool = False, reset_passwords: bool = False) -> Au
                 defaults={"authority": authority, "display_name": display_name, "role": Role.OFFICIAL},
             )
             Assignment.objects.update_or_create(office=office, staff=staff, defaults={"is_lead": index == 0})
+    _group_sessions(authority)
     return authority
+
+
+IFSG_TITLE = "Belehrung nach § 43 IfSG"
+IFSG_CHECK = """Was tun Sie, wenn Sie Durchfall und Erbrechen haben?
+* Ich arbeite nicht mit Lebensmitteln und sage es meinem Arbeitgeber.
+- Ich arbeite weiter und wasche mir öfter die Hände.
+Wann waschen Sie sich die Hände?
+* Vor der Arbeit, nach Pausen und nach dem Toilettengang.
+- Nur wenn die Hände sichtbar schmutzig sind.
+"""
+CONFERENCE_TITLE = "Bürgermeisterkonferenz"
+WEBINAR_TITLE = "Ehrenamt im Musterkreis: Kursreihe, Teil 1"
+
+
+def _next(days: int, hour: int) -> dt.datetime:
+    from django.utils import timezone
+
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+
+
+def _group_sessions(authority: Authority) -> None:
+    """A § 43 IfSG training type with a session tomorrow, and two events next week; an upcoming session
+    or event of each is made again once the last one has passed (loading twice adds nothing)."""
+    from django.utils import timezone
+
+    from buergerbuero.events.actions import create_event
+    from buergerbuero.events.models import Event, RegistrationMode
+    from buergerbuero.rooms.models import RoomMode
+    from buergerbuero.trainings import actions as trainings
+    from buergerbuero.trainings.models import TrainingSession, TrainingType
+
+    now = timezone.now()
+    hygiene = Office.objects.get(authority=authority, slug="hygiene")
+    presenter = Staff.objects.get(user__username="hygiene1")
+    training_type = TrainingType.objects.filter(office=hygiene, title=IFSG_TITLE).first()
+    if training_type is None:
+        training_type = trainings.create_type(
+            hygiene,
+            by=presenter,
+            title=IFSG_TITLE,
+            legal_basis="§ 43 Abs. 1 Nr. 1 Infektionsschutzgesetz (IfSG)",
+            description="Die Erstbelehrung für Tätigkeiten mit Lebensmitteln: Krankheitserreger, "
+            "Tätigkeitsverbote, Hygieneregeln und Ihre Mitteilungspflicht. Mit Bescheinigung.",
+            duration_minutes=45,
+            required_attendance_percent=90,
+            pass_mark_percent=100,
+        )
+        questions, _errors = trainings.parse_questions(IFSG_CHECK)
+        trainings.set_questions(training_type, questions, by=presenter)
+    if not TrainingSession.objects.filter(training_type=training_type, starts_at__gt=now).exists():
+        trainings.create_session(
+            training_type, starts_at=_next(1, 10), capacity=60, presenters=[presenter], by=presenter
+        )
+    office = Office.objects.get(authority=authority, slug="landraetin")
+    moderator = Staff.objects.get(user__username="buero1")
+    if not Event.objects.filter(authority=authority, title=CONFERENCE_TITLE, starts_at__gt=now).exists():
+        create_event(
+            moderator,
+            office=office,
+            title=CONFERENCE_TITLE,
+            description="Die Landrätin und die Bürgermeisterinnen und Bürgermeister des Landkreises, im "
+            "Sitzungssaal und zugeschaltet.",
+            starts_at=_next(7, 14),
+            ends_at=_next(7, 16),
+            mode=RoomMode.CONFERENCE,
+            registration=RegistrationMode.INVITATION,
+            capacity=40,
+            moderators=[moderator],
+        )
+    admin = Staff.objects.get(user__username="admin")
+    if not Event.objects.filter(authority=authority, title=WEBINAR_TITLE, starts_at__gt=now).exists():
+        create_event(
+            admin,
+            office=None,
+            title=WEBINAR_TITLE,
+            description="Die Freiwilligenagentur stellt Einsatzfelder im Ehrenamt vor. Fragen stellen Sie "
+            "im Chat oder per Handzeichen.",
+            starts_at=_next(8, 18),
+            ends_at=_next(8, 19),
+            mode=RoomMode.WEBINAR,
+            registration=RegistrationMode.OPEN,
+            capacity=200,
+            moderators=[admin],
+        )

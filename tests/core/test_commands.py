@@ -51,12 +51,34 @@ def test_load_demo_twice_changes_nothing() -> None:
         "Authority": 1,
         "Staff": 1 + sum(len(office.officials) for office in OFFICES),
         "Department": 4,
-        "Office": 6,
+        "Office": 7,
         "Assignment": sum(len(office.officials) for office in OFFICES),
         "OpeningInterval": sum(len(spans) for office in OFFICES for spans in office.hours.values()),
     }
     assert DEMO_PASSWORD in output
     assert "energie1" in output
+
+
+@pytest.mark.django_db
+def test_load_demo_offers_a_training_and_two_events_once() -> None:
+    from buergerbuero.events.models import Event
+    from buergerbuero.rooms.models import Room
+    from buergerbuero.trainings.models import TrainingSession, TrainingType
+
+    run("load_demo")
+    run("load_demo")
+
+    training_type = TrainingType.objects.get()
+    assert training_type.title == "Belehrung nach § 43 IfSG" and training_type.office.slug == "hygiene"
+    assert training_type.questions.count() == 2
+    session = TrainingSession.objects.get()
+    assert session.starts_at > timezone.now() and session.room.mode == "webinar"
+    assert session.presenters.count() == 1
+    assert sorted(Event.objects.values_list("mode", "registration")) == [
+        ("conference", "invitation"),
+        ("webinar", "open"),
+    ]
+    assert Room.objects.count() == 3
 
 
 @pytest.mark.django_db
