@@ -129,7 +129,9 @@ class MemberMedia:
         # This member's own published streams (mid, type), for moderation.
         self.own_streams: list[dict[str, Any]] = []
         self.wants_subscription = False
-        self.subscribed: set[int] = set()
+        # Subscribed feeds -> the mids of theirs the subscription carries (a feed that adds a stream,
+        # e.g. a shared screen, needs that stream subscribed too).
+        self.subscribed: dict[int, set[str]] = {}
         # Feeds that left while subscribed: Janus may still hold their (dead) streams in the subscription;
         # they are unsubscribed with the next update unless the member publishes again meanwhile.
         self.dropped: set[int] = set()
@@ -206,9 +208,17 @@ class MemberMedia:
         for publisher in publishers:
             member = publisher.get("id")
             if isinstance(member, int) and member != self.member_id:
-                changed = changed or member not in self.feeds
+                before = self._mids(member) if member in self.feeds else None
                 self.feeds[member] = list(publisher.get("streams") or [])
+                changed = changed or before != self._mids(member)
         return changed
+
+    def _mids(self, member: int) -> set[str]:
+        return {
+            str(stream.get("mid"))
+            for stream in self.feeds.get(member, [])
+            if not stream.get("disabled") and stream.get("type") in ("audio", "video")
+        }
 
     # --- publishing ---------------------------------------------------------------------------------
 
@@ -269,8 +279,21 @@ class MemberMedia:
                 return
             for _attempt in range(5):
                 wanted = set(self.feeds)
-                add = sorted(wanted - self.subscribed)
-                remove = sorted((self.subscribed | self.dropped) - wanted)
+                subscribed = set(self.subscribed)
+                add: list[dict[str, Any]] = [{"feed": member} for member in sorted(wanted - subscribed)]
+                add += [
+                    {"feed": member, "mid": mid}
+                    for member in sorted(wanted & subscribed)
+                    for mid in sorted(self._mids(member) - self.subscribed[member])
+                ]
+                remove: list[dict[str, Any]] = [
+                    {"feed": member} for member in sorted((subscribed | self.dropped) - wanted)
+                ]
+                remove += [
+                    {"feed": member, "mid": mid}
+                    for member in sorted(wanted & subscribed)
+                    for mid in sorted(self.subscribed[member] - self._mids(member))
+                ]
                 if not add and not remove:
                     return
                 try:
@@ -285,7 +308,7 @@ class MemberMedia:
                                     "request": "join",
                                     "ptype": "subscriber",
                                     "room": self.placed.room,
-                                    "streams": [{"feed": member} for member in add],
+                                    "streams": add,
                                 },
                             )
                         except JanusError:
@@ -296,9 +319,9 @@ class MemberMedia:
                     else:
                         body: dict[str, Any] = {"request": "update"}
                         if add:
-                            body["subscribe"] = [{"feed": member} for member in add]
+                            body["subscribe"] = add
                         if remove:
-                            body["unsubscribe"] = [{"feed": member} for member in remove]
+                            body["unsubscribe"] = remove
                         data, jsep = await self._message(self.subscriber, body)
                 except JanusError as exc:
                     if exc.code != NO_SUCH_FEED:
@@ -310,7 +333,7 @@ class MemberMedia:
                     else:
                         self.feeds = {m: s for m, s in self.feeds.items() if m in self.subscribed}
                     continue
-                self.subscribed = wanted
+                self.subscribed = {member: self._mids(member) for member in wanted}
                 self.dropped = set()
                 if jsep is not None:
                     await self._offer(data, jsep)
@@ -415,6 +438,7 @@ class MemberMedia:
                 return
 
     async def _room_event(self, data: dict[str, Any]) -> None:
+        before = set(self.feeds)
         changed = self._add_publishers(data.get("publishers") or [])
         for key in ("unpublished", "leaving", "kicked"):
             who = data.get(key)
@@ -423,7 +447,7 @@ class MemberMedia:
                 if who in self.subscribed:
                     # Janus ends the feed's streams in the subscription; when the member publishes
                     # again (a reload), that is a new feed to subscribe to.
-                    self.subscribed.discard(who)
+                    del self.subscribed[who]
                     self.dropped.add(who)
                 changed = True
         if data.get("leaving") == "ok" and data.get("reason") == "kicked":
@@ -432,8 +456,9 @@ class MemberMedia:
             self.own_streams = []
             await self.send({"type": "media.refused", "reason": "replaced"})
             return
-        if changed:
+        if set(self.feeds) != before:
             await self.send({"type": "media.feeds", "feeds": self.feed_list()})
+        if changed:
             await self.sync()
 
     async def close(self) -> None:

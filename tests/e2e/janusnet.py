@@ -240,6 +240,10 @@ window.bbSend = send;
 window.bbMedia = new GroupMedia(send, {
   onRemoteStream(member, stream, kind) {
     let video = document.getElementById(`v-${member}-${kind}`);
+    if (!stream) {
+      if (video) video.remove();
+      return;
+    }
     if (!video) {
       video = document.createElement("video");
       video.id = `v-${member}-${kind}`;

@@ -177,3 +177,23 @@ def test_a_large_audience_watches_through_streaming(big_group: GroupServer, page
     secret = group.room_secret(room.id)
     for page in (presenter, *viewers):
         assert secret not in json.dumps(frames(page))
+
+
+def test_a_shared_screen_is_a_stream_of_its_own(group: GroupServer, pages) -> None:
+    room = group.make_room([("Sven Screen", "presenter"), ("Wanda Viewer", "viewer")], mode="webinar")
+    presenter_id = room.member("Sven Screen")
+    presenter = open_test_page(pages.new("presenter"), group, room, "Sven Screen")
+    viewer = open_test_page(pages.new("viewer"), group, room, "Wanda Viewer")
+    publish(presenter)
+    decodes(viewer, presenter_id)
+    # Sharing the screen renegotiates the publisher connection; the viewer gets the screen by its kind.
+    publish(presenter, screen=True)
+    viewer.wait_for_selector(f"#v-{presenter_id}-screen", state="attached", timeout=30_000)
+    offer = [f for f in frames(viewer) if f["type"] == "media.offer"][-1]
+    assert {s["kind"] for s in offer["streams"]} == {"audio", "video", "screen"}
+    decodes(viewer, presenter_id, more_than=decodes(viewer, presenter_id))
+    # And stopping it takes the screen away, the camera stays.
+    publish(presenter, screen=False)
+    viewer.wait_for_selector(f"#v-{presenter_id}-screen", state="detached", timeout=30_000)
+    assert viewer.locator(f"#v-{presenter_id}-camera").count() == 1
+    decodes(viewer, presenter_id, more_than=decodes(viewer, presenter_id))

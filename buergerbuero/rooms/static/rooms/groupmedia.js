@@ -4,7 +4,8 @@
 //
 //   import { GroupMedia } from "/static/rooms/groupmedia.js";
 //   const media = new GroupMedia(send, {           // send: (frame) => void, the room socket's send
-//     onRemoteStream: (memberId, stream, kind) => {},  // kind "camera" (audio + camera) or "screen"; again when it changes
+//     onRemoteStream: (memberId, stream, kind) => {},  // kind "camera" (audio + camera) or "screen"; again when it
+//                                                      // changes; stream null when that kind ended (screen stopped)
 //     onRemoteGone: (memberId) => {},                  // the member publishes nothing any more
 //     onLocalStream: (stream) => {},                   // own preview (null when publishing stopped)
 //     onError: (message) => {},                        // a translated message for the person
@@ -478,7 +479,10 @@ export class GroupMedia {
         this.cb.onRemoteGone(member);
       } else {
         for (const kind of KINDS) {
-          if (streams[kind] && !wanted.get(member)[kind].length) streams[kind] = null;
+          if (streams[kind] && !wanted.get(member)[kind].length) {
+            streams[kind] = null;
+            this.cb.onRemoteStream(member, null, kind); // e.g. the member stopped sharing the screen
+          }
         }
       }
     }
