@@ -17,23 +17,19 @@ Invariants a reader must not break:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import re
-from email.mime.text import MIMEText
-from email.utils import formataddr, parseaddr
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from buergerbuero.appointments.models import Booking, BookingState, CancelledBy
 from buergerbuero.appointments.tokens import confirm_token, manage_token
 from buergerbuero.audit.models import AuditEntry
+from buergerbuero.core import calendar as ics
+from buergerbuero.core import mails as core_mails
 from buergerbuero.offices.models import Office
 
 logger = logging.getLogger(__name__)
@@ -96,31 +92,30 @@ def deliver(booking_id: int, kind: str, now: dt.datetime | None = None) -> bool:
 def build(booking: Booking, kind: str, now: dt.datetime) -> EmailMessage:
     """The mail, rendered in the booking's language with times in the office's time zone."""
     office = booking.office
-    language = booking.language if booking.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    language = core_mails.language_of(booking.language)
     with translation.override(language), timezone.override(office.tz):
         context = _context(booking)
-        body = _tidy(render_to_string(f"appointments/mail/{kind}.txt", context))
-        message = EmailMessage(
-            subject=_subject(kind, context),
-            body=body,
-            from_email=sender(office),
-            to=[booking.email],
-            headers={"Auto-Submitted": "auto-generated", "Content-Language": language},
-        )
+        method = None
         if kind in _WITH_CALENDAR:
-            message.attach(_ics_part(calendar(booking, "REQUEST", now), "REQUEST"))
+            method = ics.REQUEST
         elif kind == CANCELLED and booking.confirmed_at is not None:
             # Only a booking that was confirmed ever put an entry into a calendar.
-            message.attach(_ics_part(calendar(booking, "CANCEL", now), "CANCEL"))
-    return message
+            method = ics.CANCEL
+        return core_mails.message(
+            subject=_subject(kind, context),
+            body=core_mails.tidy(render_to_string(f"appointments/mail/{kind}.txt", context)),
+            from_email=sender(office),
+            to=booking.email,
+            language=language,
+            attachment=ics.attachment(calendar(booking, method, now), method, _("appointment"))
+            if method
+            else None,
+        )
 
 
 def sender(office: Office) -> str:
-    """The installation's sender address, named after the office (DEFAULT_FROM_EMAIL's own name is
-    replaced: citizens recognise the office, not the software)."""
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    name = " ".join(f"{office.name} – {office.authority.name}".split())
-    return formataddr((name, address))
+    """The installation's sender address, named after the office."""
+    return core_mails.sender(f"{office.name} – {office.authority.name}")
 
 
 def _context(booking: Booking) -> dict[str, object]:
@@ -160,19 +155,12 @@ def _subject(kind: str, context: dict[str, object]) -> str:
     return subjects[kind] % context
 
 
-def _tidy(body: str) -> str:
-    """Template tags on lines of their own leave blank and trailing space; a mail should not."""
-    lines = [line if line == "-- " else line.rstrip() for line in body.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
-
-
 # --- calendar file -------------------------------------------------------------------------------------
 
 
 def event_uid(booking: Booking) -> str:
     """Stable for the booking's life (the salt never changes), and tells nothing about it."""
-    digest = hashlib.sha256(f"ics-uid:{booking.token_salt}".encode()).hexdigest()[:32]
-    return f"{digest}@{urlsplit(settings.SITE_URL).hostname}"
+    return ics.entry_uid("ics-uid", booking.token_salt)
 
 
 def sequence(booking: Booking) -> int:
@@ -184,51 +172,23 @@ def sequence(booking: Booking) -> int:
 
 
 def calendar(booking: Booking, method: str, now: dt.datetime) -> bytes:
-    """An iCalendar file (RFC 5545/5546) with the appointment: ``REQUEST`` adds or updates it,
-    ``CANCEL`` removes it. Times are in the office's time zone, with its VTIMEZONE."""
+    """An iCalendar file with the appointment: ``REQUEST`` adds or updates it, ``CANCEL`` removes it.
+    Times are in the office's time zone, with its VTIMEZONE."""
     office = booking.office
-    tz = office.tz
-    start = booking.start.astimezone(tz)
     link = manage_url(booking)
-    cal = Calendar()
-    cal.add("prodid", "-//buergerbuero//appointments//DE")
-    cal.add("version", "2.0")
-    cal.add("method", method)
-    event = Event()
-    event.add("uid", event_uid(booking))
-    event.add("sequence", sequence(booking))
-    event.add("dtstamp", now.astimezone(dt.UTC))
-    event.add("dtstart", start)
-    event.add("dtend", booking.end.astimezone(tz))
-    event.add("summary", _("Video appointment: %(office)s") % {"office": office.name})
-    event.add("location", link)
-    event.add("url", link)
-    event.add(
-        "description",
-        _("Open this link shortly before the appointment; you can also cancel or move it there: %(url)s")
+    entry = ics.Entry(
+        uid=event_uid(booking),
+        sequence=sequence(booking),
+        start=booking.start.astimezone(office.tz),
+        end=booking.end.astimezone(office.tz),
+        summary=_("Video appointment: %(office)s") % {"office": office.name},
+        link=link,
+        description=_(
+            "Open this link shortly before the appointment; you can also cancel or move it there: %(url)s"
+        )
         % {"url": link},
+        organizer_name=f"{office.name} – {office.authority.name}",
+        attendee_email=booking.email,
+        attendee_name=booking.name,
     )
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
-    organizer.params["cn"] = vText(f"{office.name} – {office.authority.name}")
-    event.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{booking.email}")
-    if booking.name:
-        attendee.params["cn"] = vText(booking.name)
-    attendee.params["role"] = "REQ-PARTICIPANT"
-    attendee.params["partstat"] = "ACCEPTED"
-    attendee.params["rsvp"] = "FALSE"
-    event.add("attendee", attendee)
-    cal.add_component(event)
-    # The zone's rules around the appointment are enough (and keep the file small).
-    cal.add_missing_timezones(
-        first_date=start.date() - dt.timedelta(days=366), last_date=start.date() + dt.timedelta(days=366)
-    )
-    return cal.to_ical()
-
-
-def _ics_part(ics: bytes, method: str) -> MIMEText:
-    part = MIMEText(ics.decode("utf-8"), "calendar", "utf-8")
-    part.set_param("method", method)
-    part.add_header("Content-Disposition", "attachment", filename=_("appointment") + ".ics")
-    return part
+    return ics.calendar_file("appointments", method, entry, now)

@@ -33,6 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
 ALGORITHM = "SHA-256"
@@ -74,6 +75,12 @@ def create_challenge(now: float | None = None, maximum: int | None = None) -> di
         "signature": _sign(challenge),
         "expires_in": ttl,
     }
+
+
+def page_config() -> dict[str, Any]:
+    """What a page with a protected form hands its script (json_script ``pow-config``, read by
+    static/appointments/pow-form.js): a challenge, and where to fetch a fresh one."""
+    return {"challenge": create_challenge(), "challenge_url": reverse("appointments:pow-challenge")}
 
 
 def solve(challenge: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from buergerbuero.appointments import actions, pow, ratelimit
-from buergerbuero.appointments.forms import BookingForm
+from buergerbuero.appointments.forms import BookingForm, error_list
 from buergerbuero.appointments.models import Booking
 from buergerbuero.appointments.pages import (
     WEEK_PARAM,
@@ -87,20 +87,11 @@ def _slot_or_message(request: HttpRequest, office: Office, key: str, now: dt.dat
     return slot
 
 
-def _error_list(form: BookingForm) -> list[tuple[str, str]]:
-    """(anchor, message) for the error summary; each links to its field (the check to its box)."""
-    errors = [("", str(message)) for message in form.non_field_errors()]
-    for name in form.fields:
-        anchor = "pow-check" if name == "pow" else f"id_{name}"
-        errors.extend((anchor, str(message)) for message in form.errors.get(name, []))
-    return errors
-
-
 def _render_form(
     request: HttpRequest, office: Office, slot: Slot, form: BookingForm, status: int = 200
 ) -> HttpResponse:
     context = {
-        "errors": _error_list(form) if form.is_bound else [],
+        "errors": error_list(form) if form.is_bound else [],
         "office": office,
         "authority": office.authority,
         "slot_text": slot_label(slot.start, slot.end, office),
@@ -109,10 +100,7 @@ def _render_form(
         "week_url": week_url(office, monday(local(slot.start, office).date())),
         "office_url": office_url(office),
         "retention_days": settings.RETENTION_DAYS,
-        "pow_config": {
-            "challenge": pow.create_challenge(),
-            "challenge_url": reverse("appointments:pow-challenge"),
-        },
+        "pow_config": pow.page_config(),
     }
     return render(request, "appointments/book.html", context, status=status)
 

@@ -15,8 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from buergerbuero.appointments import pow
-from buergerbuero.appointments.forms import POW_ERRORS
+from buergerbuero.appointments.forms import ProofOfWorkForm, consent_field, email_field
 from buergerbuero.authorities.models import Staff
 from buergerbuero.events import actions
 from buergerbuero.events.models import Event, RegistrationMode
@@ -27,7 +26,7 @@ from buergerbuero.staff.selectors import offices_of
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(ProofOfWorkForm):
     """Name and e-mail (the confirmation and the personal links go by e-mail), consent, and the solved
     proof of work (appointments/pow.py) in the hidden ``pow`` field."""
 
@@ -40,18 +39,8 @@ class RegistrationForm(forms.Form):
         },
         help_text=_("Shown to the other participants and the moderators."),
     )
-    email = forms.EmailField(
-        label=_("Your e-mail address"),
-        max_length=254,
-        error_messages={
-            "required": _("Please enter your e-mail address."),
-            "invalid": _("Please enter a valid e-mail address, for example name@example.org."),
-        },
-    )
-    consent = forms.BooleanField(
-        label=_("I have read the privacy notice and agree."),
-        error_messages={"required": _("Please agree to the privacy notice to register.")},
-    )
+    email = email_field()
+    consent = consent_field(_("Please agree to the privacy notice to register."))
     pow = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_name(self) -> str:
@@ -59,17 +48,6 @@ class RegistrationForm(forms.Form):
         if not name:
             raise forms.ValidationError(_("Please enter your name."))
         return name
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        verdict = pow.verify(self.data.get("pow"))
-        if not verdict.ok:
-            if verdict.reason == "missing" or not self.errors:
-                reason = verdict.reason if verdict.reason in POW_ERRORS else "invalid"
-                self.add_error("pow", POW_ERRORS[reason])
-        elif not self.errors and not pow.consume(verdict):
-            self.add_error("pow", POW_ERRORS["replayed"])
-        return self.cleaned_data
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):

@@ -16,22 +16,18 @@ Invariants a reader must not break:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import re
-from email.mime.text import MIMEText
-from email.utils import formataddr, parseaddr
-from urllib.parse import urlsplit
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, vCalAddress, vText
-from icalendar import Event as CalendarEvent
 
 from buergerbuero.audit.models import AuditEntry
+from buergerbuero.core import calendar as ics
+from buergerbuero.core import mails as core_mails
 from buergerbuero.events import tokens
 from buergerbuero.events.models import CancelledBy, Event, Registration
 
@@ -98,9 +94,9 @@ def deliver(registration_id: int, kind: str, now: dt.datetime | None = None) -> 
 
 
 def sender(event: Event) -> str:
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    name = f"{event.office.name} – {event.authority.name}" if event.office else event.authority.name
-    return formataddr((" ".join(name.split()), address))
+    return core_mails.sender(
+        f"{event.office.name} – {event.authority.name}" if event.office else event.authority.name
+    )
 
 
 def _when(event: Event) -> dict[str, str]:
@@ -144,36 +140,27 @@ def _subject(kind: str, context: dict[str, object]) -> str:
     return subjects[kind] % context
 
 
-def _tidy(body: str) -> str:
-    lines = [line if line == "-- " else line.rstrip() for line in body.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
-
-
 def build(registration: Registration, kind: str, now: dt.datetime) -> EmailMessage:
     event = registration.event
-    language = (
-        registration.language if registration.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    )
+    language = core_mails.language_of(registration.language)
     with translation.override(language), timezone.override(event.tz):
         context = _context(registration)
-        message = EmailMessage(
+        method = ics.REQUEST if kind in _WITH_REQUEST else ics.CANCEL
+        return core_mails.message(
             subject=_subject(kind, context),
-            body=_tidy(render_to_string(f"events/mail/{kind}.txt", context)),
+            body=core_mails.tidy(render_to_string(f"events/mail/{kind}.txt", context)),
             from_email=sender(event),
-            to=[registration.email],
-            headers={"Auto-Submitted": "auto-generated", "Content-Language": language},
+            to=registration.email,
+            language=language,
+            attachment=ics.attachment(calendar(registration, method, now), method, _("event")),
         )
-        method = "REQUEST" if kind in _WITH_REQUEST else "CANCEL"
-        message.attach(_ics_part(calendar(registration, method, now), method))
-    return message
 
 
 # --- calendar file -------------------------------------------------------------------------------------
 
 
 def event_uid(registration: Registration) -> str:
-    digest = hashlib.sha256(f"event-ics-uid:{registration.token_salt}".encode()).hexdigest()[:32]
-    return f"{digest}@{urlsplit(settings.SITE_URL).hostname}"
+    return ics.entry_uid("event-ics-uid", registration.token_salt)
 
 
 def sequence(registration: Registration, method: str) -> int:
@@ -184,49 +171,22 @@ def sequence(registration: Registration, method: str) -> int:
 
 
 def calendar(registration: Registration, method: str, now: dt.datetime) -> bytes:
-    """An iCalendar file (RFC 5545/5546): ``REQUEST`` adds or updates the entry, ``CANCEL`` removes it."""
+    """An iCalendar file: ``REQUEST`` adds or updates the entry, ``CANCEL`` removes it."""
     event = registration.event
-    tz = event.tz
-    start = event.starts_at.astimezone(tz)
     link = join_url(registration) or registration_url(registration)
-    cal = Calendar()
-    cal.add("prodid", "-//buergerbuero//events//DE")
-    cal.add("version", "2.0")
-    cal.add("method", method)
-    entry = CalendarEvent()
-    entry.add("uid", event_uid(registration))
-    entry.add("sequence", sequence(registration, method))
-    entry.add("dtstamp", now.astimezone(dt.UTC))
-    entry.add("dtstart", start)
-    entry.add("dtend", event.ends_at.astimezone(tz))
-    entry.add("summary", event.title)
-    entry.add("location", link)
-    entry.add("url", link)
-    entry.add(
-        "description",
-        _("Join the event with your personal link: %(join)s\nCancel your registration: %(manage)s")
+    entry = ics.Entry(
+        uid=event_uid(registration),
+        sequence=sequence(registration, method),
+        start=event.starts_at.astimezone(event.tz),
+        end=event.ends_at.astimezone(event.tz),
+        summary=event.title,
+        link=link,
+        description=_(
+            "Join the event with your personal link: %(join)s\nCancel your registration: %(manage)s"
+        )
         % {"join": link, "manage": registration_url(registration)},
+        organizer_name=parseaddr(sender(event))[0],
+        attendee_email=registration.email,
+        attendee_name=registration.name,
     )
-    entry.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
-    organizer.params["cn"] = vText(parseaddr(sender(event))[0])
-    entry.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{registration.email}")
-    if registration.name:
-        attendee.params["cn"] = vText(registration.name)
-    attendee.params["role"] = "REQ-PARTICIPANT"
-    attendee.params["partstat"] = "ACCEPTED"
-    attendee.params["rsvp"] = "FALSE"
-    entry.add("attendee", attendee)
-    cal.add_component(entry)
-    cal.add_missing_timezones(
-        first_date=start.date() - dt.timedelta(days=366), last_date=start.date() + dt.timedelta(days=366)
-    )
-    return cal.to_ical()
-
-
-def _ics_part(ics: bytes, method: str) -> MIMEText:
-    part = MIMEText(ics.decode("utf-8"), "calendar", "utf-8")
-    part.set_param("method", method)
-    part.add_header("Content-Disposition", "attachment", filename=_("event") + ".ics")
-    return part
+    return ics.calendar_file("events", method, entry, now)

@@ -1,7 +1,5 @@
 """How many registrations one client address and one e-mail address may make in a window (default: 10
-and 5 per hour), counted in Django's cache under keyed hashes, as appointments/ratelimit.py does for
-bookings (no address is stored in clear; nothing is written to the database). Counted before the
-registration is tried; a try that fails (event full) is given back.
+and 5 per hour), counted in Django's cache under keyed hashes (core/ratelimit.py, as for bookings).
 
 Settings (read with defaults): ``EVENT_RATE_PER_ADDRESS`` (10), ``EVENT_RATE_PER_EMAIL`` (5),
 ``EVENT_RATE_WINDOW_SECONDS`` (3600).
@@ -9,64 +7,19 @@ Settings (read with defaults): ``EVENT_RATE_PER_ADDRESS`` (10), ``EVENT_RATE_PER
 
 from __future__ import annotations
 
-import contextlib
+from buergerbuero.core.ratelimit import ADDRESS, EMAIL, TryLimit
 
-from django.conf import settings
-from django.core.cache import cache
-from django.utils.crypto import salted_hmac
+__all__ = ["ADDRESS", "EMAIL", "give_back", "limits", "take", "window_seconds"]
 
-_SALT = "buergerbuero.events.ratelimit"
+REGISTRATIONS = TryLimit(
+    salt="buergerbuero.events.ratelimit",
+    prefix="events-registrations",
+    per_address=("EVENT_RATE_PER_ADDRESS", 10),
+    per_email=("EVENT_RATE_PER_EMAIL", 5),
+    window=("EVENT_RATE_WINDOW_SECONDS", 3600),
+)
 
-ADDRESS = "address"
-EMAIL = "email"
-
-
-def limits() -> dict[str, int]:
-    return {
-        ADDRESS: int(getattr(settings, "EVENT_RATE_PER_ADDRESS", 10)),
-        EMAIL: int(getattr(settings, "EVENT_RATE_PER_EMAIL", 5)),
-    }
-
-
-def window_seconds() -> int:
-    return int(getattr(settings, "EVENT_RATE_WINDOW_SECONDS", 3600))
-
-
-def _keys(address: str, email: str) -> dict[str, str]:
-    values = {ADDRESS: address, EMAIL: email.strip().casefold()}
-    return {
-        kind: f"events-registrations:{kind}:{salted_hmac(_SALT, v).hexdigest()}" for kind, v in values.items()
-    }
-
-
-def _incr(key: str) -> int:
-    if cache.add(key, 1, window_seconds()):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, window_seconds())
-        return 1
-
-
-def _decr(key: str) -> None:
-    with contextlib.suppress(ValueError):
-        cache.decr(key)
-
-
-def take(address: str, email: str) -> str | None:
-    """Count one try; None if it may go ahead, else the limit it hit (a refused try is not counted)."""
-    keys = _keys(address, email)
-    taken: list[str] = []
-    for kind, limit in limits().items():
-        taken.append(keys[kind])
-        if _incr(keys[kind]) > limit:
-            for key in taken:
-                _decr(key)
-            return kind
-    return None
-
-
-def give_back(address: str, email: str) -> None:
-    for key in _keys(address, email).values():
-        _decr(key)
+limits = REGISTRATIONS.limits
+window_seconds = REGISTRATIONS.window_seconds
+take = REGISTRATIONS.take
+give_back = REGISTRATIONS.give_back

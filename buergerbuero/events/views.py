@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from buergerbuero.appointments import pow
+from buergerbuero.appointments.forms import error_list
 from buergerbuero.appointments.pages import private
 from buergerbuero.authorities.models import Authority
 from buergerbuero.core.errors import ActionError
@@ -55,14 +56,6 @@ def event_list(request: HttpRequest, authority_slug: str) -> HttpResponse:
     return render(request, "events/list.html", {"authority": authority, "entries": entries})
 
 
-def _error_list(form: RegistrationForm) -> list[tuple[str, str]]:
-    errors = [("", str(message)) for message in form.non_field_errors()]
-    for name in form.fields:
-        anchor = "pow-check" if name == "pow" else f"id_{name}"
-        errors.extend((anchor, str(message)) for message in form.errors.get(name, []))
-    return errors
-
-
 def _render_event(
     request: HttpRequest,
     event: Event,
@@ -81,14 +74,11 @@ def _render_event(
         "refusal": refusal.message if refusal else "",
         "refusal_code": refusal.code if refusal else "",
         "form": form,
-        "errors": _error_list(form) if form.is_bound else [],
+        "errors": error_list(form) if form.is_bound else [],
         "invitation": invitation,
         "list_url": reverse("events:list", args=[event.authority.slug]),
         "retention_days": settings.RETENTION_DAYS,
-        "pow_config": {
-            "challenge": pow.create_challenge(),
-            "challenge_url": reverse("appointments:pow-challenge"),
-        },
+        "pow_config": pow.page_config(),
     }
     return render(request, "events/detail.html", context, status=status)
 

@@ -1,4 +1,4 @@
-"""The room page's socket: ``/ws/room/<room_id>/`` (docs/parts/rooms.md has every frame).
+"""The room page's socket: ``/ws/room/<room_id>/`` (docs/group-sessions.md has every frame).
 
 A connection goes through three phases:
 
@@ -39,7 +39,7 @@ from buergerbuero.rooms.signalling import MediaMixin
 
 logger = logging.getLogger(__name__)
 
-# Close codes (socket.js stops reconnecting on these; docs/parts/rooms.md).
+# Close codes (socket.js stops reconnecting on these; docs/group-sessions.md).
 CLOSE_FORBIDDEN = 4403
 CLOSE_NO_ROOM = 4404
 CLOSE_ENDED = 4410

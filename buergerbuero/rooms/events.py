@@ -4,7 +4,7 @@ Group ``room-<id>`` holds the connections that are inside the room (admitted, ro
 preparing it); ``room-member-<id>`` every connection of one member, inside or waiting (before the start,
 in the lobby). Events about the whole room that waiting pages must hear too (the start, the end) go to
 both, marked with ``audience`` so a page inside the room, which is in both groups, acts on one copy only.
-The consumer (rooms.consumers) turns each into the frame of the same name (docs/parts/rooms.md).
+The consumer (rooms.consumers) turns each into the frame of the same name (docs/group-sessions.md).
 """
 
 from __future__ import annotations

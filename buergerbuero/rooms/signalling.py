@@ -1,4 +1,4 @@
-"""The media of a room's page: our server between the browser and Janus (docs/parts/media-signalling.md).
+"""The media of a room's page: our server between the browser and Janus (docs/group-sessions.md, Signalling).
 
 Every connected member gets one Janus session on the room's instance (media.placement) with two
 VideoRoom handles:

@@ -9,22 +9,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from buergerbuero.appointments import pow
-from buergerbuero.appointments.forms import POW_ERRORS
+from buergerbuero.appointments.forms import ProofOfWorkForm, check_pow, consent_field, email_field
 from buergerbuero.trainings import csvimport
 
 DATE_INPUTS = ["%Y-%m-%d", "%d.%m.%Y"]
-
-
-def check_pow(form: forms.Form) -> None:
-    """Add the proof of work's error to ``form``, or use the solution up (once)."""
-    verdict = pow.verify(form.data.get("pow"))
-    if not verdict.ok:
-        if verdict.reason == "missing" or not form.errors:
-            reason = verdict.reason if verdict.reason in POW_ERRORS else "invalid"
-            form.add_error("pow", POW_ERRORS[reason])
-    elif not form.errors and not pow.consume(verdict):
-        form.add_error("pow", POW_ERRORS["replayed"])
 
 
 def _birth_date_field() -> forms.DateField:
@@ -38,7 +26,7 @@ def _birth_date_field() -> forms.DateField:
     )
 
 
-class IndividualForm(forms.Form):
+class IndividualForm(ProofOfWorkForm):
     name = forms.CharField(
         label=_("Your name"),
         max_length=120,
@@ -46,21 +34,11 @@ class IndividualForm(forms.Form):
         error_messages={"required": _("Please enter your name.")},
     )
     birth_date = _birth_date_field()
-    email = forms.EmailField(
-        label=_("Your e-mail address"),
-        max_length=254,
-        error_messages={
-            "required": _("Please enter your e-mail address."),
-            "invalid": _("Please enter a valid e-mail address, for example name@example.org."),
-        },
-    )
+    email = email_field()
     guardian_consent = forms.BooleanField(
         label=_("I am under 18: my parents or guardians agree to my taking part."), required=False
     )
-    consent = forms.BooleanField(
-        label=_("I have read the privacy notice and agree."),
-        error_messages={"required": _("Please agree to the privacy notice to register.")},
-    )
+    consent = consent_field(_("Please agree to the privacy notice to register."))
     pow = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
@@ -76,11 +54,6 @@ class IndividualForm(forms.Form):
             raise forms.ValidationError(_("Please check the date of birth."))
         return value
 
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        check_pow(self)
-        return self.cleaned_data
-
 
 class ClassForm(forms.Form):
     """The class registration in two steps: the list (typed or uploaded) is read and shown with a
@@ -91,14 +64,7 @@ class ClassForm(forms.Form):
         max_length=120,
         error_messages={"required": _("Please enter your name.")},
     )
-    email = forms.EmailField(
-        label=_("Your e-mail address"),
-        max_length=254,
-        error_messages={
-            "required": _("Please enter your e-mail address."),
-            "invalid": _("Please enter a valid e-mail address, for example name@example.org."),
-        },
-    )
+    email = email_field()
     school = forms.CharField(
         label=_("School"), max_length=200, error_messages={"required": _("Please enter the school.")}
     )
@@ -117,10 +83,7 @@ class ClassForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Please choose how the guardians' consent is recorded.")},
     )
-    consent = forms.BooleanField(
-        label=_("I have read the privacy notice and agree."),
-        error_messages={"required": _("Please agree to the privacy notice to register.")},
-    )
+    consent = consent_field(_("Please agree to the privacy notice to register."))
     pow = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(

@@ -11,20 +11,17 @@ its hash only, so this mail is the one place it is written down.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-from email.mime.text import MIMEText
-from email.utils import parseaddr
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText
 
-from buergerbuero.appointments.mails import _tidy, sender
+from buergerbuero.appointments.mails import sender
+from buergerbuero.core import calendar as ics
+from buergerbuero.core import mails as core_mails
 from buergerbuero.trainings.models import Registration
 
 logger = logging.getLogger(__name__)
@@ -58,12 +55,6 @@ def send_confirmation(registration_id: int, join_token: str, token: str) -> bool
         return False
 
 
-def _language(registration: Registration) -> str:
-    return (
-        registration.language if registration.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    )
-
-
 def context(registration: Registration, join_token: str, token: str) -> dict[str, object]:
     session = registration.session
     office = session.training_type.office
@@ -86,66 +77,40 @@ def context(registration: Registration, join_token: str, token: str) -> dict[str
 
 def build(registration: Registration, join_token: str, token: str, now: dt.datetime) -> EmailMessage:
     office = registration.session.training_type.office
-    language = _language(registration)
+    language = core_mails.language_of(registration.language)
     with translation.override(language), timezone.override(office.tz):
         data = context(registration, join_token, token)
         template = "class" if registration.is_class else "individual"
-        message = EmailMessage(
+        return core_mails.message(
             subject=_("Registration confirmed: %(training)s on %(date)s at %(time)s") % data,
-            body=_tidy(render_to_string(f"trainings/mail/{template}.txt", data)),
+            body=core_mails.tidy(render_to_string(f"trainings/mail/{template}.txt", data)),
             from_email=sender(office),
-            to=[registration.email],
-            headers={"Auto-Submitted": "auto-generated", "Content-Language": language},
+            to=registration.email,
+            language=language,
+            attachment=ics.attachment(
+                calendar(registration, str(data["join_url"]), now), ics.REQUEST, _("training")
+            ),
         )
-        message.attach(_ics_part(calendar(registration, str(data["join_url"]), now)))
-    return message
 
 
 def event_uid(registration: Registration) -> str:
-    digest = hashlib.sha256(f"training-ics-uid:{registration.token_salt}".encode()).hexdigest()[:32]
-    return f"{digest}@{urlsplit(settings.SITE_URL).hostname}"
+    return ics.entry_uid("training-ics-uid", registration.token_salt)
 
 
 def calendar(registration: Registration, link: str, now: dt.datetime) -> bytes:
     session = registration.session
     training_type = session.training_type
     office = training_type.office
-    tz = office.tz
-    start = session.starts_at.astimezone(tz)
-    cal = Calendar()
-    cal.add("prodid", "-//buergerbuero//trainings//DE")
-    cal.add("version", "2.0")
-    cal.add("method", "REQUEST")
-    event = Event()
-    event.add("uid", event_uid(registration))
-    event.add("sequence", 0)
-    event.add("dtstamp", now.astimezone(dt.UTC))
-    event.add("dtstart", start)
-    event.add("dtend", session.ends_at.astimezone(tz))
-    event.add("summary", _("Online training: %(training)s") % {"training": training_type.title})
-    event.add("location", link)
-    event.add("url", link)
-    event.add("description", _("Open this link shortly before the start: %(url)s") % {"url": link})
-    event.add("status", "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
-    organizer.params["cn"] = vText(f"{office.name} – {office.authority.name}")
-    event.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{registration.email}")
-    if registration.name:
-        attendee.params["cn"] = vText(registration.name)
-    attendee.params["role"] = "REQ-PARTICIPANT"
-    attendee.params["partstat"] = "ACCEPTED"
-    attendee.params["rsvp"] = "FALSE"
-    event.add("attendee", attendee)
-    cal.add_component(event)
-    cal.add_missing_timezones(
-        first_date=start.date() - dt.timedelta(days=366), last_date=start.date() + dt.timedelta(days=366)
+    entry = ics.Entry(
+        uid=event_uid(registration),
+        sequence=0,
+        start=session.starts_at.astimezone(office.tz),
+        end=session.ends_at.astimezone(office.tz),
+        summary=_("Online training: %(training)s") % {"training": training_type.title},
+        link=link,
+        description=_("Open this link shortly before the start: %(url)s") % {"url": link},
+        organizer_name=f"{office.name} – {office.authority.name}",
+        attendee_email=registration.email,
+        attendee_name=registration.name,
     )
-    return cal.to_ical()
-
-
-def _ics_part(ics: bytes) -> MIMEText:
-    part = MIMEText(ics.decode("utf-8"), "calendar", "utf-8")
-    part.set_param("method", "REQUEST")
-    part.add_header("Content-Disposition", "attachment", filename=_("training") + ".ics")
-    return part
+    return ics.calendar_file("trainings", ics.REQUEST, entry, now)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from buergerbuero.appointments import pow, ratelimit
+from buergerbuero.appointments.forms import error_list
 from buergerbuero.appointments.pages import private
 from buergerbuero.authorities.models import Authority
 from buergerbuero.core.errors import ActionError
@@ -60,18 +61,6 @@ def _session(authority_slug: str, session_id: int) -> TrainingSession:
         pk=session_id,
         training_type__authority=authority,
     )
-
-
-def _error_list(form: Any) -> list[tuple[str, str]]:
-    errors = [("", str(message)) for message in form.non_field_errors()]
-    for name in form.fields:
-        anchor = "pow-check" if name == "pow" else f"id_{name}"
-        errors.extend((anchor, str(message)) for message in form.errors.get(name, []))
-    return errors
-
-
-def _pow_config() -> dict[str, Any]:
-    return {"challenge": pow.create_challenge(), "challenge_url": reverse("appointments:pow-challenge")}
 
 
 def _session_context(session: TrainingSession, now: dt.datetime) -> dict[str, Any]:
@@ -180,8 +169,8 @@ def register(request: HttpRequest, authority_slug: str, session_id: int) -> Http
                     return redirect("trainings:registered", authority_slug)
     context = _session_context(session, now) | {
         "form": form,
-        "errors": _error_list(form) if form.is_bound else [],
-        "pow_config": _pow_config(),
+        "errors": error_list(form) if form.is_bound else [],
+        "pow_config": pow.page_config(),
     }
     return render(request, "trainings/register.html", context, status=status)
 
@@ -251,7 +240,7 @@ def register_class(request: HttpRequest, authority_slug: str, session_id: int) -
     context = _session_context(session, now) | {
         "form": form,
         "step": step,
-        "errors": _error_list(form) if form.is_bound and form.errors and "edit" not in request.POST else [],
+        "errors": error_list(form) if form.is_bound and form.errors and "edit" not in request.POST else [],
         "row_errors": form.pupil_list.errors if form.pupil_list else [],
         "pupils": [
             {"row": p, "minor": p.line in minors, "consent": bool(form.data.get(f"consent_{p.line}"))}
@@ -259,7 +248,7 @@ def register_class(request: HttpRequest, authority_slug: str, session_id: int) -
         ],
         "list_text": list_text,
         "per_pupil": form.data.get("consent_mode") == "per_pupil",
-        "pow_config": _pow_config(),
+        "pow_config": pow.page_config(),
     }
     return render(request, "trainings/register_class.html", context, status=status)
 
@@ -337,7 +326,7 @@ def registration_page(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect("trainings:registration", token)
     context = _registration_context(registration, now) | {
         "form": form,
-        "errors": _error_list(form) if form.is_bound else [],
+        "errors": error_list(form) if form.is_bound else [],
         "token": token,
     }
     return render(request, "trainings/registration.html", context, status=status)

@@ -1,6 +1,6 @@
 // The media of a group session (training, event): one connection that publishes this member's camera,
 // microphone and screen, one that receives everyone else's, both through our server to Janus
-// (docs/parts/media-signalling.md has every frame).
+// (docs/group-sessions.md, "Signalling" has every frame).
 //
 //   import { GroupMedia } from "/static/rooms/groupmedia.js";
 //   const media = new GroupMedia(send, {           // send: (frame) => void, the room socket's send

@@ -1,4 +1,4 @@
-// The room page of a group session (training or event): one socket, /ws/room/<id>/ (docs/parts/rooms.md).
+// The room page of a group session (training or event): one socket, /ws/room/<id>/ (docs/group-sessions.md).
 //
 // The server decides everything: which phase the page is in (waiting for the start, in the lobby,
 // inside), who may publish, who is a moderator. The page draws the snapshot, applies the deltas, and
