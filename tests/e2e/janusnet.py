@@ -197,6 +197,19 @@ class GroupServer:
         out = json.loads(self._python(_MAKE_ROOM, stdin=json.dumps(spec)))
         return GroupRoom(int(out["room"]), out["members"])
 
+    def crash_and_restart(self) -> None:
+        """Kill the server's process (SIGKILL: nothing is cleaned up, its Janus sessions stay until
+        Janus's reclaim timeout) and start it again on the same port, so pages reconnect to it."""
+        from unittest import mock
+
+        live = self.live
+        port = live.port
+        if live.proc is not None:
+            live.proc.kill()
+            live.proc.wait()
+        with mock.patch.object(harness, "free_port", return_value=port):
+            live.start()
+
     def room_secret(self, room_id: int) -> str:
         """The Janus room secret stored for the room (empty until its media was placed)."""
         return self._python(_ROOM_SECRET, str(room_id))

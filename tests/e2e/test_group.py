@@ -65,6 +65,13 @@ class Person:
     def _closed(self, _ws: Any) -> None:
         self.sockets_closed += 1
 
+    def wait_frames(self, kind: str, count: int) -> None:
+        """Until this page has received ``count`` frames of type ``kind`` (reconnects included)."""
+        deadline = time.monotonic() + TIMEOUT
+        while sum(f'"type":"{kind}"' in frame for frame in self.frames) < count:
+            assert time.monotonic() < deadline, f"fewer than {count} {kind} frames"
+            self.page.wait_for_timeout(100)
+
     def wait_socket_closed(self) -> None:
         """Until the server has closed this page's socket (Playwright reports events while it waits)."""
         deadline = time.monotonic() + TIMEOUT
@@ -111,9 +118,10 @@ def test_a_webinar_with_a_presenter_and_three_participants(group: GroupServer, p
     berta = Person(pages.new("berta"), group, room.token("Berta Birke")).open()
     carl = Person(pages.new("carl"), group, room.token("Carl Kranich")).open()
 
-    # Everyone sees the presenter, who publishes on entering.
+    # Everyone sees the presenter, who publishes on entering, and hears her (the speaking indicator's level).
     for person in (anton, berta, carl):
         assert person.decodes(petra_id) > 0
+    assert poll(anton.page, "(p) => (window.bbGroupMedia.levels()[p] || 0) > 0", petra_id, TIMEOUT, "level")
 
     # Anton raises his hand and is let speak: his page publishes, the others see him.
     anton.page.locator("#hand-button").click()
@@ -174,3 +182,20 @@ def test_a_webinar_with_a_presenter_and_three_participants(group: GroupServer, p
         assert person.frames, "no frames captured"
         assert not [f for f in person.frames if secret in f]
         assert secret not in person.page.content()
+
+
+def test_media_comes_back_after_the_server_crashed(group: GroupServer, pages) -> None:
+    room = group.make_room([("Paul Podium", "presenter"), ("Vroni Vogel", "viewer")], mode="webinar")
+    paul_id = room.member("Paul Podium")
+    paul = Person(pages.new("paul"), group, room.token("Paul Podium")).open()
+    vroni = Person(pages.new("vroni"), group, room.token("Vroni Vogel")).open()
+    assert vroni.decodes(paul_id) > 0
+
+    group.crash_and_restart()
+    # Both pages reconnect, get a new media configuration (their stale Janus feeds are kicked), publish and
+    # subscribe again.
+    crashed = time.monotonic()
+    for person in (paul, vroni):
+        person.wait_frames("media.config", 2)
+    assert vroni.decodes(paul_id) > 0  # on the new subscriber connection
+    assert time.monotonic() - crashed < 20
