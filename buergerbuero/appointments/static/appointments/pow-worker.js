@@ -1,4 +1,4 @@
-// Solves the booking form's proof of work off the page's main thread (booking.js starts it).
+// Solves the booking form's proof of work off the page's main thread (pow-form.js starts it).
 import { solveRange } from "./pow-solve.js";
 
 self.addEventListener("message", (event) => {
