@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "buergerbuero.trainings",
     "buergerbuero.certificates",
     "buergerbuero.events",
+    "buergerbuero.stats",
     "buergerbuero.public",
     "buergerbuero.staff",
 ]
@@ -250,6 +251,10 @@ if JANUS_URLS and not (JANUS_API_SECRET and JANUS_ADMIN_KEY):
 GROUP_STREAMING_ABOVE = env_int("GROUP_STREAMING_ABOVE", 100, minimum=2)
 # Interactive participants a conference room allows.
 GROUP_CONFERENCE_MAX = env_int("GROUP_CONFERENCE_MAX", 50, minimum=2, maximum=200)
+# A live group session that nobody has been inside for this many minutes is ended by the background job
+# (its Janus room freed, its attendance closed); one live for longer than ROOM_MAX_LIVE_HOURS is ended too.
+ROOM_IDLE_END_MINUTES = env_int("ROOM_IDLE_END_MINUTES", 30, minimum=1, maximum=24 * 60)
+ROOM_MAX_LIVE_HOURS = env_int("ROOM_MAX_LIVE_HOURS", 12, minimum=1, maximum=7 * 24)
 # Certificates of trainings (and the records behind their verification page) are deleted after this
 # many days.
 CERTIFICATE_RETENTION_DAYS = env_int("CERTIFICATE_RETENTION_DAYS", 3 * 365, minimum=30, maximum=36500)

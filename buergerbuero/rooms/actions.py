@@ -20,6 +20,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -218,8 +219,9 @@ def start_room(room: Room, *, actor: Actor) -> Room:
 
 
 @transaction.atomic
-def end_room(room: Room, *, actor: Actor) -> Room:
-    """Ends the session for everyone: every page closes, every open attendance ends now."""
+def end_room(room: Room, *, actor: Actor, reason: str = "") -> Room:
+    """Ends the session for everyone: every page closes, every open attendance ends now. ``reason`` is
+    for the audit entry when the system ends it (``idle``, ``too_long``)."""
     room = _lock_room(room)
     if isinstance(actor, Member):
         _moderator(actor, room)
@@ -230,11 +232,36 @@ def end_room(room: Room, *, actor: Actor) -> Room:
     room.save(update_fields=["state", "ended_at"])
     _close_attendances(room.members.all(), now)
     LobbyWait.objects.filter(member__room=room).delete()
-    _audit(room, "room.ended", room, actor)
+    _audit(room, "room.ended", room, actor, **({"reason": reason} if reason else {}))
     events.announce_state(room, _member_ids(room))
     room_id = room.pk
     transaction.on_commit(lambda: _release_media(room_id), robust=True)
     return room
+
+
+def end_idle_rooms(now: dt.datetime) -> int:
+    """The background job's part: end every live room that nobody has been inside for
+    ``ROOM_IDLE_END_MINUTES`` (no open attendance, none begun or ended since), and every room live for
+    longer than ``ROOM_MAX_LIVE_HOURS`` (an attendance left open by a worker that died must not keep a
+    room live for ever). Without this a forgotten room would hold its Janus room and escape retention.
+    Safe in several processes at once: ``end_room`` locks the room and a second end is refused. Returns
+    the rooms ended."""
+    idle_since = now - dt.timedelta(minutes=settings.ROOM_IDLE_END_MINUTES)
+    recent = Attendance.objects.filter(member__room=OuterRef("pk")).filter(
+        Q(left_at__isnull=True) | Q(left_at__gte=idle_since) | Q(joined_at__gte=idle_since)
+    )
+    live = Room.objects.filter(state=RoomState.LIVE)
+    idle = live.filter(started_at__lt=idle_since).exclude(Exists(recent))
+    too_long = live.filter(started_at__lt=now - dt.timedelta(hours=settings.ROOM_MAX_LIVE_HOURS))
+    ended = 0
+    for reason, rooms in (("too_long", too_long), ("idle", idle)):
+        for room in list(rooms):
+            try:
+                end_room(room, actor=None, reason=reason)
+            except ActionError:  # ended meanwhile, by a moderator or another process
+                continue
+            ended += 1
+    return ended
 
 
 def _release_media(room_id: int) -> None:
@@ -668,7 +695,6 @@ def delete_personal_data(cutoff: dt.datetime) -> int:
     were to start before it and never ran). Roles, attendance times and presence answers stay for the
     figures; the trainings and events that own the rooms keep their own records for their own periods.
     Idempotent; returns the rooms cleared."""
-    from django.db.models import Q
     from django.db.models.functions import Coalesce
 
     rooms = (

@@ -452,3 +452,64 @@ def test_retention_clears_names_and_chat_of_rooms_ended_before_the_cutoff(world,
     assert "" not in running.room.members.values_list("display_name", flat=True)  # a live room is kept
     assert Attendance.objects.filter(member=session.erika).count() == attended  # figures stay
     assert len(audited("room.personal_data_deleted")) == 2
+
+
+def _started(room: Room, ago: dt.timedelta) -> None:
+    Room.objects.filter(pk=room.pk).update(started_at=timezone.now() - ago)
+
+
+def test_end_idle_rooms_ends_a_room_nobody_was_in_for_a_while(session: Session, events, settings) -> None:
+    settings.ROOM_IDLE_END_MINUTES = 30
+    _started(session.room, dt.timedelta(hours=2))
+    attendance = actions.join(session.erika, "c1")
+    actions.leave(session.erika, "c1")
+    Attendance.objects.filter(pk=attendance.pk).update(
+        joined_at=timezone.now() - dt.timedelta(minutes=50), left_at=timezone.now() - dt.timedelta(minutes=31)
+    )
+
+    assert actions.end_idle_rooms(timezone.now()) == 1
+    session.room.refresh_from_db()
+    assert session.room.state == RoomState.ENDED
+    (entry,) = audited("room.ended")
+    assert entry.actor_id is None and entry.data["reason"] == "idle"
+    state_events = [e for e in events.of(groups.room_member(session.erika.pk)) if e["type"] == "room.state"]
+    assert state_events[-1]["room"]["state"] == "ended"
+    assert actions.end_idle_rooms(timezone.now()) == 0  # once
+
+
+@pytest.mark.parametrize("what", ["someone_inside", "left_recently", "started_recently"])
+def test_end_idle_rooms_keeps_a_room_in_use(session: Session, settings, what: str) -> None:
+    settings.ROOM_IDLE_END_MINUTES = 30
+    _started(session.room, dt.timedelta(minutes=10 if what == "started_recently" else 120))
+    if what != "started_recently":
+        attendance = actions.join(session.erika, "c1")
+        joined = timezone.now() - dt.timedelta(minutes=90)
+        Attendance.objects.filter(pk=attendance.pk).update(joined_at=joined)
+    if what == "left_recently":
+        actions.leave(session.erika, "c1")
+        Attendance.objects.filter(pk=attendance.pk).update(left_at=timezone.now() - dt.timedelta(minutes=29))
+
+    assert actions.end_idle_rooms(timezone.now()) == 0
+    assert fresh(session.erika).room.state == RoomState.LIVE
+
+
+def test_end_idle_rooms_ends_a_room_live_too_long(session: Session, settings) -> None:
+    # An attendance left open by a worker that died must not keep the room live for ever.
+    settings.ROOM_MAX_LIVE_HOURS = 12
+    _started(session.room, dt.timedelta(hours=13))
+    actions.join(session.erika, "dead-worker")
+
+    assert actions.end_idle_rooms(timezone.now()) == 1
+    assert fresh(session.erika).room.state == RoomState.ENDED
+    assert not Attendance.objects.filter(left_at__isnull=True).exists()
+    assert audited("room.ended")[0].data["reason"] == "too_long"
+
+
+def test_end_idle_rooms_leaves_scheduled_and_ended_rooms(world, settings) -> None:
+    scheduled = make_session(world, live=False)
+    Room.objects.filter(pk=scheduled.room.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
+    ended = make_session(world)
+    actions.end_room(ended.room, actor=ended.moderator)
+
+    assert actions.end_idle_rooms(timezone.now() + dt.timedelta(days=2)) == 0
+    assert fresh(scheduled.erika).room.state == RoomState.SCHEDULED
