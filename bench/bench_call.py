@@ -5,7 +5,7 @@ measurement for an RTCPeerConnection pair inside one page of the same browser (c
 decoded frame): what WebRTC itself needs on this machine, without our signalling.
 
 Goal: p50 ≤ 300 ms and ≤ 2.5 x the floor. Runs in its own network namespace (uvicorn, Chromium on lo).
-The server runs at the priority Chromium gives its own media threads here (nice -8, see SERVER_NICE).
+The server runs at the priority Chromium gives its own media threads here (nice -8, _common.SERVER_NICE).
 Last line: JSON with p50_ms, p95_ms, floor_p50_ms, ratio_p50 (and more).
 
     python bench/bench_call.py            ROUNDS=5 python bench/bench_call.py
@@ -13,14 +13,12 @@ Last line: JSON with p50_ms, p95_ms, floor_p50_ms, ratio_p50 (and more).
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
-from _common import emit, enter_netns, env_int, harness, percentile, summary
+from _common import SERVER_NICE, emit, enter_netns, env_int, harness, percentile, renice, summary
 
 OFFICE = "bench"
-SERVER_NICE = -8
 OFFICIAL = "anna"
 
 # Installed in every page: remembers when the official clicked "admit next" and when the first remote
@@ -115,12 +113,7 @@ def main() -> None:
     floors: list[float] = []
     try:
         server.start()
-        # Running as root here, Chromium raises its media, network and display threads to nice -8; on
-        # this two-core machine the server, at 0, then waits behind two browsers for the CPU, which it
-        # never does on a machine of its own. It gets the same priority as those threads.
-        # (Per thread on Linux: every thread it has now; later ones inherit it.)
-        for task in os.listdir(f"/proc/{server.proc.pid}/task"):
-            os.setpriority(os.PRIO_PROCESS, int(task), SERVER_NICE)
+        renice(server.proc.pid)  # _common.SERVER_NICE: the priority of Chromium's media threads
         office_id = server.office(OFFICE)["id"]
         with sync_playwright() as playwright:
             browser = harness.launch_chromium(playwright)

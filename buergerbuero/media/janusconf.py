@@ -1,15 +1,17 @@
 """The Janus configuration folder, rendered from the templates in deploy/janus/.
 
 The templates name every value that differs between installations as ``@NAME@``: the API's address and
-port, the admin secret (also the plugins' admin key), the RTP port range and Janus's own module folders.
+port, the admin secret (also the plugins' admin key), the RTP port range, the number of event loops and
+Janus's own module folders.
 ``render`` refuses a template that still holds a placeholder afterwards, so a typo cannot reach Janus.
 The API secret is not in any file: Janus takes it on its command line (``--apisecret``).
 """
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "deploy" / "janus"
@@ -24,6 +26,8 @@ class JanusSettings:
     admin_secret: str
     rtp_ports: tuple[int, int] = (20000, 40000)
     modules: Path = MODULES
+    # One event loop per core of the Janus host.
+    event_loops: int = field(default_factory=lambda: os.cpu_count() or 2)
 
     def values(self, folder: Path) -> dict[str, str]:
         low, high = self.rtp_ports
@@ -31,6 +35,8 @@ class JanusSettings:
             raise ValueError(f"RTP port range {low}-{high} is not within 1024-65535")
         if not 1 <= self.api_port <= 65535:
             raise ValueError(f"API port {self.api_port} is not a port")
+        if not 1 <= self.event_loops <= 256:
+            raise ValueError(f"{self.event_loops} event loops is not within 1-256")
         if not self.admin_secret or '"' in self.admin_secret:
             raise ValueError("the admin secret must be set and must not contain a double quote")
         return {
@@ -43,6 +49,7 @@ class JanusSettings:
             "RTP_PORTS": f"{low}-{high}",
             "API_IP": self.api_ip,
             "API_PORT": str(self.api_port),
+            "EVENT_LOOPS": str(self.event_loops),
         }
 
 

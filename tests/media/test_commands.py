@@ -20,8 +20,9 @@ def test_writes_the_configuration_with_the_installations_admin_key(tmp_path, set
     folder = tmp_path / "janus"
 
     out = run(
-        "--folder", str(folder), "--api-ip", "10.0.0.5", "--api-port", "8288", "--rtp-ports", "30000-31000"
-    )
+        "--folder", str(folder), "--api-ip", "10.0.0.5", "--api-port", "8288", "--rtp-ports", "30000-31000",
+        "--event-loops", "4",
+    )  # fmt: skip
 
     assert str(folder) in out
     names = sorted(p.name for p in folder.iterdir())
@@ -34,6 +35,7 @@ def test_writes_the_configuration_with_the_installations_admin_key(tmp_path, set
     main = (folder / "janus.jcfg").read_text()
     assert 'admin_secret = "admin-key-of-this-installation"' in main
     assert 'rtp_port_range = "30000-31000"' in main
+    assert "event_loops = 4" in main
     transport = (folder / "janus.transport.websockets.jcfg").read_text()
     assert 'ws_ip = "10.0.0.5"' in transport and "ws_port = 8288" in transport
     assert "@" not in "".join(p.read_text() for p in folder.iterdir() if p.is_file()).replace("\\@", "")
@@ -49,6 +51,7 @@ def test_writes_the_configuration_with_the_installations_admin_key(tmp_path, set
         (["--rtp-ports", "20000"], "not LOW-HIGH"),
         (["--rtp-ports", "40000-20000"], "RTP port range"),
         (["--api-port", "70000"], "not a port"),
+        (["--event-loops", "0"], "event loops"),
     ],
 )
 def test_bad_input_is_refused_and_writes_nothing(tmp_path, settings, args, message) -> None:

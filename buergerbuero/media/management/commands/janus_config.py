@@ -33,6 +33,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--api-port", type=int, default=8188)
         parser.add_argument("--rtp-ports", default="20000-40000", help="UDP port range for media, LOW-HIGH")
+        parser.add_argument(
+            "--event-loops", type=int, default=None, help="media threads (default: the cores of this host)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.JANUS_ADMIN_KEY:
@@ -52,6 +55,7 @@ class Command(BaseCommand):
             api_port=options["api_port"],
             admin_secret=settings.JANUS_ADMIN_KEY,
             rtp_ports=(int(match.group(1)), int(match.group(2))),
+            **({"event_loops": options["event_loops"]} if options["event_loops"] is not None else {}),
         )
         try:
             folder = render(janus, Path(options["folder"]))

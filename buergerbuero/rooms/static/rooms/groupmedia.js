@@ -35,6 +35,15 @@
 // unpublish/close; `member ids` are our server's member ids (the server never names Janus objects).
 
 const KINDS = ["camera", "screen"];
+// What one publisher sends reaches every viewer through Janus, so it is sized for a large audience on
+// mobile networks rather than for the best picture: a camera at 640×360, 15 frames a second, at most
+// 500 kbit/s (talking heads look fine; every viewer decodes less and Janus forwards fewer packets); a
+// shared screen sharp but slow (slides and documents change rarely). Audio is Opus at its defaults.
+const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 15 } };
+const ENCODINGS = {
+  video: { maxBitrate: 500_000, maxFramerate: 15 },
+  screen: { maxBitrate: 1_500_000, maxFramerate: 10 },
+};
 
 export class GroupMedia {
   constructor(send, callbacks = {}) {
@@ -251,7 +260,7 @@ export class GroupMedia {
     const needVideo = video && !have.some((t) => t.kind === "video" && t !== this.screenTrack);
     if (!this.localStream) this.localStream = new MediaStream();
     if (needAudio || needVideo) {
-      const got = await navigator.mediaDevices.getUserMedia({ audio: needAudio, video: needVideo });
+      const got = await navigator.mediaDevices.getUserMedia({ audio: needAudio, video: needVideo && CAMERA });
       for (const track of got.getTracks()) this.localStream.addTrack(track);
     }
     for (const track of this.localStream.getTracks()) {
@@ -305,7 +314,10 @@ export class GroupMedia {
       const transceiver = pub.senders.get(key);
       if (!transceiver || transceiver.stopped || transceiver.currentDirection === "stopped") {
         const stream = key === "screen" ? new MediaStream([track]) : this.localStream;
-        pub.senders.set(key, pub.pc.addTransceiver(track, { direction: "sendonly", streams: [stream] }));
+        const init = { direction: "sendonly", streams: [stream] };
+        if (ENCODINGS[key]) init.sendEncodings = [ENCODINGS[key]];
+        if (key === "screen") track.contentHint = "detail";
+        pub.senders.set(key, pub.pc.addTransceiver(track, init));
       } else if (transceiver.sender.track !== track) {
         transceiver.sender.replaceTrack(track);
       }
