@@ -197,3 +197,17 @@ def test_a_shared_screen_is_a_stream_of_its_own(group: GroupServer, pages) -> No
     viewer.wait_for_selector(f"#v-{presenter_id}-screen", state="detached", timeout=30_000)
     assert viewer.locator(f"#v-{presenter_id}-camera").count() == 1
     decodes(viewer, presenter_id, more_than=decodes(viewer, presenter_id))
+
+
+def test_the_janus_api_answers_on_loopback_only(group: GroupServer) -> None:
+    """Janus's media goes out on the veth pair, its API does not: from the veth's addresses (the network
+    a browser reaches Janus on) the API port is closed, on loopback it answers."""
+    import socket
+
+    port = group.janus.port
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    veth = janusnet.ensure_veth()
+    for address in (veth.janus_address, veth.peer_address):
+        with pytest.raises(ConnectionRefusedError), socket.create_connection((address, port), timeout=5):
+            pass
