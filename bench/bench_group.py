@@ -29,12 +29,14 @@ from _common import SERVER_NICE, emit, enter_netns, env_int, harness, percentile
 FIRST_FRAME_JS = """() => {
   const now = () => performance.timeOrigin + performance.now();
   window.bbFirst = null;
-  // When the steps on the way were seen (to tell where the time goes): media.config and the
-  // subscriber's offer arrived, the subscriber connection connected.
+  // When the steps on the way were seen (to tell where the time goes): groupmedia.js loaded, the
+  // room's snapshot, media.config and the subscriber's offer arrived, the subscriber connected.
   window.bbSteps = {};
   const step = (name, done) => { if (!(name in window.bbSteps) && done) window.bbSteps[name] = now(); };
   const poll = async () => {
     const frames = window.bbFrames || [];
+    step("module", !!window.bbMedia);
+    step("snapshot", frames.some((f) => f.type === "room.snapshot"));
     step("config", frames.some((f) => f.type === "media.config"));
     step("offer", frames.some((f) => f.type === "media.offer"));
     const sub = window.bbMedia && window.bbMedia.sub;
