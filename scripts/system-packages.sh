@@ -3,9 +3,9 @@
 # Usage: system-packages.sh run|test|pg
 set -euo pipefail
 want=()
-# need COMMAND PACKAGE: install PACKAGE when COMMAND is missing (a tool may come from elsewhere, e.g. a
-# Node.js that is not Debian's: then its npm is used as it is).
-need() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || want+=("$2"); }
+# need COMMAND|PATH PACKAGE: install PACKAGE when COMMAND is not found, or the file PATH does not exist (a
+# font, say). A tool may come from elsewhere, e.g. a Node.js that is not Debian's: then its npm is used.
+need() { command -v "$1" >/dev/null 2>&1 || { [[ "$1" == /* ]] && [ -e "$1" ]; } || want+=("$2"); }
 python=${PYTHON:-python3}
 case "${1:-}" in
   run)
