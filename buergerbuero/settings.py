@@ -127,6 +127,12 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             "TEST": {"NAME": env_str("SQLITE_TEST_PATH", "") or None},
+            # Kept open: Channels closes a connection after every database_sync_to_async call when its
+            # age is up, and the last connection to a WAL database to close checkpoints and removes the
+            # WAL file, which the next one makes again. That churn was a third of the server's CPU when
+            # twenty people entered a group session at once (make bench-group).
+            "CONN_MAX_AGE": None,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
