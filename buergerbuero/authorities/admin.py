@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.authorities.models import Authority, Staff
 
@@ -8,6 +9,11 @@ class AuthorityAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "holiday_state"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "logo_url", "colour", "holiday_state"]}),
+        (_("Legal information"), {"fields": ["imprint_url", "privacy_url", "accessibility_url"]}),
+        (_("Status widget and status API"), {"fields": ["embed_origins"]}),
+    ]
 
 
 @admin.register(Staff)

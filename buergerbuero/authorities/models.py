@@ -1,8 +1,12 @@
+import contextlib
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from buergerbuero.authorities.origins import parse_origins, validate_origins
 from buergerbuero.core.slugs import validate_authority_slug
 
 # The sixteen federal states by the codes of the holidays package (offices.hours passes the code as its
@@ -59,6 +63,18 @@ class Authority(models.Model):
     holiday_state = models.CharField(
         _("federal state for public holidays"), max_length=2, choices=GERMAN_STATES, default="BY"
     )
+    # Policy per authority (STYLE.md, "Settings"): which of its own websites may frame the status widget
+    # and read the status API from a browser (docs/status-api.md).
+    embed_origins = models.TextField(
+        _("websites that may embed the status widget"),
+        blank=True,
+        validators=[validate_origins],
+        help_text=_(
+            "One address per line, only scheme, host and an optional port, for example "
+            "https://www.musterkreis.de. Only these websites may show the status widget and read the "
+            "status API in a browser. http:// is allowed only for localhost and 127.0.0.1."
+        ),
+    )
 
     class Meta:
         verbose_name = _("authority")
@@ -67,6 +83,21 @@ class Authority(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # Stored normalised, so the CSP header and the CORS check compare exactly what browsers send.
+        # The field validator has run in forms; a value that still fails here is kept as given.
+        with contextlib.suppress(ValidationError):
+            self.embed_origins = "\n".join(parse_origins(self.embed_origins))
+        super().save(*args, **kwargs)
+
+    @property
+    def embed_origin_list(self) -> list[str]:
+        try:
+            return parse_origins(self.embed_origins)
+        except ValidationError:
+            # A malformed value (written around the validator) allows nothing rather than something.
+            return []
 
 
 class Role(models.TextChoices):

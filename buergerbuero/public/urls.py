@@ -1,10 +1,17 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from buergerbuero.public import views
+from buergerbuero.public import api, views, widget
 
 app_name = "public"
 urlpatterns = [
     path("", views.authority_list, name="authorities"),
+    # Before the catch-all slug patterns below; "api" and "widget" are reserved authority slugs
+    # (core.slugs), so no authority's pages can be shadowed by these.
+    path("api/v1/openapi.json", api.openapi_json, name="api-openapi"),
+    path("api/v1/<slug:authority_slug>/offices/", api.offices, name="api-offices"),
+    path("api/v1/<slug:authority_slug>/offices/<slug:office_slug>/", api.office, name="api-office"),
+    re_path(r"^api/(?P<rest>.*)$", api.not_found, name="api-not-found"),
+    path("widget/<slug:authority_slug>/", widget.widget, name="widget"),
     path("<slug:authority_slug>/", views.overview, name="overview"),
     path("<slug:authority_slug>/theme.css", views.authority_theme, name="theme"),
     path("<slug:authority_slug>/<slug:office_slug>/", views.office_page, name="office"),

@@ -1,0 +1,103 @@
+"""What the public status API says about an authority's offices (docs/status-api.md).
+
+The figures are the public overview's: the live state and the expected wait come from
+``offices.selectors.office_state`` (the newcomer's wait, as ``OfficeState.as_event`` computes it), the
+opening hours from ``offices.hours.Schedule``; nothing is computed anew here. Only what the public pages
+show anyway is listed: no names of citizens or officials. The shape is described by ``public.openapi``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from buergerbuero.appointments.pages import offers_appointments, week_url
+from buergerbuero.authorities.models import Authority
+from buergerbuero.offices.hours import Schedule
+from buergerbuero.offices.models import Office
+from buergerbuero.offices.selectors import office_state
+
+AbsoluteUrl = Callable[[str], str]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Closures are listed this many days ahead, today included. Schedule.for_office loads closures up to 60
+# days ahead, so this must not reach further.
+CLOSURE_DAYS = 60
+
+
+def offices_of(authority: Authority) -> QuerySet[Office]:
+    return (
+        Office.objects.filter(authority=authority).select_related("authority", "department").order_by("name")
+    )
+
+
+def _opening_hours(office: Office, now: dt.datetime) -> dict[str, Any]:
+    today = timezone.localtime(now, office.tz).date()
+    schedule = Schedule.for_office(office, around=today)
+    weekly = [
+        {"weekday": WEEKDAYS[weekday], "start": f"{i.start:%H:%M}", "end": f"{i.end:%H:%M}"}
+        for weekday in sorted(schedule.weekly)
+        for i in schedule.weekly[weekday]
+    ]
+    closures = []
+    for n in range(CLOSURE_DAYS):
+        date = today + dt.timedelta(days=n)
+        day = schedule.day(date)
+        # Only days the weekly hours would open: a holiday on a day without hours closes nothing.
+        if day.closed_reason and schedule.weekly.get(date.weekday()):
+            reason = "" if day.closed_reason == "—" else day.closed_reason  # Schedule's mark for "no reason"
+            closures.append({"date": date.isoformat(), "reason": reason})
+    next_opening = schedule.next_opening(now)
+    return {
+        "time_zone": office.time_zone,
+        "weekly": weekly,
+        "closures": closures,
+        "next_opening": next_opening.isoformat() if next_opening else None,
+    }
+
+
+def _office(office: Office, now: dt.datetime, absolute: AbsoluteUrl) -> dict[str, Any]:
+    state = office_state(office).as_event()
+    slugs = [office.authority.slug, office.slug]
+    offered = offers_appointments(office) is not None
+    return {
+        "slug": office.slug,
+        "name": office.name,
+        "department": office.department.name if office.department else None,
+        "description": office.description,
+        "urls": {
+            "page": absolute(reverse("public:office", args=slugs)),
+            "waiting_area": absolute(reverse("public:enter", args=slugs)),
+        },
+        "opening_hours": _opening_hours(office, now),
+        "live": {
+            "state": state["state"],
+            "waiting": state["waiting"],
+            "expected_wait_seconds": state["expected_wait_seconds"],
+        },
+        "appointments": {"offered": offered, "url": absolute(week_url(office)) if offered else None},
+    }
+
+
+def _authority(authority: Authority, absolute: AbsoluteUrl) -> dict[str, Any]:
+    return {
+        "slug": authority.slug,
+        "name": authority.name,
+        "url": absolute(reverse("public:overview", args=[authority.slug])),
+    }
+
+
+def office_list(authority: Authority, now: dt.datetime, absolute: AbsoluteUrl) -> dict[str, Any]:
+    return {
+        "authority": _authority(authority, absolute),
+        "offices": [_office(office, now, absolute) for office in offices_of(authority)],
+    }
+
+
+def office_detail(office: Office, now: dt.datetime, absolute: AbsoluteUrl) -> dict[str, Any]:
+    return {"authority": _authority(office.authority, absolute), "office": _office(office, now, absolute)}
