@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/trainings/", include("buergerbuero.trainings.staff_urls")),
     path("staff/certificates/", include("buergerbuero.certificates.staff_urls")),
     path("staff/events/", include("buergerbuero.events.staff_urls")),
+    path("staff/statistics/", include("buergerbuero.stats.staff_urls")),
     path("staff/", include("buergerbuero.staff.urls")),
     path("dev/mailbox/", include("buergerbuero.core.urls")),
     # Before the public pages: its paths start with fixed words that the catch-all slugs would take.

@@ -1,6 +1,7 @@
 """Demo data: the fictional "Landratsamt Musterkreis" with its offices, their hours and officials, a
-hygiene instruction under § 43 IfSG with an upcoming session, and two events (a hybrid mayors'
-conference and a webinar of the volunteer agency).
+hygiene instruction under § 43 IfSG with an upcoming session, two events (a hybrid mayors'
+conference and a webinar of the volunteer agency), and three weeks of past consultations for the
+statistics (stats/demo.py).
 
 Idempotent: every object is found by a natural key and updated, so loading twice changes nothing.
 """
@@ -231,6 +232,11 @@ def load_demo(*, always_open: bool = False, reset_passwords: bool = False) -> Au
             )
             Assignment.objects.update_or_create(office=office, staff=staff, defaults={"is_lead": index == 0})
     _group_sessions(authority)
+    if not always_open:
+        # The history follows the real opening hours (an always-open demo is for the browser tests).
+        from buergerbuero.stats.demo import create_history
+
+        create_history(authority)
     return authority
 
 

@@ -1,5 +1,6 @@
 """Background jobs: ticket expiry every few seconds, appointment reminders (and the end of unconfirmed
-holds) every 30 seconds, personal-data retention once a day.
+holds) every 30 seconds, the end of forgotten group sessions and the statistics' daily rollups every five
+minutes, personal-data retention once a day.
 
 All are idempotent and safe to run in several processes at once, so every uvicorn worker may run them
 (or one ``manage.py run_jobs`` process with RUN_JOBS_IN_PROCESS off). A job that fails is logged and
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 EXPIRY_INTERVAL_SECONDS = 5
 REMINDER_INTERVAL_SECONDS = 30
+ROLLUP_INTERVAL_SECONDS = 300
 RETENTION_INTERVAL_SECONDS = 24 * 3600
 
 
@@ -46,6 +48,26 @@ def run_reminders() -> int:
         return send_due_reminders(now)
     finally:
         # This job runs in a worker thread of its own (see run_forever); leave no connection behind.
+        close_old_connections()
+
+
+def run_room_ends() -> int:
+    """End the group sessions nobody has been in for a while, or live for too long (rooms/actions.py)."""
+    from buergerbuero.rooms.actions import end_idle_rooms
+
+    close_old_connections()
+    return end_idle_rooms(timezone.now())
+
+
+def run_rollups() -> int:
+    """Roll up the statistics of every day that is not final yet, today's included (stats/actions.py).
+    Returns the office days written."""
+    from buergerbuero.stats.actions import rollup_due
+
+    close_old_connections()
+    try:
+        return rollup_due(timezone.now())
+    finally:
         close_old_connections()
 
 
@@ -75,7 +97,7 @@ async def _run(job: Callable[[], int], thread_sensitive: bool = True) -> bool:
 
 
 async def run_forever() -> None:
-    last_reminders = last_retention = 0.0
+    last_reminders = last_rollups = last_retention = 0.0
     while True:
         await _run(run_expiry)
         if time.monotonic() - last_reminders >= REMINDER_INTERVAL_SECONDS or last_reminders == 0.0:
@@ -83,6 +105,11 @@ async def run_forever() -> None:
             # consumers shares.
             await _run(run_reminders, thread_sensitive=False)
             last_reminders = time.monotonic()
+        if time.monotonic() - last_rollups >= ROLLUP_INTERVAL_SECONDS or last_rollups == 0.0:
+            await _run(run_room_ends)
+            # The first pass after an upgrade may roll up months of history: not in the consumers' thread.
+            await _run(run_rollups, thread_sensitive=False)
+            last_rollups = time.monotonic()
         retention_due = time.monotonic() - last_retention >= RETENTION_INTERVAL_SECONDS
         if (retention_due or last_retention == 0.0) and await _run(run_retention):
             last_retention = time.monotonic()

@@ -48,6 +48,14 @@ async def test_run_forever_keeps_going_after_a_failure(monkeypatch) -> None:
         calls.append("reminders")
         return 0
 
+    def room_ends() -> int:
+        calls.append("room_ends")
+        return 0
+
+    def rollups() -> int:
+        calls.append("rollups")
+        return 0
+
     def retention() -> int:
         calls.append("retention")
         if calls.count("retention") == 1:
@@ -66,15 +74,18 @@ async def test_run_forever_keeps_going_after_a_failure(monkeypatch) -> None:
 
     monkeypatch.setattr(jobs, "run_expiry", expiry)
     monkeypatch.setattr(jobs, "run_reminders", reminders)
+    monkeypatch.setattr(jobs, "run_room_ends", room_ends)
+    monkeypatch.setattr(jobs, "run_rollups", rollups)
     monkeypatch.setattr(jobs, "run_retention", retention)
     monkeypatch.setattr(jobs, "asyncio", SimpleNamespace(sleep=sleep, CancelledError=asyncio.CancelledError))
     monkeypatch.setattr(jobs, "time", SimpleNamespace(monotonic=lambda: clock))
     with pytest.raises(asyncio.CancelledError):
         await jobs.run_forever()
-    # A failing job keeps none of the others from running. Expiry runs every 5 s, reminders every 30 s;
-    # retention runs daily once it has succeeded (the failed first try is repeated in the next round).
+    # A failing job keeps none of the others from running. Expiry runs every 5 s, reminders every 30 s,
+    # room ends and rollups every 5 min; retention runs daily once it has succeeded (the failed first try
+    # is repeated in the next round).
     assert calls == [
-        *("expiry", "reminders", "retention"),
+        *("expiry", "reminders", "room_ends", "rollups", "retention"),
         *("expiry", "retention"),
         *("expiry",) * 4,
         *("expiry", "reminders"),
