@@ -69,7 +69,7 @@ def test_capacity_counts_people_and_pupils(session) -> None:
             pupils(("A", dt.date(2010, 1, 1)), ("B", dt.date(2010, 1, 2)), ("C", dt.date(2010, 1, 3))),
         )
     assert too_many.value.code == "too_many"
-    assert "Only 2 places" in too_many.value.message
+    assert "nur noch 2 Plätze" in too_many.value.message  # German is the default language
     register_class(session, pupils(("A", dt.date(2010, 1, 1)), ("B", dt.date(2010, 1, 2))))
     assert actions.seats_taken(session) == 3 and actions.free_places(session) == 0
     with pytest.raises(ActionError) as full:
@@ -109,7 +109,7 @@ def test_a_class_records_how_the_guardians_consented(session) -> None:
         ("Mini Max", True, True),
     ]
     assert registration.seats == 3
-    assert registration.member.display_name == "Class 8b, Mittelschule Testdorf"
+    assert registration.member.display_name == "Klasse 8b, Mittelschule Testdorf"
 
 
 def test_the_teachers_declaration(world) -> None:

@@ -186,8 +186,8 @@ def test_a_class_completes_per_pupil_from_its_screen_the_roster_and_the_teachers
     assert (done, total) == (1, 3)
     results = {p.name: (p.completed, p.completion_reason) for p in Pupil.objects.all()}
     assert results["Anna"][0] is True
-    assert results["Ben"][0] is False and "comprehension" in results["Ben"][1]
-    assert results["Cem"][0] is False and "teacher" in results["Cem"][1]
+    assert results["Ben"][0] is False and "Verständnistest" in results["Ben"][1]
+    assert results["Cem"][0] is False and "Lehrkraft" in results["Cem"][1]
 
 
 def test_a_class_whose_screen_missed_a_presence_check_fails_for_every_pupil(session, world) -> None:
@@ -197,4 +197,4 @@ def test_a_class_whose_screen_missed_a_presence_check_fails_for_every_pupil(sess
     presence_check(session, at(10, 30))
     actions.compute_completion(session, by=world.official_a, now=AFTER)
     pupil = registration.pupils.get()
-    assert pupil.completed is False and "presence" in pupil.completion_reason
+    assert pupil.completed is False and "Anwesenheitsprüfung" in pupil.completion_reason

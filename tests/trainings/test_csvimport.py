@@ -73,11 +73,12 @@ def test_every_bad_line_is_reported_with_its_number_and_the_good_ones_are_kept()
     assert not result.ok
     assert [p.line for p in result.pupils] == [2, 11]
     assert [e.line for e in result.errors] == [3, 4, 5, 6, 7, 8, 9, 10]
+    # The messages are for the teacher, in German (the default language).
     messages = {e.line: e.message for e in result.errors}
-    assert "missing" in messages[3]
-    assert "four digits" in messages[5]
-    assert "swapped" in messages[7]
-    assert "line 2" in messages[9]
+    assert "fehlt" in messages[3]
+    assert "vier Ziffern" in messages[5]
+    assert "vertauscht" in messages[7]
+    assert "Zeile 2" in messages[9]
 
 
 def test_a_first_line_without_a_date_is_no_header() -> None:
