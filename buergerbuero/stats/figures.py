@@ -183,16 +183,7 @@ def compute(scope: Scope, period: Period, now: dt.datetime | None = None) -> Fig
     )
 
 
-_GROUP_FIELDS = (
-    "appointments_booked",
-    "appointments_cancelled",
-    "appointments_no_show",
-    "trainings_held",
-    "training_participants",
-    "events_held",
-    "event_participants",
-    "certificates_issued",
-)
+_GROUP_FIELDS = rollup.APPOINTMENT_AND_GROUP_COUNTS
 
 
 def _for_official(scope: Scope, period: Period, now: dt.datetime, offices: list[Office]) -> Figures:

@@ -155,12 +155,8 @@ class StaffValues(Shared):
 
 
 SHARED_COUNTS = ("participants", "meetings", "tickets_admitted", "tickets_declined", "tickets_transferred")
-OFFICE_COUNTS = (
-    "open_seconds",
-    "contact_persons",
-    "tickets_created",
-    "tickets_received",
-    "tickets_left",
+# Counted per office only (not per official), and summed as they are into ``Figures``.
+APPOINTMENT_AND_GROUP_COUNTS = (
     "appointments_booked",
     "appointments_cancelled",
     "appointments_no_show",
@@ -169,6 +165,14 @@ OFFICE_COUNTS = (
     "events_held",
     "event_participants",
     "certificates_issued",
+)
+OFFICE_COUNTS = (
+    "open_seconds",
+    "contact_persons",
+    "tickets_created",
+    "tickets_received",
+    "tickets_left",
+    *APPOINTMENT_AND_GROUP_COUNTS,
 )
 LAST_IDS = ("last_ticket_id", "last_transition_id", "last_consultation_id")
 

@@ -18,6 +18,7 @@ from buergerbuero.authorities.models import Authority
 from buergerbuero.offices.models import Office
 from buergerbuero.stats.figures import compute
 from buergerbuero.stats.periods import NAMES, named_period
+from buergerbuero.stats.rollup import APPOINTMENT_AND_GROUP_COUNTS
 from buergerbuero.stats.types import Figures, Period, Scope
 
 # Every figure of one office or the whole authority, in the CSV's column order.
@@ -38,14 +39,7 @@ CSV_FIGURES = (
     "rating_count",
     "rating_average",
     *(f"ratings_{stars}" for stars in range(1, 6)),
-    "appointments_booked",
-    "appointments_cancelled",
-    "appointments_no_show",
-    "trainings_held",
-    "training_participants",
-    "events_held",
-    "event_participants",
-    "certificates_issued",
+    *APPOINTMENT_AND_GROUP_COUNTS,
 )
 
 
