@@ -9,6 +9,7 @@ stays open. Subclasses implement ``frame_<type>`` handlers (dots in the type bec
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -132,7 +133,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         self._closing = True
-        await super().close(code=code, reason=reason)
+        # The page may have gone first (uvicorn's ClientDisconnected is an OSError): closed either way.
+        with contextlib.suppress(OSError):
+            await super().close(code=code, reason=reason)
 
     async def _drain(self) -> None:
         try:
