@@ -129,7 +129,12 @@ class BaseConsumer(AsyncWebsocketConsumer):
             if self._drainer is None:
                 self._drainer = asyncio.create_task(self._drain())
             return
-        await self.base_send({"type": "websocket.send", "text": text})
+        try:
+            await self.base_send({"type": "websocket.send", "text": text})
+        except OSError:
+            # The page has gone (uvicorn's ClientDisconnected): its disconnect follows; nothing more
+            # can reach it, and the sender (a fan-out, a Janus event) must not fail for it.
+            self._closing = True
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         self._closing = True

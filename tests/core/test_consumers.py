@@ -213,3 +213,21 @@ async def test_a_reader_that_falls_too_far_behind_is_closed() -> None:
             break
         await asyncio.sleep(0.01)
     assert reader.sent == [{"type": "websocket.close", "code": 4008}]
+
+
+async def test_a_page_that_has_gone_fails_no_sender_and_no_close() -> None:
+    # What uvicorn does once the client went (ClientDisconnected is an OSError): a Janus event or a
+    # fan-out that writes to such a page, and the close after it, must not raise.
+    sent: list[dict] = []
+
+    async def gone(message: dict) -> None:
+        sent.append(message)
+        raise ConnectionResetError("client disconnected")
+
+    consumer = BaseConsumer()
+    consumer._backlog = deque()
+    consumer.base_send = gone
+    await consumer.send_text("1")
+    await consumer.send_text("2")  # nothing more is tried
+    await consumer.close(code=4403)
+    assert [m["type"] for m in sent] == ["websocket.send", "websocket.close"]  # both failed quietly
