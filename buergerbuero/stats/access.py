@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -30,6 +30,9 @@ from buergerbuero.stats.models import OfficeDay
 from buergerbuero.stats.periods import named_period
 from buergerbuero.stats.types import Figures, Period, Scope
 from buergerbuero.waitingroom.models import Ticket
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PERIODS = [
     ("today", gettext_lazy("Today")),
@@ -97,6 +100,13 @@ def reach_of(staff: Staff) -> Reach:
 # --- the filter form -----------------------------------------------------------------------------
 
 
+def _id_field(label: StrOrPromise, invalid: StrOrPromise) -> forms.IntegerField:
+    """An optional id from a choice list of the filter form."""
+    return forms.IntegerField(
+        label=label, required=False, min_value=1, max_value=MAX_ID, error_messages={"invalid": invalid}
+    )
+
+
 class FilterForm(forms.Form):
     """The query string of the dashboard and its exports. Ids are plain numbers here; whether the
     official may see them is decided by ``selection_for`` (a 404), not by the form (a 400)."""
@@ -107,26 +117,12 @@ class FilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": gettext_lazy("Please choose one of the periods in the list.")},
     )
-    department = forms.IntegerField(
-        label=gettext_lazy("Department"),
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        error_messages={"invalid": gettext_lazy("Please choose a department from the list.")},
+    department = _id_field(
+        gettext_lazy("Department"), gettext_lazy("Please choose a department from the list.")
     )
-    office = forms.IntegerField(
-        label=gettext_lazy("Office"),
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        error_messages={"invalid": gettext_lazy("Please choose an office from the list.")},
-    )
-    staff = forms.IntegerField(
-        label=gettext_lazy("Staff member"),
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        error_messages={"invalid": gettext_lazy("Please choose a staff member from the list.")},
+    office = _id_field(gettext_lazy("Office"), gettext_lazy("Please choose an office from the list."))
+    staff = _id_field(
+        gettext_lazy("Staff member"), gettext_lazy("Please choose a staff member from the list.")
     )
 
     def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
