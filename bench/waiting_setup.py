@@ -35,7 +35,7 @@ def main() -> None:
     from buergerbuero.authorities.models import Staff
     from buergerbuero.offices.models import Office
     from buergerbuero.waitingroom.actions import enter_queue
-    from buergerbuero.waitingroom.tokens import SESSION_KEY
+    from buergerbuero.waitingroom.tokens import remember
 
     core_events._send = lambda group, event: None
     office = Office.objects.get(slug=slug)
@@ -44,7 +44,7 @@ def main() -> None:
     for n in range(count):
         _ticket, token = enter_queue(office, f"Person {n + 1}", "", "de")
         session = SessionStore()
-        session[SESSION_KEY] = token
+        remember(session, token)  # as the public view does: the token's hash
         session.create()
         citizens.append(session.session_key or "")
     user = Staff.objects.select_related("user").get(user__username=username).user

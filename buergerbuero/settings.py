@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "buergerbuero.core.middleware.SecurityHeadersMiddleware",
+    # Outside everything that reads the database (sessions, authentication, views).
+    "buergerbuero.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,7 +113,7 @@ if _database_url:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env_int("DB_POOL_SIZE", 10, minimum=1, maximum=1000),
-        "timeout": env_int("DB_POOL_TIMEOUT_SECONDS", 30, minimum=1, maximum=600),
+        "timeout": env_int("DB_POOL_TIMEOUT_SECONDS", 10, minimum=1, maximum=600),
     }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -221,6 +223,15 @@ BOOKING_RATE_WINDOW_SECONDS = env_int("BOOKING_RATE_WINDOW_SECONDS", 3600, minim
 WAITING_GRACE_SECONDS = env_int("WAITING_GRACE_SECONDS", 180, minimum=10, maximum=3600)
 # An admitted citizen whose browser does not join the call within this time is expired.
 INVITE_TIMEOUT_SECONDS = env_int("INVITE_TIMEOUT_SECONDS", 90, minimum=10, maximum=3600)
+# A participant of a running call whose page has gone (closed, asleep, offline) is waited for this long;
+# then the call ends for them (docs/operations.md, "Nobody waits for someone who has gone").
+CALL_GRACE_SECONDS = env_int("CALL_GRACE_SECONDS", 30, minimum=5, maximum=600)
+# An office is open only while an official of it is present: a presence whose official has had no live
+# workspace page for this long ends, and with the last one the office closes (docs/operations.md).
+PRESENCE_GRACE_SECONDS = env_int("PRESENCE_GRACE_SECONDS", 120, minimum=30, maximum=3600)
+# A web worker that has not refreshed its liveness record for this long (killed, hanging) is dead: the
+# pages it served count as gone since its last sign of life (docs/operations.md, "Dead workers").
+WORKER_TIMEOUT_SECONDS = env_int("WORKER_TIMEOUT_SECONDS", 15, minimum=6, maximum=600)
 # Background jobs in the web process (expiry sweep every few seconds, retention daily). Turn off when
 # a separate worker runs ``manage.py run_jobs``.
 RUN_JOBS_IN_PROCESS = env_bool("RUN_JOBS_IN_PROCESS", True)
@@ -228,7 +239,8 @@ RUN_JOBS_IN_PROCESS = env_bool("RUN_JOBS_IN_PROCESS", True)
 STUN_URLS = env_url_list("STUN_URLS", ("stun", "stuns"))
 TURN_URLS = env_url_list("TURN_URLS", ("turn", "turns"))
 TURN_SECRET = env_str("TURN_SECRET", "")
-TURN_CREDENTIAL_TTL_SECONDS = env_int("TURN_CREDENTIAL_TTL_SECONDS", 6 * 3600, minimum=60, maximum=86400)
+# Short-lived: the page gets fresh ones a minute before they expire while its call runs (calls/ice.py).
+TURN_CREDENTIAL_TTL_SECONDS = env_int("TURN_CREDENTIAL_TTL_SECONDS", 10 * 60, minimum=60, maximum=86400)
 if TURN_URLS and not TURN_SECRET:
     raise ImproperlyConfigured("BUERGERBUERO_TURN_SECRET must be set when BUERGERBUERO_TURN_URLS is set")
 # Force relayed media (iceTransportPolicy "relay"); for tests and strict networks.
@@ -238,9 +250,24 @@ WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
 WS_RATE_PER_SECOND = env_int("WS_RATE_PER_SECOND", 20, minimum=1)
 WS_RATE_BURST = env_int("WS_RATE_BURST", 60, minimum=1)
 CHAT_MAX_LENGTH = 2000
-# Failed staff logins per username and per client within LOGIN_LOCKOUT_SECONDS before a lockout.
+# Logins (staff and admin, staff/ratelimit.py): failures per username and client address (IPv6 by /64)
+# before a lockout of LOGIN_LOCKOUT_SECONDS that doubles with every further failure up to
+# LOGIN_LOCKOUT_MAX_SECONDS (forgotten LOGIN_FAILURE_MEMORY_SECONDS after the last one), and failures per
+# address across usernames within LOGIN_LOCKOUT_SECONDS.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 86400, minimum=1)
+LOGIN_FAILURE_MEMORY_SECONDS = env_int("LOGIN_FAILURE_MEMORY_SECONDS", 2 * 86400, minimum=60)
+# Waiting area (waitingroom/ratelimit.py): entries per client address (IPv6 by /64) and per browser
+# session in a window; under pressure (the queue at WAITING_POW_QUEUE_PERCENT of its maximum length, 0
+# for never, or WAITING_POW_ENTRIES_PER_MINUTE entries to one office in the last minute) the form needs
+# the browser's proof of work.
+WAITING_ENTRIES_PER_ADDRESS = env_int("WAITING_ENTRIES_PER_ADDRESS", 10, minimum=1)
+WAITING_ENTRIES_PER_SESSION = env_int("WAITING_ENTRIES_PER_SESSION", 5, minimum=1)
+WAITING_ENTRY_WINDOW_SECONDS = env_int("WAITING_ENTRY_WINDOW_SECONDS", 3600, minimum=1)
+WAITING_POW_QUEUE_PERCENT = env_int("WAITING_POW_QUEUE_PERCENT", 50, minimum=0, maximum=100)
+WAITING_POW_ENTRIES_PER_MINUTE = env_int("WAITING_POW_ENTRIES_PER_MINUTE", 10, minimum=1)
 
 # --- Group sessions: trainings and events on Janus (docs/operations.md, "Group sessions") -----------
 # The Janus instances our server drives (WebSocket API, ws:// or wss://, on loopback or a private
@@ -324,7 +351,9 @@ if _redis_url:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No request path in the log: our paths carry link tokens (core/logfilters.py, docs/privacy.md).
+    "filters": {"redact_paths": {"()": "buergerbuero.core.logfilters.RedactRequestPaths"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_paths"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }

@@ -3,9 +3,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from buergerbuero.staff.forms import AdminLoginForm
+from buergerbuero.staff.views import admin_login
+
+# Both logins share one lockout (staff.ratelimit): the admin's form, and its login URL answering 429.
+admin.site.login_form = AdminLoginForm
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("staff/appointments/", include("buergerbuero.appointments.staff_urls")),
     path("staff/rooms/", include("buergerbuero.rooms.staff_urls")),

@@ -99,6 +99,16 @@ def _fast_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_waiting_area_flood_limits(settings) -> None:
+    # Every test client comes from one address, and counters in the cache outlive a test: the limits of
+    # the waiting area (waitingroom.ratelimit) are off unless a test of them sets its own.
+    settings.WAITING_ENTRIES_PER_ADDRESS = 10**6
+    settings.WAITING_ENTRIES_PER_SESSION = 10**6
+    settings.WAITING_POW_QUEUE_PERCENT = 0
+    settings.WAITING_POW_ENTRIES_PER_MINUTE = 10**6
+
+
 # --- Helpers shared by action, consumer and concurrency tests ------------------------------------------
 
 
@@ -156,14 +166,18 @@ def enter(office: Office, name: str = "Erika Muster", concern: str = "Heizung") 
     return enter_queue(office, name, concern, "de")
 
 
-def citizen_cookie(token: str) -> str:
-    """A session cookie of a citizen's browser holding the ticket token (as the public view sets it)."""
+def citizen_cookie(token: str, legacy: bool = False) -> str:
+    """A session cookie of a citizen's browser holding the ticket token's hash (as the public view sets
+    it), or with ``legacy`` the raw token as sessions written by older versions hold it."""
     from django.contrib.sessions.backends.db import SessionStore
 
-    from buergerbuero.waitingroom.tokens import SESSION_KEY
+    from buergerbuero.waitingroom.tokens import SESSION_KEY, remember
 
     session = SessionStore()
-    session[SESSION_KEY] = token
+    if legacy:
+        session[SESSION_KEY] = token
+    else:
+        remember(session, token)
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
@@ -243,7 +257,8 @@ async def connect(
     """Open a socket on the real application (origin check, sessions, auth, routing)."""
     from buergerbuero.core.asgi import websocket_application
 
-    headers = [(b"origin", origin.encode())]
+    # A browser's handshake: the page's origin, and the host it opens the socket at (the same site).
+    headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
     if cookie:
         headers.append((b"cookie", cookie.encode()))
     communicator = WebsocketCommunicator(websocket_application(), path, headers=headers)

@@ -37,7 +37,7 @@ from buergerbuero.authorities.models import Staff
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.models import Office
 from buergerbuero.waitingroom import actions as waiting_actions
-from buergerbuero.waitingroom.models import Ticket, TicketState
+from buergerbuero.waitingroom.models import ACTIVE_STATES, Ticket
 
 HOLD_MINUTES = 15
 
@@ -292,11 +292,20 @@ ARRIVE_EARLY = dt.timedelta(minutes=10)
 ARRIVE_LATE = dt.timedelta(minutes=15)
 
 
+def _holds_place(booking: Booking) -> bool:
+    """An attended booking whose ticket is still in the waiting area or in its consultation. Once the
+    ticket has ended (done, declined, left, expired, transferred to another office) the appointment is
+    used up: entering again would make a second priority ticket ahead of walk-ins."""
+    ticket = booking.ticket
+    return ticket is not None and ticket.state in ACTIVE_STATES
+
+
 def can_arrive(booking: Booking, now: dt.datetime) -> bool:
-    return (
-        booking.state in (BookingState.CONFIRMED, BookingState.ATTENDED)
-        and booking.start - ARRIVE_EARLY <= now <= booking.start + ARRIVE_LATE
-    )
+    if not booking.start - ARRIVE_EARLY <= now <= booking.start + ARRIVE_LATE:
+        return False
+    if booking.state == BookingState.ATTENDED:
+        return _holds_place(booking)
+    return booking.state == BookingState.CONFIRMED
 
 
 def arrive(booking: Booking, now: dt.datetime | None = None) -> tuple[Ticket, str]:
@@ -307,6 +316,14 @@ def arrive(booking: Booking, now: dt.datetime | None = None) -> tuple[Ticket, st
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
+        if booking.state == BookingState.ATTENDED and not _holds_place(booking):
+            raise ActionError(
+                "finished",
+                _(
+                    "You have already been in the waiting area for this appointment and your visit has "
+                    "ended. If you need to speak to the office again, please book a new appointment."
+                ),
+            )
         if not can_arrive(booking, now):
             if booking.state not in (BookingState.CONFIRMED, BookingState.ATTENDED):
                 raise ActionError("not_open", _("This appointment is no longer open."))
@@ -318,11 +335,8 @@ def arrive(booking: Booking, now: dt.datetime | None = None) -> tuple[Ticket, st
                 "too_late", _("Your appointment began more than 15 minutes ago. Please book a new one.")
             )
         ticket = booking.ticket
-        if ticket is not None and ticket.state in (
-            TicketState.WAITING,
-            TicketState.INVITED,
-            TicketState.IN_CONSULTATION,
-        ):
+        if booking.state == BookingState.ATTENDED and ticket is not None:
+            # Still in place (checked above): take it over with a new secret.
             token = waiting_actions.new_ticket_token(ticket)
             return ticket, token
         ticket, token = waiting_actions.enter_queue(

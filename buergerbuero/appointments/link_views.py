@@ -34,7 +34,7 @@ from buergerbuero.appointments.pages import (
 from buergerbuero.appointments.slots import find_slot, parse_key
 from buergerbuero.appointments.tokens import hash_token, manage_token
 from buergerbuero.core.errors import ActionError
-from buergerbuero.waitingroom.tokens import SESSION_KEY as TICKET_SESSION_KEY
+from buergerbuero.waitingroom.tokens import remember as remember_ticket
 
 # --- confirming (double opt-in) ------------------------------------------------------------------
 
@@ -208,7 +208,7 @@ def reschedule_slot(request: HttpRequest, token: str, slot_key: str) -> HttpResp
 @require_POST
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """At the appointment time: into the office's waiting area, ahead of walk-ins. The ticket's token
-    goes into the session, as when entering from the office page (public.views._enter)."""
+    goes (hashed) into the session, as when entering from the office page (public.views._enter)."""
     booking = _booking(token)
     if booking is None:
         return invalid_link(request)
@@ -218,7 +218,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("appointments:manage", token=token)
     request.session.cycle_key()
-    request.session[TICKET_SESSION_KEY] = ticket_token
+    remember_ticket(request.session, ticket_token)
     return redirect(
         "public:waiting", authority_slug=ticket.office.authority.slug, office_slug=ticket.office.slug
     )

@@ -107,6 +107,7 @@ def build(booking: Booking, kind: str, now: dt.datetime) -> EmailMessage:
             from_email=sender(office),
             to=booking.email,
             language=language,
+            authority_id=office.authority_id,
             attachment=ics.attachment(calendar(booking, method, now), method, _("appointment"))
             if method
             else None,

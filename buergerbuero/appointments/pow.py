@@ -36,6 +36,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
+from buergerbuero.core import untrusted
+
 ALGORITHM = "SHA-256"
 _KEY_SALT = "buergerbuero.appointments.pow"
 _CACHE_PREFIX = "appointments-pow-used:"
@@ -129,7 +131,7 @@ def verify(payload: str | None, now: float | None = None) -> Verdict:
     if len(payload) > 2000:
         return Verdict(False, "malformed")
     try:
-        data = json.loads(base64.b64decode(payload, validate=True))
+        data = untrusted.loads(base64.b64decode(payload, validate=True))  # deep nesting too
         algorithm, challenge, salt, signature = (
             data["algorithm"],
             data["challenge"],
@@ -140,6 +142,8 @@ def verify(payload: str | None, now: float | None = None) -> Verdict:
     except (ValueError, TypeError, KeyError, binascii.Error):
         return Verdict(False, "malformed")
     if not all(isinstance(v, str) for v in (algorithm, challenge, salt, signature)):
+        return Verdict(False, "malformed")
+    if untrusted.unclean_text([algorithm, challenge, salt, signature]):  # a lone surrogate cannot be hashed
         return Verdict(False, "malformed")
     if algorithm != ALGORITHM or not isinstance(number, int) or isinstance(number, bool) or number < 0:
         return Verdict(False, "malformed")

@@ -1,6 +1,6 @@
 """How many bookings one client address and one e-mail address may make in a window (default: 5 and 3
 per hour), counted in Django's cache under keyed hashes (core/ratelimit.py; the client address is
-staff.ratelimit's ``client_address``). Trainings' registrations count here too.
+core.ratelimit's ``client_address``, an IPv6 client by its /64). Trainings' registrations count here too.
 
 Settings (read with defaults): ``BOOKING_RATE_PER_ADDRESS`` (5), ``BOOKING_RATE_PER_EMAIL`` (3),
 ``BOOKING_RATE_WINDOW_SECONDS`` (3600).

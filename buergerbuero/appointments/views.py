@@ -40,8 +40,8 @@ from buergerbuero.appointments.pages import (
 from buergerbuero.appointments.slots import Slot, find_slot, parse_key
 from buergerbuero.appointments.tokens import manage_token
 from buergerbuero.core.errors import ActionError
+from buergerbuero.core.ratelimit import client_address
 from buergerbuero.offices.models import Office
-from buergerbuero.staff.ratelimit import client_address
 
 SESSION_BOOKED = "bb_appointment_booked"
 BOOKED_PAGE_LIFETIME = dt.timedelta(hours=1)

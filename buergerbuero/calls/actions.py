@@ -3,8 +3,11 @@ the locking invariants, which apply here too (queue changes lock the office row 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Literal
+from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,12 +87,15 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None, page: str 
         consultation = Consultation.objects.create(office=office, ticket=ticket, started_at=now)
         try:
             with transaction.atomic():
+                # No connection holds the call yet: the page's socket records itself at once
+                # (hold_call). Should none ever do so, the call ends after the grace (end_gone_participants).
                 official = Participant.objects.create(
                     consultation=consultation,
                     role=ParticipantRole.OFFICIAL,
                     staff=staff,
                     joined_at=now,
                     call_page=page,
+                    connection_lost_at=now,
                 )
         except IntegrityError:
             raise ActionError("busy", _("You are already in a consultation.")) from None
@@ -289,9 +295,10 @@ def answer_invitation(
                 raise ActionError("busy", _("You are already in a consultation."))
             participant.joined_at = now
             participant.call_page = page
+            participant.connection_lost_at = now  # until a socket of the page holds it (see admit)
             try:
                 with transaction.atomic():
-                    participant.save(update_fields=["joined_at", "call_page"])
+                    participant.save(update_fields=["joined_at", "call_page", "connection_lost_at"])
             except IntegrityError:
                 raise ActionError("busy", _("You are already in a consultation.")) from None
             announce_staff_consultation(colleague.pk, participant)
@@ -351,6 +358,7 @@ def hold_call(
     *,
     previous: str = "",
     take_over: bool = False,
+    worker: UUID | None = None,
 ) -> HoldOutcome:
     """Let the socket ``connection`` of the official's workspace page ``page`` hold the call of their
     participant: exactly one connection does (docs/architecture.md, "One page holds the call").
@@ -359,7 +367,8 @@ def hold_call(
     if ``previous`` (the page this browser tab showed before a reload) held it, or if no page ever did
     (an admission from a form sent without script). A change of connection is announced with
     ``consultation.moved``: the old connection lets go, and when the page changed, the other
-    participants build new peer connections to this one."""
+    participants build new peer connections to this one. ``worker`` is the web worker serving the socket
+    (core.liveness): should it die, the call counts as left by that page since its last sign of life."""
     with transaction.atomic():
         participant = (
             Participant.objects.select_for_update(of=("self",))
@@ -378,7 +387,9 @@ def hold_call(
             return "elsewhere" if before_connection else "unheld"
         participant.call_page = page
         participant.call_connection = connection
-        participant.save(update_fields=["call_page", "call_connection"])
+        participant.call_worker = worker
+        participant.connection_lost_at = None  # back in time: the call goes on
+        participant.save(update_fields=["call_page", "call_connection", "call_worker", "connection_lost_at"])
         page_changed = before_page not in ("", page)
         if not page_changed and before_connection in ("", connection):
             return "held"
@@ -395,9 +406,207 @@ def hold_call(
     return "taken" if page_changed else "reconnected"
 
 
-def release_call(participant_id: int, connection: str) -> None:
+def hold_citizen_call(participant_id: int, page: str) -> bool:
+    """Record which page load of the citizen runs their call (``page``: the page's own id). The citizen's
+    newest page always holds it (the ticket's other pages step back, ``ticket.superseded``); when that page
+    is not the one recorded before, the page was reloaded or opened again: its media comes from new peer
+    connections, so the other participants' pages are told to drop theirs to it and connect afresh
+    (``consultation.moved`` with ``reset``) instead of renegotiating with a page that is gone. Returns
+    whether that was announced. The first page recorded (at admission) announces nothing."""
+    with transaction.atomic():
+        participant = (
+            Participant.objects.select_for_update(of=("self",))
+            .select_related("consultation__office")
+            .filter(pk=participant_id, role=ParticipantRole.CITIZEN)
+            .first()
+        )
+        if participant is None or participant.left_at is not None:
+            return False
+        if participant.consultation.ended_at is not None:
+            return False
+        before = participant.call_page
+        if before == page:
+            return False
+        participant.call_page = page
+        participant.save(update_fields=["call_page"])
+        if not before:
+            return False
+        record(
+            participant.consultation.office.authority_id,
+            "consultation.call_moved",
+            participant.consultation,
+            None,
+            participant=participant.pk,
+            taken_over=False,
+        )
+        announce_moved(participant, reset=True)
+    return True
+
+
+def release_call(participant_id: int, connection: str, now: datetime | None = None) -> None:
     """The socket that held a call closed. The page stays recorded: the same tab gets the call back when
     it reconnects or reloads; another page of the official may take it over. No event: whoever holds it
-    next announces that."""
+    next announces that. If nobody does within CALL_GRACE_SECONDS, end_gone_participants ends their
+    part of the call."""
     if connection:
-        Participant.objects.filter(pk=participant_id, call_connection=connection).update(call_connection="")
+        Participant.objects.filter(pk=participant_id, call_connection=connection).update(
+            call_connection="", call_worker=None, connection_lost_at=now or timezone.now()
+        )
+
+
+def calls_of_worker_gone(worker: UUID, seen_at: datetime) -> int:
+    """The web worker ``worker`` died (core.liveness.end_dead_workers, which holds the lock on its row):
+    every call whose holding connection it served is let go as if that socket had closed at
+    ``seen_at``, its last sign of life (release_call), so CALL_GRACE_SECONDS runs from there. A page
+    that has meanwhile held the call on another worker names that one and is left alone. Returns how
+    many. (A citizen's page in a call is a ticket's page: waitingroom.actions.pages_of_worker_gone.)"""
+    return (
+        Participant.objects.filter(call_worker=worker, left_at__isnull=True)
+        .filter(consultation__ended_at__isnull=True)
+        .exclude(call_connection="")
+        .update(call_connection="", call_worker=None, connection_lost_at=seen_at)
+    )
+
+
+def call_reclaimed(participant_id: int, page: str, connection: str, worker: UUID) -> bool:
+    """A socket that still holds a call, on a worker that was taken for dead (core.liveness), holds it
+    again, unless another connection has taken it or its part has ended meanwhile. No event: the
+    other participants never lost this connection. Returns whether it did."""
+    return bool(
+        Participant.objects.filter(
+            pk=participant_id,
+            call_page=page,
+            call_connection="",
+            connection_lost_at__isnull=False,
+            left_at__isnull=True,
+            consultation__ended_at__isnull=True,
+        ).update(call_connection=connection, call_worker=worker, connection_lost_at=None)
+    )
+
+
+# --- nobody waits for someone who has gone ---------------------------------------------------------
+
+
+def _gone_deadline(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.CALL_GRACE_SECONDS)
+
+
+def end_gone_participants(now: datetime | None = None) -> int:
+    """End the part in a running call of everyone whose page has been gone for longer than
+    CALL_GRACE_SECONDS: an official or colleague no connection has held the call for (release_call), a
+    citizen whose page has been closed (``Ticket.disconnected_at``). Run by the background jobs; safe in
+    several processes at once, as every case is decided again under the locks. Returns how many ended."""
+    now = now or timezone.now()
+    deadline = _gone_deadline(now)
+    officials = list(
+        Participant.objects.filter(
+            staff__isnull=False,
+            joined_at__isnull=False,
+            left_at__isnull=True,
+            consultation__ended_at__isnull=True,
+            connection_lost_at__lt=deadline,
+        ).values_list("pk", flat=True)
+    )
+    citizens = list(
+        Ticket.objects.filter(state=TicketState.IN_CONSULTATION, disconnected_at__lt=deadline).values_list(
+            "pk", flat=True
+        )
+    )
+    ended = sum(staff_participant_gone(pk, now) for pk in officials)
+    return ended + sum(citizen_gone(pk, now) for pk in citizens)
+
+
+def staff_participant_gone(participant_id: int, now: datetime) -> bool:
+    """The page of an official or invited colleague has been gone for the whole grace. A colleague just
+    leaves the consultation; when the consultation's official has gone, it ends (``official_gone``) and
+    the citizen goes back to the head of the waiting area. False when they came back meanwhile."""
+    office_id = (
+        Participant.objects.filter(pk=participant_id)
+        .values_list("consultation__office_id", flat=True)
+        .first()
+    )
+    if office_id is None:
+        return False
+    with transaction.atomic():
+        office = _lock_office(office_id)
+        # Locked too: hold_call (the page coming back) waits for this decision, or was first and is seen.
+        participant = (
+            Participant.objects.select_for_update(of=("self",))
+            .select_related("consultation__office", "consultation__ticket__office")
+            .get(pk=participant_id)
+        )
+        consultation = participant.consultation
+        lost_at = participant.connection_lost_at
+        if (
+            participant.left_at is not None
+            or participant.joined_at is None
+            or participant.staff_id is None
+            or consultation.ended_at is not None
+            or lost_at is None
+            or lost_at >= _gone_deadline(now)
+        ):
+            return False
+        if participant.role == ParticipantRole.COLLEAGUE:
+            participant.left_at = now
+            participant.save(update_fields=["left_at"])
+            record(
+                office.authority_id,
+                "consultation.colleague_gone",
+                consultation,
+                None,
+                colleague=participant.staff_id,
+            )
+            announce_participants(consultation)
+            announce_staff_consultation_over(participant.staff_id)
+            announce_office_state(office)
+            return True
+        _official_gone(consultation, participant.staff_id, office, now)
+    return True
+
+
+def _official_gone(consultation: Consultation, staff_id: int, office: Office, now: datetime) -> None:
+    """End a consultation whose official has gone. The citizen is first in line again (like "sent
+    back"), told whether anyone else is attending the office; if the office has closed meanwhile, the
+    place ends as at closing time. The caller holds the office lock."""
+    ticket = consultation.ticket
+    reason = ""
+    requeue = False
+    if ticket.state in (TicketState.INVITED, TicketState.IN_CONSULTATION):
+        if open_presences(office).exists():
+            ticket.priority = 1
+            ticket.returned = True
+            transition(ticket, TicketState.WAITING, now=now)
+            attended = open_presences(office).exclude(staff_id=staff_id).exists()
+            reason = "official_gone" if attended else "official_gone_alone"
+            requeue = True
+        else:
+            transition(ticket, TicketState.EXPIRED, now=now)
+            reason = "office_closed"
+    _close_consultation(consultation, EndReason.OFFICIAL_GONE, None)
+    if reason:
+        announce_ticket_state(ticket, reason=reason)
+    if requeue:
+        announce_queue_change(office, "add", ticket)
+
+
+def citizen_gone(ticket_id: int, now: datetime) -> bool:
+    """The citizen's page has been closed for the whole grace during the consultation: it ends
+    (``citizen_gone``), the officials' workspaces say so, and the place is freed. False when the page
+    came back meanwhile."""
+    office_id = Ticket.objects.filter(pk=ticket_id).values_list("office_id", flat=True).first()
+    if office_id is None:
+        return False
+    with transaction.atomic():
+        _lock_office(office_id)
+        # Locked: a page reconnecting now (connection_opened) waits for this decision or is seen here.
+        ticket = Ticket.objects.select_for_update().select_related("office").get(pk=ticket_id)
+        if (
+            ticket.state != TicketState.IN_CONSULTATION
+            or ticket.disconnected_at is None
+            or ticket.disconnected_at >= _gone_deadline(now)
+        ):
+            return False
+        transition(ticket, TicketState.DONE, now=now)
+        end_active_consultation_of_ticket(ticket, EndReason.CITIZEN_GONE)
+        announce_ticket_state(ticket, reason="done")
+    return True

@@ -13,6 +13,7 @@ to that participant (frame ``call.moved``).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buergerbuero.calls.ice import ice_configuration, renewal_delay
 from buergerbuero.calls.selectors import active_participant, call_start_frame, with_ice
 from buergerbuero.core import groups
 from buergerbuero.core.consumers import BaseConsumer, FrameError, require_int, require_str
@@ -42,6 +44,8 @@ class CallMixin(BaseConsumer):
     # from admission on (see reachable()).
     joined: bool = False
     peers: set[int]
+    # Sends the page fresh TURN credentials while this connection holds a call (calls/ice.py).
+    _ice_renewal: asyncio.Task[None] | None = None
 
     async def enter_call(self, participant_id: int, payload: dict[str, Any] | None = None) -> None:
         """Take part in a consultation: join its groups and send ``call.start``. With ``payload`` (from
@@ -66,8 +70,37 @@ class CallMixin(BaseConsumer):
         await self.join(groups.consultation(frame["consultation"]))
         await self.join(groups.participant(participant_id))
         await self.send_frame(frame)
+        self._stop_ice_renewal()
+        if settings.TURN_URLS:
+            self._ice_renewal = asyncio.create_task(self._renew_ice())
+
+    async def _renew_ice(self) -> None:
+        """``call.ice`` with fresh TURN credentials before the page's ones expire, for as long as this
+        connection holds the call (cancelled when it lets go or closes). The page hands them to its peer
+        connections (setConfiguration), so an ICE restart and a new connection can allocate a relay."""
+        while True:
+            await asyncio.sleep(renewal_delay())
+            if self.participant_id is None or self.consultation_id is None:
+                return
+            await self.send_frame(
+                {
+                    "type": "call.ice",
+                    "consultation": self.consultation_id,
+                    "ice": ice_configuration(self.participant_id),
+                }
+            )
+
+    def _stop_ice_renewal(self) -> None:
+        if self._ice_renewal is not None:
+            self._ice_renewal.cancel()
+            self._ice_renewal = None
+
+    async def disconnect(self, code: int) -> None:
+        self._stop_ice_renewal()
+        await super().disconnect(code)
 
     async def exit_call(self) -> None:
+        self._stop_ice_renewal()
         if self.consultation_id is not None:
             await self.leave(groups.consultation(self.consultation_id))
         if self.participant_id is not None:

@@ -1,6 +1,9 @@
 """ICE servers for a participant's browser. TURN credentials follow coturn's REST API scheme
 (``use-auth-secret``): the username is ``<expiry unix time>:<participant id>`` and the password is
-base64(HMAC-SHA1(secret, username)). They are handed only to a participant of a running consultation."""
+base64(HMAC-SHA1(secret, username)). They are handed only to a participant of a running consultation,
+live TURN_CREDENTIAL_TTL_SECONDS (minutes), and are renewed while the call runs: the connection that
+holds the call sends its page fresh ones (``call.ice``) renewal_delay() seconds after the last ones, so a
+credential that leaked is of no use soon after, and a page never holds an expired one."""
 
 from __future__ import annotations
 
@@ -30,3 +33,10 @@ def ice_configuration(participant_id: int) -> dict[str, object]:
         "iceServers": servers,
         "iceTransportPolicy": "relay" if settings.ICE_RELAY_ONLY else "all",
     }
+
+
+def renewal_delay() -> float:
+    """Seconds after issuing credentials at which the page gets fresh ones: a minute before they expire
+    (half their life when that is shorter), so a renewal that is late by seconds still comes in time."""
+    ttl = float(settings.TURN_CREDENTIAL_TTL_SECONDS)
+    return ttl - min(60.0, ttl / 2)

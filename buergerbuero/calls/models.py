@@ -16,6 +16,8 @@ class EndReason(models.TextChoices):
     TRANSFERRED = "transferred", _("Citizen transferred")
     NO_SHOW = "no_show", _("Citizen did not join")
     CONNECTION_LOST = "connection_lost", _("Connection lost")
+    OFFICIAL_GONE = "official_gone", _("The official's page was gone for too long")
+    CITIZEN_GONE = "citizen_gone", _("The citizen's page was gone for too long")
     OFFICE_CLOSED = "office_closed", _("Office closed")
 
 
@@ -65,6 +67,10 @@ class ParticipantRole(models.TextChoices):
     CITIZEN = "citizen", _("Citizen")
 
 
+# A page's own id, chosen by the page (a random id per page load; docs/architecture.md).
+CALL_PAGE_ID_PATTERN = r"[A-Za-z0-9_-]{8,64}"
+
+
 class Participant(models.Model):
     consultation = models.ForeignKey(
         Consultation, on_delete=models.CASCADE, related_name="participants", verbose_name=_("consultation")
@@ -87,7 +93,8 @@ class Participant(models.Model):
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     # Which page of an official holds the call's media (docs/architecture.md, "One page holds the call"):
     # the page load that let the citizen in or accepted the invitation, or that took the call over; and
-    # the socket of that page that holds it now ("" when it closed). Empty for the citizen.
+    # the socket of that page that holds it now ("" when it closed). For the citizen only the page is
+    # recorded (their newest page always holds the call), so a reload can be told from a reconnect.
     call_page = models.CharField(
         _("page holding the call"),
         max_length=64,
@@ -101,6 +108,26 @@ class Participant(models.Model):
         blank=True,
         default="",
         help_text=_("The open connection of that page; empty when it was closed."),
+    )
+    # Set when the connection holding an official's call closed and no other took it (calls.actions:
+    # release_call, hold_call); once older than CALL_GRACE_SECONDS the background job ends their part
+    # (end_gone_participants). Stored, not a worker's timer, so the deadline outlives the worker.
+    connection_lost_at = models.DateTimeField(
+        _("page gone since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set while no page of this official holds the call; their part ends after a grace period."
+        ),
+    )
+    # The web worker serving ``call_connection`` (core.liveness): when it dies without running any
+    # disconnect code, the background job sets ``connection_lost_at`` to its last sign of life.
+    call_worker = models.UUIDField(
+        _("worker serving the call's connection"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("The web worker that serves the connection holding the call."),
     )
 
     class Meta:

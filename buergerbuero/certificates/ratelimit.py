@@ -6,7 +6,8 @@ used as an oracle in bulk, and keeps the database quiet. Only well-formed identi
 caught by the check part before anything is looked up).
 
 Invariants: no address is stored in clear, only a keyed hash in the cache key (as in
-``staff.ratelimit``); nothing about lookups is written to the database.
+``staff.ratelimit``); nothing about lookups is written to the database. An IPv6 client counts by its /64
+(``core.ratelimit.address_bucket``).
 
 Settings (read with defaults): ``CERTIFICATE_LOOKUPS_PER_ADDRESS`` (60),
 ``CERTIFICATE_LOOKUP_WINDOW_SECONDS`` (3600).
@@ -17,6 +18,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+
+from buergerbuero.core.ratelimit import address_bucket
 
 _SALT = "buergerbuero.certificates.ratelimit"
 
@@ -30,7 +33,7 @@ def window_seconds() -> int:
 
 
 def _key(address: str) -> str:
-    return f"certificate-lookups:{salted_hmac(_SALT, address).hexdigest()}"
+    return f"certificate-lookups:{salted_hmac(_SALT, address_bucket(address)).hexdigest()}"
 
 
 def take(address: str) -> bool:

@@ -18,7 +18,7 @@ from buergerbuero.appointments.pages import private
 from buergerbuero.certificates import identifiers, ratelimit, selectors
 from buergerbuero.certificates.forms import VerifyForm
 from buergerbuero.certificates.selectors import Status
-from buergerbuero.staff.ratelimit import client_address
+from buergerbuero.core.ratelimit import client_address
 
 STATUS_CODES = {Status.VALID: 200, Status.REVOKED: 200, Status.UNKNOWN: 404, Status.MALFORMED: 404}
 

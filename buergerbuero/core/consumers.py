@@ -16,12 +16,14 @@ import time
 from collections import deque
 from typing import Any
 
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from buergerbuero.core.errors import ActionError
+from buergerbuero.core import untrusted
+from buergerbuero.core.errors import DATABASE_UNAVAILABLE, LAYER_UNAVAILABLE, ActionError
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,10 @@ class TokenBucket:
 # Frames a page may have waiting for its connection before it is closed (it reconnects and gets a
 # snapshot): a reader that slow is gone or cannot keep up.
 MAX_BACKLOG = 500
+# "Try again later" (RFC 6455): a socket that cannot reach the database or the channel layer (Redis) is
+# closed with it; the page reconnects with backoff and gets a fresh snapshot once they are back.
+TRY_AGAIN_LATER = 1013
+UNAVAILABLE = (*DATABASE_UNAVAILABLE, *LAYER_UNAVAILABLE)
 
 
 class BaseConsumer(AsyncWebsocketConsumer):
@@ -65,7 +71,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
     _writable: asyncio.Event | None = None
     _overflowed = False
     _closing = False
+    _close_sent = False
+    _accepted = False
     _closer: asyncio.Task[None] | None = None
+    _refused_logged = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # uvicorn's ASGI send waits while the connection's write buffer is full (a slow or vanished
@@ -74,7 +83,14 @@ class BaseConsumer(AsyncWebsocketConsumer):
         writable = getattr(getattr(send, "__self__", None), "writable", None)
         self._writable = writable if isinstance(writable, asyncio.Event) else None
         self._backlog = deque()
-        await super().__call__(scope, receive, send)
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_UNAVAILABLE as exc:
+            # Reading this page's channel failed: the page's groups and messages are gone with Redis.
+            await self.unavailable({"type": "channel.receive"}, exc)
+            # No websocket.disconnect will be dispatched any more: leave the groups and the fan-out.
+            with contextlib.suppress(*UNAVAILABLE):
+                await self.disconnect(TRY_AGAIN_LATER)
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.groups_joined = set()
@@ -136,10 +152,18 @@ class BaseConsumer(AsyncWebsocketConsumer):
             # can reach it, and the sender (a fan-out, a Janus event) must not fail for it.
             self._closing = True
 
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol=subprotocol, headers=headers)
+        self._accepted = True
+
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
-        self._closing = True
-        # The page may have gone first (uvicorn's ClientDisconnected is an OSError): closed either way.
-        with contextlib.suppress(OSError):
+        if self._close_sent:
+            return  # a second close (an event raced the first one) would be a protocol error
+        self._closing = self._close_sent = True
+        # The page may have gone first (uvicorn's ClientDisconnected is an OSError), or the server may
+        # have closed the socket itself (a frame over --ws-max-size: uvicorn answers any later message
+        # with RuntimeError "Unexpected ASGI message"): closed either way.
+        with contextlib.suppress(OSError, RuntimeError):
             await super().close(code=code, reason=reason)
 
     async def _drain(self) -> None:
@@ -170,6 +194,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
                 await self.send_error(exc.code, exc.message)
             except ActionError as exc:
                 await self.send_error(exc.code, exc.message)
+            except UNAVAILABLE:
+                raise  # dispatch closes the socket: the page reconnects and starts from a snapshot
             except Exception:
                 logger.exception("frame handler failed")
                 await self.send_error("internal", _("Something went wrong. Please try again."))
@@ -182,14 +208,34 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if len(text_data.encode("utf-8")) > settings.WS_MAX_FRAME_BYTES:
             raise FrameError("too_large", _("This message is too large."))
         try:
-            frame = json.loads(text_data)
+            frame = untrusted.loads(text_data)
         except ValueError:
+            self._log_refused("not JSON or nested too deeply")
             raise FrameError("malformed", _("This message is not valid JSON.")) from None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str) or not frame["type"]:
             raise FrameError("malformed", _("A message must be an object with a type."))
+        # Every string of every frame, before any handler sees it: nothing downstream (database, Redis
+        # channel layer, Janus) can take a lone surrogate, and control characters have no place in text.
+        problem = untrusted.unclean_text(frame)
+        if problem == "depth":
+            self._log_refused("nested too deeply")
+            raise FrameError("malformed", _("This message is nested too deeply."))
+        if problem == "number":
+            self._log_refused("a number out of range")
+            raise FrameError("invalid", _("This message contains a number that is too large."))
+        if problem is not None:
+            self._log_refused("invalid characters")
+            raise FrameError("invalid", _("This message contains characters that are not allowed."))
         if len(frame["type"]) > 64 or not frame["type"].replace(".", "").replace("_", "").isalnum():
             raise FrameError("unknown_type", _("Unknown message type."))
         return frame
+
+    def _log_refused(self, why: str) -> None:
+        """One line per connection, without the frame or a traceback: a client sending such frames in a
+        loop must not fill the log (each frame is still answered with an error frame)."""
+        if not self._refused_logged:
+            self._refused_logged = True
+            logger.warning("refused a malformed frame on %s: %s", type(self).__name__, why)
 
     async def frame_ping(self, frame: dict[str, Any]) -> None:
         await self.send_frame({"type": "pong", "t": frame.get("t")})
@@ -199,15 +245,42 @@ class BaseConsumer(AsyncWebsocketConsumer):
         # channel-layer events that hop serialises a fan-out to thousands of waiting pages on one thread
         # (bench/bench_waiting.py); our handlers reach the database only through database_sync_to_async,
         # which closes stale connections itself, so events skip it.
-        if message.get("type") == "event":
-            await self.event(message)
+        try:
+            if message.get("type") == "event":
+                await self.event(message)
+                return
+            await super().dispatch(message)
+        except UNAVAILABLE as exc:
+            await self.unavailable(message, exc)
+
+    async def unavailable(self, message: dict[str, Any], exc: Exception) -> None:
+        """The database or the channel layer could not be reached while handling ``message``: one log
+        line (an outage makes many), and the socket is closed with "try again later" instead of
+        failing with a traceback. What the handler did not commit is rolled back; the page's reconnect
+        reads everything afresh."""
+        what = "database" if isinstance(exc, DATABASE_UNAVAILABLE) else "channel layer"
+        logger.warning(
+            "%s unavailable on %s (%s): %r", what, self.scope.get("path"), message.get("type"), exc
+        )
+        if message.get("type") == "websocket.disconnect":
+            # The page is gone already; the consumer must still end.
+            raise StopConsumer()
+        if self._closing:
             return
-        await super().dispatch(message)
+        if not self._accepted:
+            # Refusing the handshake would look like a rejection; accept it to say why it closes.
+            with contextlib.suppress(OSError):
+                await super().accept()
+        await self.close(code=TRY_AGAIN_LATER)
 
     async def event(self, message: dict[str, Any]) -> None:
+        if self._closing:
+            return  # the page is being closed: events still queued for it have nobody to reach
         with translation.override(self.language):
             try:
                 await self.on_event(message["event"])
+            except UNAVAILABLE:
+                raise
             except Exception:
                 logger.exception("event handler failed")
 
@@ -222,7 +295,9 @@ def dumps(frame: dict[str, Any]) -> str:
 
 def require_int(frame: dict[str, Any], key: str) -> int:
     value = frame.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    # Above 2**53 a number is no id of ours (nor exact in the page's JavaScript), and above 2**63 the
+    # database drivers fail on it.
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= untrusted.MAX_INT:
         raise FrameError(
             "invalid", _("The field “%(field)s” must be a positive whole number.") % {"field": key}
         )

@@ -16,6 +16,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from buergerbuero.core.errors import LAYER_UNAVAILABLE
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,6 +30,9 @@ def _send(group: str, event: Mapping[str, Any]) -> None:
     message = {"type": "event", "event": dict(event)}
     try:
         async_to_sync(layer.group_send)(group, message)
+    except LAYER_UNAVAILABLE as exc:
+        # Redis restarting: one line, no traceback (an outage makes many); pages resync when it is back.
+        logger.warning("could not send %s to %s: %r", event.get("type"), group, exc)
     except Exception:  # a lost realtime event must never undo or break a committed action
         logger.exception("could not send %s to %s", event.get("type"), group)
 

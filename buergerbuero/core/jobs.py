@@ -1,6 +1,6 @@
-"""Background jobs: ticket expiry every few seconds, appointment reminders (and the end of unconfirmed
-holds) every 30 seconds, the end of forgotten group sessions and the statistics' daily rollups every five
-minutes, personal-data retention once a day.
+"""Background jobs: ticket expiry and the end of calls whose participant has gone every few seconds,
+appointment reminders (and the end of unconfirmed holds) every 30 seconds, the end of forgotten group
+sessions and the statistics' daily rollups every five minutes, personal-data retention once a day.
 
 All are idempotent and safe to run in several processes at once, so every uvicorn worker may run them
 (or one ``manage.py run_jobs`` process with RUN_JOBS_IN_PROCESS off). A job that fails is logged and
@@ -12,12 +12,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from importlib import import_module
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+
+from buergerbuero.core.errors import DATABASE_UNAVAILABLE
+from buergerbuero.core.liveness import end_dead_workers
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +32,32 @@ RETENTION_INTERVAL_SECONDS = 24 * 3600
 
 
 def run_expiry() -> int:
+    """Count the pages of dead workers as gone, then end waiting places and calls of pages that have gone
+    for longer than their grace."""
+    from buergerbuero.calls.actions import end_gone_participants
     from buergerbuero.waitingroom.actions import expire_stale
 
     close_old_connections()
-    return expire_stale()
+    run_dead_workers()
+    return expire_stale() + end_gone_participants()
+
+
+def run_dead_workers(now: datetime | None = None) -> int:
+    """The pages served by web workers that died without closing them (core/liveness.py) count as gone
+    since the worker's last sign of life. Returns how many pages and calls were marked."""
+    from buergerbuero.calls.actions import calls_of_worker_gone
+    from buergerbuero.waitingroom.actions import pages_of_worker_gone
+
+    return end_dead_workers([pages_of_worker_gone, calls_of_worker_gone], now)
+
+
+def run_presence() -> int:
+    """End the presences of officials whose workspace has gone without closing; the last one closes
+    its office (offices/actions.py)."""
+    from buergerbuero.offices.actions import end_absent_presences
+
+    close_old_connections()
+    return end_absent_presences()
 
 
 def run_reminders() -> int:
@@ -90,6 +116,10 @@ async def _run(job: Callable[[], int], thread_sensitive: bool = True) -> bool:
         await sync_to_async(job, thread_sensitive=thread_sensitive)()
     except asyncio.CancelledError:
         raise
+    except DATABASE_UNAVAILABLE as exc:
+        # PostgreSQL restarting: the job runs again in a few seconds; no traceback for an outage.
+        logger.warning("background job %s: database unavailable: %s", getattr(job, "__name__", job), exc)
+        return False
     except Exception:
         logger.exception("background job %s failed", getattr(job, "__name__", job))
         return False
@@ -100,6 +130,7 @@ async def run_forever() -> None:
     last_reminders = last_rollups = last_retention = 0.0
     while True:
         await _run(run_expiry)
+        await _run(run_presence)
         if time.monotonic() - last_reminders >= REMINDER_INTERVAL_SECONDS or last_reminders == 0.0:
             # Sending mail may wait for a slow mail server: not in the thread that sync code of the
             # consumers shares.

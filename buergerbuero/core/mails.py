@@ -29,16 +29,33 @@ def tidy(body: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
+# Names the authority a mail was sent for, so that the development mailbox (core/views.py) shows each
+# official only their own authority's mails.
+AUTHORITY_HEADER = "X-Buergerbuero-Authority"
+
+
 def message(
-    *, subject: str, body: str, from_email: str, to: str, language: str, attachment: MIMEBase | None = None
+    *,
+    subject: str,
+    body: str,
+    from_email: str,
+    to: str,
+    language: str,
+    authority_id: int,
+    attachment: MIMEBase | None = None,
 ) -> EmailMessage:
-    """An automatic mail to one person (``Auto-Submitted``, so that no auto-reply answers it)."""
+    """An automatic mail to one person (``Auto-Submitted``, so that no auto-reply answers it), sent for
+    the authority ``authority_id``."""
     mail = EmailMessage(
         subject=subject,
         body=body,
         from_email=from_email,
         to=[to],
-        headers={"Auto-Submitted": "auto-generated", "Content-Language": language},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            "Content-Language": language,
+            AUTHORITY_HEADER: str(authority_id),
+        },
     )
     if attachment is not None:
         mail.attach(attachment)

@@ -6,19 +6,52 @@ prefix are the caller's, so counters of different forms never mix); nothing abou
 database. A window starts with the first try and lasts as long as the window setting says. ``take``
 counts before the booking or registration is tried, so two concurrent requests cannot both slip under the
 limit; a try that fails (slot taken, event full) is given back.
+
+Every public rate limit (bookings, events, trainings, certificates, the waiting area, the logins) counts
+a client by ``address_bucket(client_address(request))``: an IPv4 address whole, an IPv6 address by its
+/64 network, because one connection usually holds a whole /64 and can pick a fresh address from it for
+every request.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 ADDRESS = "address"
 EMAIL = "email"
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address. Behind our reverse proxy (BEHIND_PROXY) that is the last X-Forwarded-For
+    entry, the one the proxy appended; entries before it are whatever the client claimed."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def address_bucket(address: str) -> str:
+    """What a rate limit counts for ``address``: an IPv4 address itself, an IPv6 address by its /64
+    (an IPv4-mapped IPv6 address as its IPv4 address). Anything unparsable counts as itself."""
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        network = ipaddress.IPv6Network((int(parsed) >> 64 << 64, 64))
+        return str(network)
+    return str(parsed)
 
 
 @dataclass(frozen=True)
@@ -38,7 +71,7 @@ class TryLimit:
         return _setting(self.window)
 
     def _keys(self, address: str, email: str) -> dict[str, str]:
-        values = {ADDRESS: address, EMAIL: email.strip().casefold()}
+        values = {ADDRESS: address_bucket(address), EMAIL: email.strip().casefold()}
         return {
             kind: f"{self.prefix}:{kind}:{salted_hmac(self.salt, value).hexdigest()}"
             for kind, value in values.items()
@@ -81,3 +114,41 @@ def _setting(name_and_default: tuple[str, int]) -> int:
 def _decr(key: str) -> None:
     with contextlib.suppress(ValueError):  # the window ended meanwhile
         cache.decr(key)
+
+
+@dataclass(frozen=True)
+class AddressLimit:
+    """Tries counted per client address only (``address_bucket``), with the same invariants as
+    ``TryLimit``. ``per_address`` and ``window`` are (setting name, default)."""
+
+    salt: str
+    prefix: str
+    per_address: tuple[str, int]
+    window: tuple[str, int]
+
+    def limit(self) -> int:
+        return _setting(self.per_address)
+
+    def window_seconds(self) -> int:
+        return _setting(self.window)
+
+    def _key(self, address: str) -> str:
+        return f"{self.prefix}:{ADDRESS}:{salted_hmac(self.salt, address_bucket(address)).hexdigest()}"
+
+    def take(self, address: str) -> bool:
+        """Count one try; False (and not counted) when the address has used up its window."""
+        key = self._key(address)
+        if cache.add(key, 1, self.window_seconds()):
+            return True
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, self.window_seconds())
+            return True
+        if count > self.limit():
+            _decr(key)
+            return False
+        return True
+
+    def give_back(self, address: str) -> None:
+        _decr(self._key(address))

@@ -1,5 +1,7 @@
 """The development mailbox: with DEBUG on and no SMTP server configured, mails are files in
-``EMAIL_FILE_PATH`` (<data dir>/mail/); these pages show them to logged-in staff.
+``EMAIL_FILE_PATH`` (<data dir>/mail/); these pages show them to logged-in staff, each official only the
+mails sent for their own authority (the header ``core.mails.AUTHORITY_HEADER``; a mail without it, or
+of another authority, is neither listed nor opened).
 
 With DEBUG off both pages are a 404 for everyone, whatever is in the directory: the mails are personal
 data of citizens of every authority.
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from buergerbuero.authorities.models import Staff
+from buergerbuero.core.mails import AUTHORITY_HEADER
 from buergerbuero.staff.views import staff_required
 
 # Django's file backend appends each message followed by this line (one file per connection).
@@ -81,6 +84,10 @@ def _mail(path: Path, index: int, message: EmailMessage, with_content: bool = Fa
     return mail
 
 
+def _of_authority(message: EmailMessage, staff: Staff) -> bool:
+    return str(message[AUTHORITY_HEADER] or "").strip() == str(staff.authority_id)
+
+
 def _debug_only() -> None:
     if not settings.DEBUG:
         raise Http404(_("The mailbox is only available in debug mode."))
@@ -103,7 +110,11 @@ def _mailbox(request: HttpRequest, staff: Staff) -> HttpResponse:
     mails: list[Mail] = []
     for path in files:
         messages = list(enumerate(_messages(path)))
-        mails.extend(_mail(path, index, message) for index, message in reversed(messages))
+        mails.extend(
+            _mail(path, index, message)
+            for index, message in reversed(messages)
+            if _of_authority(message, staff)
+        )
     return render(request, "core/mailbox.html", {"mails": mails, "directory": directory})
 
 
@@ -120,6 +131,6 @@ def _mail_page(request: HttpRequest, staff: Staff, name: str, index: int) -> Htt
     if not FILE_NAME.fullmatch(name) or not path.is_file():
         raise Http404(_("No such mail."))
     messages = _messages(path)
-    if not 0 <= index < len(messages):
+    if not 0 <= index < len(messages) or not _of_authority(messages[index], staff):
         raise Http404(_("No such mail."))
     return render(request, "core/mail.html", {"mail": _mail(path, index, messages[index], with_content=True)})

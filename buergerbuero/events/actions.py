@@ -309,12 +309,11 @@ def event_by_invitation(token: str | None) -> Event | None:
     )
 
 
-def _revoke(member: Member | None, now: dt.datetime) -> None:
-    """The member's join link stops opening the room. rooms' own removal (``remove_member``) is a
-    moderator's act inside the room; a registration cancelled from outside marks the place removed
-    here, which rooms' access refuses as it refuses a removed member."""
+def _revoke(member: Member | None, now: dt.datetime, staff: Staff | None) -> None:
+    """The member's join link stops opening the room, and its open pages and media in the live room end
+    at once (rooms.actions.revoke_member, after the commit)."""
     if member is not None and member.removed_at is None:
-        Member.objects.filter(pk=member.pk).update(removed_at=now)
+        room_actions.revoke_member(member, actor=staff.user if staff else None, now=now)
 
 
 def make_hall_link(event: Event, staff: Staff, now: dt.datetime | None = None) -> str:
@@ -332,7 +331,7 @@ def make_hall_link(event: Event, staff: Staff, now: dt.datetime | None = None) -
             event.room, display_name=_("Meeting hall"), role=hall_role(event), is_hall=True, actor=staff.user
         )
         assert token is not None  # a member without a user always gets a link
-        _revoke(old, now)
+        _revoke(old, now, staff)
         event.hall_member = member
         event.hall_link_sealed = tokens.seal(token)
         event.save(update_fields=["hall_member", "hall_link_sealed"])
@@ -391,6 +390,17 @@ def _taken(event: Event) -> int:
     return active_registrations(event).count()
 
 
+def _was_removed(event: Event, email: str) -> bool:
+    """A removal holds for the event: a registration of this address that the office cancelled, or
+    whose member a moderator removed from the room (still registered, but out), bars registering anew.
+    A registrant who cancelled themselves may register again."""
+    of_address = Registration.objects.filter(event=event, email=email)
+    return (
+        of_address.filter(cancelled_by=CancelledBy.OFFICE).exists()
+        or of_address.filter(cancelled_at__isnull=True, member__removed_at__isnull=False).exists()
+    )
+
+
 def register(
     event: Event,
     *,
@@ -408,6 +418,14 @@ def register(
         refusal = _closed(event, now)
         if refusal:
             raise refusal
+        if email and _was_removed(event, email):
+            raise ActionError(
+                "removed",
+                _(
+                    "The organisers have removed this e-mail address from the event, so it cannot be "
+                    "registered again. If you think this is a mistake, please contact the organisers."
+                ),
+            )
         if _taken(event) >= event.capacity:
             raise _full()
         member, join = room_actions.add_member(
@@ -466,7 +484,7 @@ def cancel_registration(
         registration.cancelled_at = now
         registration.cancelled_by = CancelledBy.OFFICE if by else CancelledBy.REGISTRANT
         registration.save(update_fields=["cancelled_at", "cancelled_by"])
-        _revoke(registration.member, now)
+        _revoke(registration.member, now, by)
         record(
             registration.event.authority_id,
             "event.registration_cancelled",

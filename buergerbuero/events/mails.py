@@ -152,6 +152,7 @@ def build(registration: Registration, kind: str, now: dt.datetime) -> EmailMessa
             from_email=sender(event),
             to=registration.email,
             language=language,
+            authority_id=event.authority_id,
             attachment=ics.attachment(calendar(registration, method, now), method, _("event")),
         )
 

@@ -5,8 +5,10 @@
   old link. Every mail can carry the link again without it being stored.
 - Join links of the room are made by ``rooms.actions.add_member``, which returns the secret once. We need
   it again (in every mail, on the registrant's page, on the staff page for the meeting hall), so it is
-  kept *sealed*: XORed with a key stream derived from SECRET_KEY and a random nonce. The database alone
-  cannot open it; changing SECRET_KEY ends all links, as it does for appointments.
+  kept *sealed*: AES-256-GCM under a key derived from SECRET_KEY (core/sealing.py). The database alone
+  cannot open it, nor change it unnoticed; changing SECRET_KEY ends all links, as it does for
+  appointments. (Links sealed by older versions with a home-made key stream were sealed anew by
+  migration 0002.)
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ import hmac
 import secrets
 
 from django.conf import settings
+
+from buergerbuero.core import sealing
+
+SEAL_PURPOSE = "event-join-link"
 
 
 def new_salt() -> str:
@@ -43,35 +49,11 @@ def registration_token(salt: str) -> str:
     return derive(salt, "registration")
 
 
-def _stream(nonce: str, length: int) -> bytes:
-    blocks = b""
-    counter = 0
-    while len(blocks) < length:
-        blocks += _hmac(f"event-seal:{nonce}:{counter}")
-        counter += 1
-    return blocks[:length]
-
-
 def seal(secret: str) -> str:
-    """``nonce$hex``: the secret (at most 90 bytes) under a key stream that needs SECRET_KEY."""
-    data = secret.encode("utf-8")
-    if len(data) > 90:
-        raise ValueError("secret too long to seal")
-    nonce = secrets.token_hex(8)
-    return f"{nonce}${bytes(a ^ b for a, b in zip(data, _stream(nonce, len(data)), strict=True)).hex()}"
+    """The join link sealed with AES-GCM under a key derived from SECRET_KEY (core.sealing)."""
+    return sealing.seal(secret, SEAL_PURPOSE)
 
 
 def unseal(sealed: str) -> str:
     """The secret of ``seal``; "" for nothing or something that was not sealed by us."""
-    nonce, sep, payload = sealed.partition("$")
-    if not sep:
-        return ""
-    try:
-        data = bytes.fromhex(payload)
-    except ValueError:
-        return ""
-    plain = bytes(a ^ b for a, b in zip(data, _stream(nonce, len(data)), strict=True))
-    try:
-        return plain.decode("utf-8")
-    except UnicodeDecodeError:
-        return ""
+    return sealing.unseal(sealed, SEAL_PURPOSE)

@@ -26,11 +26,11 @@ from buergerbuero.appointments.forms import error_list
 from buergerbuero.appointments.pages import private
 from buergerbuero.authorities.models import Authority
 from buergerbuero.core.errors import ActionError
+from buergerbuero.core.ratelimit import client_address
 from buergerbuero.events import access, actions, mails, ratelimit
 from buergerbuero.events.forms import RegistrationForm
 from buergerbuero.events.models import Event, Registration
 from buergerbuero.events.presentation import event_facts
-from buergerbuero.staff.ratelimit import client_address
 
 SESSION_REGISTERED = "bb_event_registered"
 REGISTERED_PAGE_LIFETIME = dt.timedelta(hours=1)

@@ -1,10 +1,11 @@
 """The Janus configuration folder, rendered from the templates in deploy/janus/.
 
 The templates name every value that differs between installations as ``@NAME@``: the API's address and
-port, the admin secret (also the plugins' admin key), the RTP port range, the number of event loops and
-Janus's own module folders.
+port, the API secret, the admin secret (also the plugins' admin key), the RTP port range, the number of
+event loops and Janus's own module folders.
 ``render`` refuses a template that still holds a placeholder afterwards, so a typo cannot reach Janus.
-The API secret is not in any file: Janus takes it on its command line (``--apisecret``).
+Both secrets are in ``janus.jcfg`` (mode 600), never on Janus's command line: a process's arguments are
+readable by every local user (``ps``, ``/proc/<pid>/cmdline``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class JanusSettings:
     api_ip: str
     api_port: int
     admin_secret: str
+    api_secret: str
     rtp_ports: tuple[int, int] = (20000, 40000)
     modules: Path = MODULES
     # One event loop per core of the Janus host.
@@ -37,8 +39,11 @@ class JanusSettings:
             raise ValueError(f"API port {self.api_port} is not a port")
         if not 1 <= self.event_loops <= 256:
             raise ValueError(f"{self.event_loops} event loops is not within 1-256")
-        if not self.admin_secret or '"' in self.admin_secret:
-            raise ValueError("the admin secret must be set and must not contain a double quote")
+        for name, secret in (("admin", self.admin_secret), ("API", self.api_secret)):
+            if not secret or any(c in secret for c in '"\\\n\r'):
+                raise ValueError(
+                    f"the {name} secret must be set and must not contain a quote, backslash or line break"
+                )
         return {
             "CONFIGS": str(folder),
             "PLUGINS": str(self.modules / "plugins"),
@@ -46,6 +51,7 @@ class JanusSettings:
             "EVENTS": str(self.modules / "events"),
             "LOGGERS": str(self.modules / "loggers"),
             "ADMIN_SECRET": self.admin_secret,
+            "API_SECRET": self.api_secret,
             "RTP_PORTS": f"{low}-{high}",
             "API_IP": self.api_ip,
             "API_PORT": str(self.api_port),
@@ -66,5 +72,5 @@ def render(settings: JanusSettings, folder: Path, templates: Path = TEMPLATES) -
             raise ValueError(f"{template.name}: no value for {left.group(0)}")
         target = folder / template.name
         target.write_text(text, encoding="utf-8")
-        target.chmod(0o600)  # it holds the admin secret
+        target.chmod(0o600)  # janus.jcfg holds the secrets
     return folder

@@ -61,11 +61,13 @@ def start(janus: str, data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes
     if not _port_free(port):
         port = _free_port()
     conf = render(
-        JanusSettings(api_ip="127.0.0.1", api_port=port, admin_secret=admin_secret), folder / "conf"
+        JanusSettings(api_ip="127.0.0.1", api_port=port, admin_secret=admin_secret, api_secret=api_secret),
+        folder / "conf",
     )
     log = folder / "janus.log"
     proc = subprocess.Popen(  # noqa: S603 (our own arguments, the binary found on PATH)
-        [janus, "-F", str(conf), "-a", api_secret, "-o", "-N", "-L", str(log)],
+        # No secret in the arguments (every local user can read them): janus.jcfg holds it.
+        [janus, "-F", str(conf), "-o", "-N", "-L", str(log)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 VIDEOROOM = "janus.plugin.videoroom"
 # Janus's VideoRoom error codes we act on.
 NO_SUCH_ROOM = 426
+NO_SUCH_FEED = 428
 ROOM_EXISTS = 427
 # Room numbers stay below 2**53, so any JSON reader (also one in JavaScript) keeps them exact.
 MAX_ROOM_NUMBER = 2**53 - 1
@@ -207,4 +208,29 @@ async def release(room_id: int) -> None:
     await _guarded(release_mountpoints(placed, room_id), room.janus_instance, quiet=True)
     await _guarded(
         _destroy(room.janus_instance, room.janus_room, room.janus_secret), room.janus_instance, quiet=True
+    )
+
+
+async def _kick(url: str, number: int, secret: str, member_id: int) -> None:
+    async with plugin_handle(url, VIDEOROOM) as (client, session, handle):
+        try:
+            await client.message(
+                session, handle, {"request": "kick", "room": number, "secret": secret, "id": member_id}
+            )
+        except JanusError as exc:
+            if exc.code not in (NO_SUCH_ROOM, NO_SUCH_FEED):  # not there (any more): nothing to end
+                raise
+
+
+async def kick(room_id: int, member_id: int) -> None:
+    """End a member's presence in the room's Janus room (its feed, and its subscriptions with the
+    session's handles), e.g. after the member was removed. Quiet when the room was never placed, the
+    member is not there, or Janus is away (its sessions then end with it)."""
+    room = await sync_to_async(_get_room)(room_id)
+    if room.janus_room is None or not room.janus_instance:
+        return
+    await _guarded(
+        _kick(room.janus_instance, room.janus_room, room.janus_secret, member_id),
+        room.janus_instance,
+        quiet=True,
     )

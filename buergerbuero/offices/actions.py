@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from buergerbuero.audit.actions import record
 from buergerbuero.authorities.models import Availability, Staff
@@ -30,7 +34,7 @@ def open_office(staff: Staff, office: Office, outside_hours: bool = False) -> Pr
         presence = open_presences(office).filter(staff=staff).first()
         if presence is not None:
             return presence
-        presence = Presence.objects.create(office=office, staff=staff, started_at=now)
+        presence = Presence.objects.create(office=office, staff=staff, started_at=now, seen_at=now)
         if not OpenPeriod.objects.filter(office=office, ended_at__isnull=True).exists():
             period = OpenPeriod.objects.create(office=office, started_at=now)
             record(office.authority_id, "office.opened", office, staff.user_id, period=period.pk)
@@ -40,26 +44,100 @@ def open_office(staff: Staff, office: Office, outside_hours: bool = False) -> Pr
     return presence
 
 
-def close_office(staff: Staff, office: Office) -> None:
+def close_office(staff: Staff, office: Office, *, absent_since: datetime | None = None) -> bool:
     """The official stops serving the office. When the last one leaves the office closes, and the people
-    still waiting are told so (their places end)."""
+    still waiting are told so (their places end).
+
+    ``absent_since`` is for the background job (end_absent_presences): the official has gone without
+    closing, so the presence ends only if no workspace page of theirs has been seen since then (one
+    may have come back meanwhile; then nothing changes and the result is False). Its audit entries
+    carry the reason ``absent`` and no actor."""
     from buergerbuero.waitingroom.actions import end_waiting_on_close
 
     with transaction.atomic():
         office = Office.objects.select_for_update().select_related("authority").get(pk=office.pk)
-        presence = open_presences(office).filter(staff=staff).first()
-        if presence is None:
-            raise ActionError("not_present", _("You have not opened this office."))
+        presences = open_presences(office).filter(staff=staff)
+        if absent_since is not None:
+            # Locked: a heartbeat of a page that came back waits for this decision and then finds the
+            # presence ended (its UPDATE matches open presences only).
+            presence = presences.select_for_update().filter(seen_at__lt=absent_since).first()
+            if presence is None:
+                return False
+        else:
+            presence = presences.first()
+            if presence is None:
+                raise ActionError("not_present", _("You have not opened this office."))
         now = timezone.now()
+        actor = staff.user_id if absent_since is None else None
+        why = {} if absent_since is None else {"reason": "absent", "staff": staff.pk}
         presence.ended_at = now
         presence.save(update_fields=["ended_at"])
-        record(office.authority_id, "presence.ended", presence, staff.user_id, office=office.pk)
+        record(office.authority_id, "presence.ended", presence, actor, office=office.pk, **why)
         if not open_presences(office).exists():
             OpenPeriod.objects.filter(office=office, ended_at__isnull=True).update(ended_at=now)
-            record(office.authority_id, "office.closed", office, staff.user_id)
-            end_waiting_on_close(office, staff.user_id)
+            record(office.authority_id, "office.closed", office, actor, **why)
+            end_waiting_on_close(office, actor)
         announce_office_state(office)
         announce_staff_me(staff)
+    return True
+
+
+class CloseNeedsConfirmation(ActionError):
+    """Closing would end the places of ``waiting`` people that the official has not confirmed."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(
+            "confirm_close",
+            ngettext(
+                "%(count)d person is waiting and will lose their place.",
+                "%(count)d people are waiting and will lose their place.",
+                waiting,
+            )
+            % {"count": waiting},
+        )
+        self.waiting = waiting
+
+
+def check_close_office(staff: Staff, office: Office, confirmed_waiting: int) -> bool:
+    """close_office() for an official who asked to: when they are the last one present and more people
+    are waiting than they confirmed to send away (``confirmed_waiting``, the number their confirmation
+    named), nothing changes and CloseNeedsConfirmation says how many. Counted under the office lock,
+    so a person who entered after the confirmation was shown is asked about again."""
+    from buergerbuero.waitingroom.selectors import waiting_tickets
+
+    with transaction.atomic():
+        office = Office.objects.select_for_update().get(pk=office.pk)
+        if not open_presences(office).exclude(staff=staff).exists():
+            waiting = waiting_tickets(office).count()
+            if waiting > confirmed_waiting and open_presences(office).filter(staff=staff).exists():
+                raise CloseNeedsConfirmation(waiting)
+        return close_office(staff, office)
+
+
+def note_workspace_alive(staff_id: int) -> int:
+    """A workspace page of the official is connected (or has just closed): the offices they serve, and
+    are still assigned to, count them as present for PRESENCE_GRACE_SECONDS from now. Returns the
+    presences refreshed. No audit entry: this is a heartbeat, not a decision."""
+    with transaction.atomic():
+        return Presence.objects.filter(
+            staff_id=staff_id, ended_at__isnull=True, office__assignments__staff_id=staff_id
+        ).update(seen_at=timezone.now())
+
+
+def end_absent_presences(now: datetime | None = None) -> int:
+    """End every presence whose official has had no live workspace page for PRESENCE_GRACE_SECONDS,
+    through close_office (the last one closes the office and tells the people waiting). Safe to run in
+    several processes at once. Returns how many presences ended."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)
+    ended = 0
+    absent = Presence.objects.filter(ended_at__isnull=True, seen_at__lt=cutoff).select_related(
+        "staff", "office"
+    )
+    for presence in list(absent):
+        if close_office(presence.staff, presence.office, absent_since=cutoff):
+            ended += 1
+    return ended
 
 
 def set_availability(staff: Staff, availability: str) -> Staff:

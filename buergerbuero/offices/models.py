@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.authorities.models import Authority, Staff
@@ -215,6 +216,15 @@ class Presence(models.Model):
     started_at = models.DateTimeField(_("present from"))
     ended_at = models.DateTimeField(
         _("present until"), null=True, blank=True, help_text=_("Empty while the official is present.")
+    )
+    # Refreshed by every live workspace connection of the official (and set when the last one closes).
+    # A presence not refreshed for PRESENCE_GRACE_SECONDS ends by itself (offices.actions
+    # .end_absent_presences): a database time, so a worker that dies without running disconnect
+    # cannot keep an office open.
+    seen_at = models.DateTimeField(
+        _("workspace last seen"),
+        default=timezone.now,
+        help_text=_("Last sign of a live workspace page of the official; set by the application only."),
     )
 
     class Meta:

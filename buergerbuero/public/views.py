@@ -26,18 +26,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from buergerbuero.appointments import pow
+from buergerbuero.appointments.pages import offers_appointments, week_url
 from buergerbuero.appointments.pages import office_offer as appointment_offer
 from buergerbuero.authorities.models import Authority
 from buergerbuero.core.errors import ActionError
+from buergerbuero.core.ratelimit import client_address
 from buergerbuero.offices.hours import DayHours, Schedule
 from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import OfficeState, office_state
 from buergerbuero.public import theme
 from buergerbuero.public.forms import EnterForm, RatingForm
 from buergerbuero.waitingroom import actions
+from buergerbuero.waitingroom import ratelimit as entry_limit
 from buergerbuero.waitingroom.models import ACTIVE_STATES, Ticket, TicketState
-from buergerbuero.waitingroom.selectors import position
-from buergerbuero.waitingroom.tokens import SESSION_KEY
+from buergerbuero.waitingroom.selectors import position, ticket_of_session
+from buergerbuero.waitingroom.tokens import SESSION_KEY, remember, upgrade_session
 
 STATE_LABELS = {
     "closed": gettext_lazy("closed"),
@@ -56,7 +60,8 @@ def _office(authority_slug: str, office_slug: str) -> Office:
 
 
 def _session_ticket(request: HttpRequest) -> Ticket | None:
-    return actions.get_ticket_by_token(request.session.get(SESSION_KEY))
+    upgrade_session(request.session)  # an older session's raw token becomes its hash
+    return ticket_of_session(request.session)
 
 
 def _url(name: str, office: Office) -> str:
@@ -166,6 +171,8 @@ def _render_office(
         "enter_url": _url("enter", office),
         "retention_days": settings.RETENTION_DAYS,
         "live": _live_config(office.authority, reload_when_open=True),
+        # Solved in the background on every visit; required only under pressure (waitingroom.ratelimit).
+        "pow_config": pow.page_config(),
         # Booking link; the next free slots when the waiting area cannot take the citizen now.
         **appointment_offer(office, now, with_slots=queue_full or not info["is_open"]),
     }
@@ -230,19 +237,31 @@ def _enter(request: HttpRequest, office: Office) -> HttpResponse:
     if current is not None and current.state in ACTIVE_STATES:
         # One place at a time: a second submit (or another office's form) leads back to the waiting page.
         return redirect(_url("waiting", current.office))
-    form = EnterForm(request.POST)
+    form = EnterForm(request.POST, pow_required=entry_limit.under_pressure(office))
     if not form.is_valid():
         return _render_office(request, office, form, status=400)
+    address = client_address(request)
+    limited = entry_limit.take(address, request.session)
+    if limited is not None:
+        error = (
+            _("Too many entries have come from your internet connection. Please try again later.")
+            if limited == entry_limit.ADDRESS
+            else _("You have entered the waiting area too often in a short time. Please try again later.")
+        )
+        response = _render_office(request, office, form, error=error, status=429)
+        response["Retry-After"] = str(entry_limit.window_seconds())
+        return response
     try:
         _ticket, token = actions.enter_queue(
             office, form.cleaned_data["display_name"], form.cleaned_data["concern"], request.LANGUAGE_CODE
         )
     except ActionError as exc:
+        entry_limit.give_back(address, request.session)
         return _render_office(
             request, office, form, error=exc.message, status=409, queue_full=exc.code == "queue_full"
         )
     request.session.cycle_key()
-    request.session[SESSION_KEY] = token
+    remember(request.session, token)
     return redirect(_url("waiting", office))
 
 
@@ -304,6 +323,8 @@ def waiting(request: HttpRequest, authority_slug: str, office_slug: str) -> Http
             "leave": reverse("public:leave", args=[authority.slug, "__office__"]),
             "thanks": reverse("public:thanks", args=[authority.slug, "__office__"]),
             "overview": reverse("public:overview", args=[authority.slug]),
+            # Offered with the closing notice when the office closes while the citizen waits.
+            "book": week_url(office) if offers_appointments(office) else "",
         },
     }
     context = {

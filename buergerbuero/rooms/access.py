@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Staff
 from buergerbuero.rooms.models import Member, MemberRole, RemovalReason, Room, RoomMode, RoomState
-from buergerbuero.rooms.tokens import SESSION_KEY
+from buergerbuero.rooms.tokens import hash_token, session_hashes
 
 PUBLISHING_ROLES = (MemberRole.MODERATOR, MemberRole.PRESENTER, MemberRole.SPEAKER)
 
@@ -34,9 +34,14 @@ def member_for_token(token: str | None) -> Member | None:
     """The member a join link's secret belongs to (removed members included: callers refuse them)."""
     if not token or len(token) > 100:
         return None
-    from buergerbuero.rooms.tokens import hash_token
+    return member_for_token_hash(hash_token(token))
 
-    return Member.objects.select_related("room").filter(token_hash=hash_token(token)).first()
+
+def member_for_token_hash(token_hash: str | None) -> Member | None:
+    """The member whose join link hashes to ``token_hash`` (what a browser's session keeps)."""
+    if not token_hash:
+        return None
+    return Member.objects.select_related("room").filter(token_hash=token_hash).first()
 
 
 def is_member_of_room(member: Member, room_id: int) -> bool:
@@ -101,12 +106,6 @@ def rooms_for_staff(staff: Staff) -> QuerySet[Room]:
     return rooms.distinct()
 
 
-def token_from_session(session: Any, room_id: int) -> str | None:
-    """The join-link secret this browser presented for the room (rooms.tokens.SESSION_KEY)."""
-    if session is None:
-        return None
-    tokens = session.get(SESSION_KEY)
-    if not isinstance(tokens, dict):
-        return None
-    token = tokens.get(str(room_id))
-    return token if isinstance(token, str) else None
+def token_hash_from_session(session: Any, room_id: int) -> str | None:
+    """The hash of the join link this browser presented for the room (rooms.tokens.SESSION_KEY)."""
+    return session_hashes(session).get(str(room_id))

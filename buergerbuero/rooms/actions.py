@@ -174,6 +174,9 @@ def add_member(
         if not created and member.role != role:
             member.role = role
             member.save(update_fields=["role"])
+            # An official dropped from a session's moderators, presenters or speakers: open pages lose
+            # the rights at once (the consumer re-reads the member; its media stops publishing).
+            events.announce_member(Member.objects.select_related("room").get(pk=member.pk), permissions=True)
         token = None
     else:
         token = new_token()
@@ -375,11 +378,12 @@ def decline(member: Member, *, actor: Member) -> Member:
     _audit(room, "room.declined", member, actor)
     events.announce_removed(member)
     events.announce_lobby(room)
+    _kick_media_after_commit(member)
     return member
 
 
-def _block(member: Member, reason: RemovalReason) -> None:
-    now = timezone.now()
+def _block(member: Member, reason: RemovalReason, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
     member.removed_at = now
     member.removed_reason = reason
     member.hand_raised_at = None
@@ -402,12 +406,55 @@ def remove_member(member: Member, *, actor: Member) -> Member:
     had_hand = member.hand_raised_at is not None
     _block(member, RemovalReason.REMOVED)
     _audit(room, "room.removed", member, actor)
+    _announce_removal(member, room, had_hand)
+    return member
+
+
+@transaction.atomic
+def revoke_member(
+    member: Member, *, actor: AbstractBaseUser | None, now: dt.datetime | None = None
+) -> Member:
+    """Takes a member's place away from outside the room (a registration cancelled or removed, a hall
+    link replaced): blocked as by ``remove_member``, and its open pages and media end at once. Idempotent
+    (a member removed already stays as it is)."""
+    room = _lock_room(member.room_id)
+    member = _lock_member(member)
+    if member.removed_at is not None:
+        return member
+    had_hand = member.hand_raised_at is not None
+    _block(member, RemovalReason.REMOVED, now)
+    _audit(room, "room.member_revoked", member, actor)
+    _announce_removal(member, room, had_hand)
+    return member
+
+
+def _announce_removal(member: Member, room: Room, had_hand: bool) -> None:
+    """The member's pages close (``room.removed``), the others see them go, and Janus drops their feed."""
     events.announce_removed(member)
     events.announce_member(member)
     if had_hand:
         events.announce_hands(room)
     events.announce_lobby(room)
-    return member
+    _kick_media_after_commit(member)
+
+
+def _kick_media_after_commit(member: Member) -> None:
+    room_id, member_id = member.room_id, member.pk
+    transaction.on_commit(lambda: _kick_media(room_id, member_id), robust=True)
+
+
+def _kick_media(room_id: int, member_id: int) -> None:
+    """Drop a removed member's feed and subscriptions from the room's Janus room. The member's pages close
+    their media themselves on ``room.removed``; this also ends a Janus session that outlived its page (a
+    worker that died leaves it for Janus's reclaim timeout, media flowing). Logged when Janus is away."""
+    from buergerbuero.media.placement import kick
+
+    try:
+        async_to_sync(kick)(room_id, member_id)
+    except Exception:
+        logger.exception(
+            "could not remove member %s from the media server room of room %s", member_id, room_id
+        )
 
 
 # --- hands and the right to speak ------------------------------------------------------------------------
@@ -534,20 +581,19 @@ def mute_all(room: Room, *, actor: Member) -> int:
     return count
 
 
+MEDIA_FIELDS = {"audio": "audio_muted", "video": "video_stopped"}
+
+
 @transaction.atomic
-def unmute_self(member: Member, kind: str) -> Member:
-    """The member turns their microphone (``audio``) or camera (``video``) back on after a moderator
-    turned it off; whether they may publish at all is still the role's (access.may_publish)."""
-    if kind not in ("audio", "video"):
+def lift_mute(member: Member, kind: str, *, actor: Member) -> Member:
+    """A moderator turns a member's microphone (``audio``) or camera (``video``) back on. A moderator's
+    mute is hard: it holds (in Janus too) until a moderator lifts it, whatever the member's page sends;
+    whether the member may publish at all is still their role's (access.may_publish)."""
+    field = MEDIA_FIELDS.get(kind) if isinstance(kind, str) else None
+    if field is None:
         raise ActionError("invalid", _("Unknown kind of media."))
-    member = _inside(member)
-    field = "audio_muted" if kind == "audio" else "video_stopped"
-    if getattr(member, field):
-        setattr(member, field, False)
-        member.save(update_fields=[field])
-        _audit(member.room, "room.unmuted_self", member, member, kind=kind)
-        events.announce_member(member, permissions=True)
-    return member
+    action = "room.unmuted" if kind == "audio" else "room.video_allowed"
+    return _change_member(member, actor, action, {field: False})
 
 
 # --- chat -------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 A connection goes through three phases:
 
 - authenticate (no group joined yet): a staff user who is a member of the room, an administrator of the
-  room's authority (who enters as a moderator), or a join-link secret in the session
+  room's authority (who enters as a moderator), or the hash of a join link in the session
   (rooms.tokens.SESSION_KEY, set by the join page). Anyone else gets ``room.refused`` and the socket
   closes (4403; 4404 for a room that does not exist); so do removed members, members of an ended room
   (4410) and newcomers to a locked room (4423).
@@ -34,7 +34,15 @@ from buergerbuero.core.consumers import BaseConsumer, FrameError, require_int, r
 from buergerbuero.core.errors import ActionError
 from buergerbuero.rooms import access, actions
 from buergerbuero.rooms.models import ChatMessage, Member, PresenceCheck, Room, RoomState
-from buergerbuero.rooms.selectors import room_info, snapshot
+from buergerbuero.rooms.selectors import (
+    chat_for,
+    lists_everyone,
+    on_stage,
+    others_in_audience,
+    room_info,
+    snapshot,
+    visible_members,
+)
 from buergerbuero.rooms.signalling import MediaMixin
 
 logger = logging.getLogger(__name__)
@@ -78,7 +86,7 @@ def _authenticate(room_id: int, user: Any, session: Any) -> Member | None:
                 return member
             if staff.is_authority_admin and room.state != RoomState.ENDED:
                 return actions.enter_as_admin(room, user, staff.display_name)
-    member = access.member_for_token(access.token_from_session(session, room_id))
+    member = access.member_for_token_hash(access.token_hash_from_session(session, room_id))
     if member is not None and member.room_id == room_id:
         return member
     return None
@@ -99,6 +107,8 @@ class RoomConsumer(MediaMixin, BaseConsumer):
     attending = False
     in_lobby = False
     media_started = False
+    # Set when the connection was closed by the server (refused, removed, ended).
+    stopped = False
 
     # --- connecting -------------------------------------------------------------------------------------
 
@@ -123,7 +133,10 @@ class RoomConsumer(MediaMixin, BaseConsumer):
         await self.stop(code)
 
     async def stop(self, code: int) -> None:
-        """Leave everything and close: media first (the contract with MediaMixin), then groups."""
+        """Leave everything and close: media first (the contract with MediaMixin), then groups. Events
+        already queued for this connection are dropped."""
+        self.stopped = True
+        self.inside = False
         await self.stop_media()
         await self.end_presence()
         await self.leave_all()
@@ -300,9 +313,11 @@ class RoomConsumer(MediaMixin, BaseConsumer):
     async def frame_lobby_decline(self, frame: dict[str, Any]) -> None:
         await self._on_member(frame, actions.decline)
 
-    async def frame_me_unmute(self, frame: dict[str, Any]) -> None:
+    async def frame_member_unmute(self, frame: dict[str, Any]) -> None:
+        me = self._me()
+        target = await self._member_of_room(frame)
         kind = require_str(frame, "kind", 10)
-        await self._run(actions.unmute_self, self._me(), kind)
+        await self._run(actions.lift_mute, target, kind, actor=me)
 
     async def frame_chat_send(self, frame: dict[str, Any]) -> None:
         text = require_str(frame, "text", settings.CHAT_MAX_LENGTH)
@@ -340,6 +355,8 @@ class RoomConsumer(MediaMixin, BaseConsumer):
     # --- events -------------------------------------------------------------------------------------------
 
     async def on_event(self, event: dict[str, Any]) -> None:
+        if self.stopped:
+            return
         kind = event["type"]
         if kind.startswith("media."):
             if self.inside:
@@ -374,31 +391,61 @@ class RoomConsumer(MediaMixin, BaseConsumer):
                 await self.send_error(exc.code, exc.message)
             await self.start_media()
 
+    def _lists_everyone(self) -> bool:
+        return self.member is not None and lists_everyone(self.member)
+
+    def _others_in_audience(self, total: int) -> int:
+        assert self.member is not None
+        return others_in_audience(total, self.member, self.attending)
+
     async def on_room_member(self, event: dict[str, Any]) -> None:
         if not self.inside:
             return
-        await self.send_frame({k: v for k, v in event.items() if k != "permissions"})
-        if event["member"]["id"] == self.member_id:
+        member = event["member"]
+        frame: dict[str, Any] = {"type": "room.member", "room": event["room"], "member": member}
+        if not self._lists_everyone():
+            frame["audience"] = self._others_in_audience(event["audience"])
+            if member["id"] != self.member_id and not on_stage(member):
+                # Someone of the audience: this page learns no name, only that they are not on the stage
+                # (a speaker sent back to the audience leaves its list) and the new count.
+                frame["member"] = {"id": member["id"], "hidden": True}
+        await self.send_frame(frame)
+        if member["id"] == self.member_id:
             await self.own_member_changed(event["permissions"])
 
     async def on_room_members(self, event: dict[str, Any]) -> None:
         if not self.inside:
             return
-        await self.send_frame({k: v for k, v in event.items() if k != "permissions"})
+        members = visible_members(event["members"], self.member_id or 0, self._lists_everyone())
+        frame: dict[str, Any] = {"type": "room.members", "room": event["room"], "members": members}
+        if not self._lists_everyone():
+            frame["audience"] = self._others_in_audience(event["audience"])
+        await self.send_frame(frame)
         if any(m["id"] == self.member_id for m in event["members"]):
             await self.own_member_changed(event["permissions"])
 
     async def own_member_changed(self, permissions: bool) -> None:
+        was_moderator = self._is_moderator()
         await self.refresh()
         if permissions and self.media_started:
             await self.media_permissions_changed()
+        member = self.member
+        if member is not None and member.removed_at is None and self._is_moderator() != was_moderator:
+            # What the page may see and do changed (the lobby, answers, the audience's names, moderation;
+            # an official dropped from the moderators): a new snapshot replaces the page's state.
+            await self.send_frame(await database_sync_to_async(snapshot)(member))
+
+    async def on_room_chat(self, event: dict[str, Any]) -> None:
+        if not self.inside:
+            return
+        message = chat_for(event["message"], event["on_stage"], self.member_id or 0, self._lists_everyone())
+        await self.send_frame({"type": "room.chat", "room": event["room"], "message": message})
 
     async def _forward_inside(self, event: dict[str, Any]) -> None:
         if self.inside:
             await self.send_frame(event)
 
     on_room_hands = _forward_inside
-    on_room_chat = _forward_inside
     on_room_chat_deleted = _forward_inside
     on_room_stage = _forward_inside
 

@@ -16,11 +16,13 @@ from buergerbuero.core import groups
 from buergerbuero.core.events import send_after_commit
 from buergerbuero.rooms.models import ChatMessage, Member, PresenceCheck, Room
 from buergerbuero.rooms.selectors import (
+    audience_present,
     chat_info,
     hand_queue,
     lobby_list,
     member_info,
     members_info,
+    on_stage,
     room_info,
 )
 
@@ -39,6 +41,8 @@ class MemberEvent(TypedDict):
     # Whether the member's media permissions may have changed (role, may_speak, muted, video stopped):
     # that member's page renegotiates what it may publish.
     permissions: bool
+    # Audience members present (selectors.audience_present), for pages that do not list them by name.
+    audience: int
 
 
 class MembersEvent(TypedDict):
@@ -46,6 +50,7 @@ class MembersEvent(TypedDict):
     room: int
     members: list[dict[str, Any]]
     permissions: bool
+    audience: int
 
 
 class HandsEvent(TypedDict):
@@ -58,6 +63,9 @@ class ChatEvent(TypedDict):
     type: Literal["room.chat"]
     room: int
     message: dict[str, Any]
+    # Whether the sender is on the stage (selectors.on_stage): else pages that do not list the audience
+    # get the message without the name.
+    on_stage: bool
 
 
 class ChatDeletedEvent(TypedDict):
@@ -121,6 +129,7 @@ def announce_member(member: Member, *, permissions: bool = False) -> None:
         "room": member.room_id,
         "member": member_info(member),
         "permissions": permissions,
+        "audience": audience_present(member.room),
     }
     send_after_commit(groups.room(member.room_id), event)
 
@@ -131,6 +140,7 @@ def announce_members(room: Room, *, permissions: bool = False) -> None:
         "room": room.pk,
         "members": members_info(room),
         "permissions": permissions,
+        "audience": audience_present(room),
     }
     send_after_commit(groups.room(room.pk), event)
 
@@ -141,7 +151,13 @@ def announce_hands(room: Room) -> None:
 
 
 def announce_chat(message: ChatMessage) -> None:
-    event: ChatEvent = {"type": "room.chat", "room": message.room_id, "message": chat_info(message)}
+    sender = message.member
+    event: ChatEvent = {
+        "type": "room.chat",
+        "room": message.room_id,
+        "message": chat_info(message),
+        "on_stage": sender.removed_at is None and on_stage(member_info(sender, present=False)),
+    }
     send_after_commit(groups.room(message.room_id), event)
 
 

@@ -8,15 +8,17 @@ from typing import Any
 
 from django.utils import timezone
 
-from buergerbuero.rooms.access import is_moderator, may_publish
+from buergerbuero.rooms.access import PUBLISHING_ROLES, is_moderator, may_publish
 from buergerbuero.rooms.models import (
     Attendance,
     ChatMessage,
     LobbyWait,
     Member,
+    MemberRole,
     PresenceAnswer,
     PresenceCheck,
     Room,
+    RoomMode,
 )
 
 # The chat a page gets in its snapshot: the latest messages, oldest first.
@@ -80,6 +82,54 @@ def members_info(room: Room) -> list[dict[str, Any]]:
     return out
 
 
+# --- who sees whom ---------------------------------------------------------------------------------------
+#
+# In a webinar the audience (viewers, participants who may not speak) sees the people on the stage
+# (moderators, presenters, speakers, the hall, whoever may speak now), itself and how many others watch;
+# the names of the audience only moderators see. In a conference everyone takes part and sees everyone.
+
+
+def lists_everyone(member: Member) -> bool:
+    """Whether this member's page lists every member by name (else only the stage and a count)."""
+    return member.room.mode != RoomMode.WEBINAR or is_moderator(member)
+
+
+def on_stage(info: dict[str, Any]) -> bool:
+    """Whether a member (as ``member_info`` gives it) is shown by name to everyone."""
+    return bool(info["moderator"] or info["may_publish"] or info["is_hall"])
+
+
+def member_on_stage(member: Member) -> bool:
+    return is_moderator(member) or may_publish(member, member.room) or member.is_hall
+
+
+def others_in_audience(total: int, member: Member, present: bool) -> int:
+    """``total`` (audience_present) as the page of ``member`` shows it: without the member itself."""
+    return max(0, total - (1 if present and not member_on_stage(member) else 0))
+
+
+def audience_present(room: Room) -> int:
+    """Members of the audience (not on the stage) with a page inside the room now; the same rule as
+    ``on_stage`` (access.may_publish), as one query."""
+    audience = Attendance.objects.filter(
+        member__room=room,
+        left_at__isnull=True,
+        member__removed_at__isnull=True,
+        member__is_hall=False,
+        member__may_speak=False,
+    ).exclude(member__role__in=PUBLISHING_ROLES)
+    if room.mode == RoomMode.CONFERENCE:
+        audience = audience.exclude(member__role=MemberRole.PARTICIPANT)
+    return audience.values("member_id").distinct().count()
+
+
+def visible_members(members: list[dict[str, Any]], me: int, everyone: bool) -> list[dict[str, Any]]:
+    """The members a page lists: all, or the stage and itself."""
+    if everyone:
+        return members
+    return [m for m in members if m["id"] == me or on_stage(m)]
+
+
 def hand_queue(room: Room) -> list[int]:
     """Ids of the members whose hand is up, in the order they raised it."""
     return list(
@@ -115,6 +165,14 @@ def chat_info(message: ChatMessage) -> dict[str, Any]:
     }
 
 
+def chat_for(info: dict[str, Any], sender_on_stage: bool, me: int, everyone: bool) -> dict[str, Any]:
+    """A chat message as a page sees it: a page that does not list the audience gets no name of an
+    audience member who wrote (the page says "a participant")."""
+    if everyone or sender_on_stage or info["member"] == me:
+        return info
+    return {**info, "name": ""}
+
+
 def open_presence_check(room: Room, now: dt.datetime | None = None) -> PresenceCheck | None:
     now = now or timezone.now()
     return room.presence_checks.filter(deadline_at__gte=now).order_by("-sent_at", "-id").first()
@@ -144,17 +202,24 @@ def snapshot(member: Member) -> dict[str, Any]:
         .select_related("member")
         .order_by("-sent_at", "-id")[:CHAT_IN_SNAPSHOT]
     )
+    everyone = lists_everyone(member)
+    members = members_info(room)
+    stage = {m["id"] for m in members if on_stage(m)}
+    shown = visible_members(members, member.pk, everyone)
     frame: dict[str, Any] = {
         "type": "room.snapshot",
         "room": room_info(room),
         "me": member_info(member, present=True),
-        "members": members_info(room),
+        "members": shown,
         "hands": hand_queue(room),
-        "chat": [chat_info(m) for m in reversed(chat)],
+        "chat": [chat_for(chat_info(m), m.member_id in stage, member.pk, everyone) for m in reversed(chat)],
         "presence": presence_info(member),
     }
     if is_moderator(member):
         frame["lobby"] = lobby_list(room)
+    if not everyone:
+        present = member.attendances.filter(left_at__isnull=True).exists()
+        frame["audience"] = others_in_audience(audience_present(room), member, present)
     return frame
 
 

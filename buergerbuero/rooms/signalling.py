@@ -63,12 +63,20 @@ MAX_CANDIDATE = 1024
 # Seconds between attempts to set the media up again after Janus went away (then the last one repeats).
 RECOVERY_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 _MID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+_SESSION_NAME = re.compile(r"^s=[^\r\n]*", re.MULTILINE)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def _fresh_member(member_id: int) -> Member | None:
     return Member.objects.select_related("room").filter(pk=member_id).first()
+
+
+def _browser_sdp(sdp: str) -> str:
+    """Janus's SDP as a browser may see it. Janus names the session after its room (``s=VideoRoom
+    <number>``, ``s=Mountpoint <id>``): the session name means nothing to WebRTC, so it becomes ``-``
+    and no Janus room or mountpoint number reaches a page."""
+    return _SESSION_NAME.sub("s=-", sdp)
 
 
 def _stream_frames(streams: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -232,7 +240,7 @@ class MemberMedia:
         if not jsep or jsep.get("type") != "answer":
             raise JanusError(0, "no answer")
         self.own_streams = [s for s in data.get("streams") or [] if s.get("type") in ("audio", "video")]
-        return str(jsep["sdp"])
+        return _browser_sdp(str(jsep["sdp"]))
 
     @property
     def publishing(self) -> bool:
@@ -358,7 +366,7 @@ class MemberMedia:
                     continue
                 raise
             self.watching[member] = handle
-            sdp = str(jsep.get("sdp", ""))
+            sdp = _browser_sdp(str(jsep.get("sdp", "")))
             await self.send(
                 {"type": "media.offer", "stream": member, "sdp": sdp, "streams": _sdp_streams(sdp, member)}
             )
@@ -368,7 +376,7 @@ class MemberMedia:
         await self.send(
             {
                 "type": "media.offer",
-                "sdp": jsep.get("sdp", ""),
+                "sdp": _browser_sdp(str(jsep.get("sdp", ""))),
                 "streams": _stream_frames(data.get("streams") or []),
             }
         )

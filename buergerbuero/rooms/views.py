@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from buergerbuero.authorities.models import Staff
-from buergerbuero.rooms import access
+from buergerbuero.rooms import access, tokens
 from buergerbuero.rooms.models import Member, Room, RoomKind, RoomState
-from buergerbuero.rooms.tokens import SESSION_KEY
 from buergerbuero.staff.views import staff_required
 
 # A join page names the member in its address: it must not leak through the Referer header, and no
@@ -60,8 +59,8 @@ def _room_page(request: HttpRequest, room: Room, member: Member | None, staff: S
 
 @require_GET
 def join(request: HttpRequest, token: str) -> HttpResponse:
-    """``/raum/<token>/``: opens the room for the link's member. The secret is kept in the session for
-    the room's socket, which reads it from there (never from the address)."""
+    """``/raum/<token>/``: opens the room for the link's member. The secret's hash is kept in the session
+    for the room's socket, which reads it from there (never from the address)."""
     member = access.member_for_token(token)
     if member is None:
         return _private(render(request, "rooms/join_invalid.html", status=404))
@@ -74,11 +73,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return _private(
             render(request, "rooms/join_closed.html", context, status=REFUSAL_STATUS.get(reason, 403))
         )
-    tokens = request.session.get(SESSION_KEY)
-    tokens = dict(tokens) if isinstance(tokens, dict) else {}
-    if tokens.get(str(room.pk)) != token:
-        tokens[str(room.pk)] = token
-        request.session[SESSION_KEY] = tokens
+    tokens.remember(request.session, room.pk, token)
     return _private(_room_page(request, room, member, staff=None))
 
 

@@ -7,10 +7,17 @@ every office of their authority.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from importlib import import_module
+from types import SimpleNamespace
+from typing import cast
+
+from django.conf import settings
+from django.contrib.auth import get_user
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Staff
@@ -28,6 +35,37 @@ def get_staff_for_user(user: AbstractBaseUser | AnonymousUser) -> Staff:
     if staff is None:
         raise PermissionDenied(_("Your account has no place in an authority."))
     return staff
+
+
+@dataclass(frozen=True)
+class WorkspaceAccess:
+    """What a workspace socket may see: the official, the offices whose queues (with names and concerns)
+    it receives, and which of them the official is assigned to."""
+
+    staff: Staff = field(compare=False)
+    staff_id: int
+    role: str
+    offices: frozenset[int]
+    assigned: frozenset[int]
+
+
+def workspace_access(session_key: str | None, user_id: int) -> WorkspaceAccess | None:
+    """Whether the session a workspace socket was opened with still belongs to ``user_id``, an active
+    user with a place in an authority, and what that place lets it see; None when it may not use the
+    workspace at all (signed out, session ended or flushed, password changed, deactivated, no ``Staff``).
+    Read afresh from the session store and the database every time: a live socket calls this whenever
+    something it depends on changed (staff.signals)."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    # The same checks as every HTTP request makes (backend, active user, session hash).
+    user = get_user(cast(HttpRequest, SimpleNamespace(session=session)))
+    if not user.is_authenticated or user.pk != user_id:
+        return None
+    staff = Staff.objects.select_related("authority", "user").filter(user_id=user.pk).first()
+    if staff is None:
+        return None
+    offices = frozenset(offices_of(staff).values_list("pk", flat=True))
+    assigned = frozenset(Office.objects.filter(assignments__staff=staff).values_list("pk", flat=True))
+    return WorkspaceAccess(staff, staff.pk, staff.role, offices, assigned & offices)
 
 
 def _offices(staff: Staff) -> QuerySet[Office]:

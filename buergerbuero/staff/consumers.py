@@ -19,17 +19,22 @@ import re
 import secrets
 from typing import Any
 from urllib.parse import parse_qs
+from uuid import UUID
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Staff
 from buergerbuero.calls import actions as call_actions
 from buergerbuero.calls.consumers import CallMixin
 from buergerbuero.calls.models import Consultation, Participant
-from buergerbuero.core import groups
+from buergerbuero.calls.selectors import active_participant, call_start_frame
+from buergerbuero.core import groups, liveness
 from buergerbuero.core.consumers import require_int
 from buergerbuero.core.errors import ActionError
+from buergerbuero.offices import actions as office_actions
+from buergerbuero.staff.access import WorkspaceAccess, workspace_access
 from buergerbuero.staff.forms import PAGE_ID_PATTERN
 from buergerbuero.staff.selectors import workspace_snapshot
 
@@ -65,9 +70,16 @@ def end_reason(consultation_id: int) -> str:
 class StaffConsumer(CallMixin):
     staff: Staff
     staff_id: int | None = None
+    user_id: int | None = None
+    session_key: str | None = None
+    # What the socket was last authorised for, and the offices whose staff groups it is in.
+    access: WorkspaceAccess | None = None
+    office_ids: set[int] = set()  # replaced, never changed in place
     page: str = ""
     previous: str = ""
     connection: str = ""
+    # The web worker serving this socket, named on the call it holds (core.liveness).
+    worker: UUID | None = None
     # The consultation (and participant) that this official takes part in through another page.
     elsewhere: tuple[int, int] | None = None
     _stale_until: float = 0.0
@@ -87,19 +99,69 @@ class StaffConsumer(CallMixin):
         self.peers = set()
         self._tasks = set()
         await self.accept()
+        # Written on every call this socket holds, so the call is let go should this worker die.
+        self.worker = await liveness.this_worker(self)
+        # The official is present in their open offices while a workspace page is connected.
+        await database_sync_to_async(office_actions.note_workspace_alive)(staff.pk)
+        self.spawn(self._heartbeat())
         bad_ids = self._read_page_ids()
-        snapshot = await database_sync_to_async(workspace_snapshot)(staff)
+        self.user_id = user.pk
+        self.session_key = self.scope["session"].session_key
         await self.join(groups.staff(staff.pk))
-        for office in snapshot["offices"]:
-            await self.join(groups.office_staff(office["id"]))
-        # The snapshot is read after joining, so no delta between the two is lost.
-        snapshot = await database_sync_to_async(workspace_snapshot)(staff)
-        participant = snapshot.pop("participant")
+        # Checked after joining the official's group: any change from here on reaches this socket as
+        # ``staff.access`` (recheck_access), so none falls between the check and the joins.
+        access = await database_sync_to_async(workspace_access)(self.session_key, self.user_id)
+        if access is None:
+            await self.leave_all()
+            await self.close(code=4403)
+            return
+        self.access = access
+        self.staff = access.staff
+        await self._follow_offices(access.offices)
         if bad_ids:
             await self.send_error("invalid", _("This page identifies itself wrongly. Please reload it."))
+        await self._send_snapshot()
+
+    async def _follow_offices(self, office_ids: frozenset[int]) -> None:
+        """Be in the staff groups of exactly these offices (their queues carry names and concerns)."""
+        for office_id in sorted(self.office_ids - office_ids):
+            await self.leave(groups.office_staff(office_id))
+        for office_id in sorted(office_ids - self.office_ids):
+            await self.join(groups.office_staff(office_id))
+        self.office_ids = set(office_ids)
+
+    async def _send_snapshot(self) -> None:
+        # Read after joining the groups, so no delta between the two is lost.
+        snapshot = await database_sync_to_async(workspace_snapshot)(self.staff)
+        participant = snapshot.pop("participant")
         await self.send_frame(snapshot)
+        if self.participant_id is not None:
+            # A fresh snapshot is followed by the call it shows, as after a reconnect (the page keeps
+            # its peer connections).
+            held = await database_sync_to_async(active_participant)(self.participant_id)
+            if held is not None:
+                await self.send_frame(await database_sync_to_async(call_start_frame)(held))
+                return
         if participant:
             await self.hold_if_running(participant)
+
+    async def recheck_access(self) -> None:
+        """Something this socket was authorised on changed (staff.signals): check again. A page that may
+        no longer use the workspace leaves every group before it closes (4403), so not one more event
+        of an office reaches it; one whose offices changed follows them and gets a fresh snapshot."""
+        if self._closing or self.access is None:
+            return
+        access = await database_sync_to_async(workspace_access)(self.session_key, self.user_id)
+        if access is None:
+            await self.leave_all()
+            await self.close(code=4403)
+            return
+        self.staff = access.staff
+        if access == self.access:
+            return
+        self.access = access
+        await self._follow_offices(access.offices)
+        await self._send_snapshot()
 
     def _read_page_ids(self) -> bool:
         """The page's own id and the one its tab showed before a reload, from the query string. A
@@ -112,14 +174,38 @@ class StaffConsumer(CallMixin):
         self.previous = previous if PAGE_ID.fullmatch(previous) and previous != self.page else ""
         return bad
 
+    async def reclaim(self) -> None:
+        """This worker was taken for dead while the page stayed open (core.liveness): hold its call
+        again unless another connection has taken it meanwhile."""
+        if self.participant_id is None or self.worker is None or self._closing:
+            return
+        await database_sync_to_async(call_actions.call_reclaimed)(
+            self.participant_id, self.page, self.connection, self.worker
+        )
+
     async def disconnect(self, code: int) -> None:
+        liveness.release(self)
         try:
             for task in list(getattr(self, "_tasks", ())):
                 task.cancel()
+            if self.staff_id is not None:
+                # The grace before the official's offices close counts from the page's departure.
+                await database_sync_to_async(office_actions.note_workspace_alive)(self.staff_id)
             if self.participant_id is not None:
                 await database_sync_to_async(call_actions.release_call)(self.participant_id, self.connection)
         finally:
             await super().disconnect(code)
+
+    async def _heartbeat(self) -> None:
+        """Keep the official present while this page is connected. A worker that dies stops this loop
+        with everything else, and the presence ends once the grace has passed."""
+        interval = min(30.0, settings.PRESENCE_GRACE_SECONDS / 4)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await database_sync_to_async(office_actions.note_workspace_alive)(self.staff_id)
+            except Exception:
+                logger.exception("presence heartbeat failed")
 
     async def _staff(self) -> Staff:
         return await database_sync_to_async(Staff.objects.select_related("user").get)(pk=self.staff_id)
@@ -148,6 +234,7 @@ class StaffConsumer(CallMixin):
                 self.connection,
                 previous=self.previous,
                 take_over=take_over,
+                worker=self.worker,
             )
         except BaseException:
             await self._leave_unless_in_call(call_groups)
@@ -200,7 +287,7 @@ class StaffConsumer(CallMixin):
         finds this connection in time), write down which connection holds it."""
         try:
             outcome = await database_sync_to_async(call_actions.hold_call)(
-                participant_id, self.staff, self.page, self.connection
+                participant_id, self.staff, self.page, self.connection, worker=self.worker
             )
         except ActionError:
             return  # the call ended meanwhile; its end arrives as an event
@@ -241,9 +328,11 @@ class StaffConsumer(CallMixin):
             self._stale_until = 0.0
         if await self.on_call_event(event):
             return
-        if kind == "staff.consultation":
+        if kind == "staff.access":
+            await self.recheck_access()
+        elif kind == "staff.consultation":
             await self.on_staff_consultation(event)
-        elif kind in ("office.state", "office.queue", "colleague.invited", "staff.me"):
+        elif kind in ("office.state", "office.queue", "queue.connected", "colleague.invited", "staff.me"):
             await self.send_frame(event)
 
     async def on_staff_consultation(self, event: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -33,9 +33,11 @@ from buergerbuero.offices import actions as office_actions
 from buergerbuero.staff import access
 from buergerbuero.staff.forms import (
     TEXT_MAX_LENGTH,
+    AdminLoginForm,
     AnswerInvitationForm,
     AvailabilityForm,
     CallPageForm,
+    CloseOfficeForm,
     DeclineForm,
     InviteForm,
     OpenOfficeForm,
@@ -127,6 +129,18 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin site's own login, answering 429 while locked as the staff login does. Routed in
+    buergerbuero/urls.py ahead of the admin's URLs, which also gives the site forms.AdminLoginForm (the
+    staff login's lockout)."""
+    response = admin.site.login(request)
+    context = getattr(response, "context_data", None) or {}
+    form = context.get("form")
+    if isinstance(form, AdminLoginForm) and form.has_error("__all__", "locked"):
+        response.status_code = 429
+    return response
+
+
 class LogoutView(auth_views.LogoutView):
     pass
 
@@ -179,6 +193,14 @@ def dashboard(request: HttpRequest, staff: Staff) -> HttpResponse:
             "no_media": _("Your camera and microphone are not available. You can still see and hear others."),
             "camera_failed": _("This camera could not be started."),
             "call_ended": _("The consultation has ended."),
+            "left": _("%(name)s has left the consultation."),
+            "ended_citizen_gone": _(
+                "The consultation has ended: the citizen's page was closed or offline for too long."
+            ),
+            "ended_official_gone": _(
+                "The consultation has ended: this page was closed or offline for too long. The citizen is "
+                "first in line again."
+            ),
             "elsewhere": _("This consultation is running in another window."),
             "sound_on": _("Sound alerts: on"),
             "sound_off": _("Sound alerts: off"),
@@ -221,12 +243,24 @@ def open_office(request: HttpRequest, staff: Staff, office_id: int) -> HttpRespo
 @require_POST
 @staff_required
 def close_office(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
+    """Closing with people waiting who would lose their place needs the official's confirmation naming
+    their number (``confirm_waiting``); without it nothing changes and the answer asks for it: JSON with
+    the number, or a page with the confirmation form (the workspace works without script)."""
     office = access.get_office_for_staff(staff, office_id)
-    return act(
-        request,
-        lambda: office_actions.close_office(staff, office),
-        _("You have left %(office)s.") % {"office": office.name},
-    )
+    form = CloseOfficeForm(request.POST)
+    if not form.is_valid():
+        return bad_input(request, form)
+    try:
+        office_actions.check_close_office(staff, office, form.cleaned_data["confirm_waiting"] or 0)
+    except office_actions.CloseNeedsConfirmation as question:
+        if wants_json(request):
+            answer = {"ok": False, "code": question.code, "message": question.message}
+            return JsonResponse({**answer, "waiting": question.waiting}, status=409)
+        context = {"office": office, "message": question.message, "waiting": question.waiting}
+        return render(request, "staff/confirm_close.html", context, status=409)
+    except ActionError as error:
+        return refused(request, error)
+    return done(request, _("You have left %(office)s.") % {"office": office.name})
 
 
 @require_POST

@@ -228,6 +228,8 @@ def create_session(
 
 
 def _set_presenters(session: TrainingSession, presenters: Iterable[Staff], by: Staff) -> None:
+    """Presenters are members of the room by their user. One who is dropped keeps a place as a viewer
+    (as events' dropped moderators do); their open room pages lose the presenter's rights at once."""
     chosen = list(presenters)
     session.presenters.set(chosen)
     for staff in chosen:
@@ -236,6 +238,18 @@ def _set_presenters(session: TrainingSession, presenters: Iterable[Staff], by: S
             display_name=staff.display_name,
             role=MemberRole.PRESENTER,
             user=staff.user,
+            actor=by.user,
+        )
+    dropped = session.room.members.filter(role=MemberRole.PRESENTER, user__isnull=False).exclude(
+        user_id__in=[staff.user_id for staff in chosen]
+    )
+    for member in dropped.select_related("user"):
+        assert member.user is not None
+        room_actions.add_member(
+            session.room,
+            display_name=member.display_name,
+            role=MemberRole.VIEWER,
+            user=member.user,
             actor=by.user,
         )
 

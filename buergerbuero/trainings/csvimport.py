@@ -19,12 +19,17 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 from django.utils.translation import gettext as _
 
 MAX_FILE_BYTES = 200_000
+READ_CHUNK_BYTES = 64 * 1024
 MAX_PUPILS = 200
 NAME_MAX_LENGTH = 120
 
@@ -81,13 +86,66 @@ class UnreadableFile(ValueError):
     pass
 
 
+def _too_big() -> UnreadableFile:
+    return UnreadableFile(
+        _("The file is larger than %(kb)d KB. A class list is much smaller: please check the file.")
+        % {"kb": MAX_FILE_BYTES // 1000}
+    )
+
+
+class CappedUploadHandler(FileUploadHandler):
+    """The only upload handler of the class registration: keeps at most MAX_FILE_BYTES + 1 bytes of an
+    uploaded file, in memory, while the request is read; the rest of a bigger file is received and
+    dropped, never buffered or written to disk. The file's ``size`` is what was received, so
+    ``read_upload`` refuses it as too large."""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.buffer = io.BytesIO()
+        self.received = 0
+        raise StopFutureHandlers()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        room = MAX_FILE_BYTES + 1 - self.buffer.tell()
+        if room > 0:
+            self.buffer.write(raw_data[:room])
+        self.received += len(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> UploadedFile:
+        self.buffer.seek(0)
+        return InMemoryUploadedFile(
+            file=self.buffer,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=self.received,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )
+
+
+def read_upload(upload: UploadedFile) -> str:
+    """The text of an uploaded list. A file over MAX_FILE_BYTES is refused by the size its upload handler
+    counted, or at the latest as soon as reading passes the limit: it is never read into memory whole.
+    (Django's handlers keep a file over FILE_UPLOAD_MAX_MEMORY_SIZE on disk, not in memory, and the
+    reverse proxy caps the request body: deploy/nginx.conf.)"""
+    if upload.size is not None and upload.size > MAX_FILE_BYTES:
+        raise _too_big()
+    data = bytearray()
+    upload.seek(0)
+    # read(n) rather than chunks(): an in-memory upload's chunks() is one read of everything.
+    while chunk := upload.read(READ_CHUNK_BYTES):
+        data += chunk
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_big()
+    return decode(bytes(data))
+
+
 def decode(data: bytes) -> str:
     """The text of an uploaded file (see the module's docstring for the encodings)."""
     if len(data) > MAX_FILE_BYTES:
-        raise UnreadableFile(
-            _("The file is larger than %(kb)d KB. A class list is much smaller: please check the file.")
-            % {"kb": MAX_FILE_BYTES // 1000}
-        )
+        raise _too_big()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

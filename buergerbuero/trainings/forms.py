@@ -102,7 +102,7 @@ class ClassForm(forms.Form):
         text = self.cleaned_data.get("pupils_text") or ""
         if upload is not None:
             try:
-                text = csvimport.decode(upload.read())
+                text = csvimport.read_upload(upload)
             except csvimport.UnreadableFile as exc:
                 self.add_error("pupils_file", str(exc))
                 return self.cleaned_data

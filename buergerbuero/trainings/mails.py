@@ -87,6 +87,7 @@ def build(registration: Registration, join_token: str, token: str, now: dt.datet
             from_email=sender(office),
             to=registration.email,
             language=language,
+            authority_id=office.authority_id,
             attachment=ics.attachment(
                 calendar(registration, str(data["join_url"]), now), ics.REQUEST, _("training")
             ),

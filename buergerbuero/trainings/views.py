@@ -21,20 +21,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from buergerbuero.appointments import pow, ratelimit
 from buergerbuero.appointments.forms import error_list
 from buergerbuero.appointments.pages import private
 from buergerbuero.authorities.models import Authority
+from buergerbuero.core import sealing
 from buergerbuero.core.errors import ActionError
+from buergerbuero.core.ratelimit import client_address
 from buergerbuero.rooms.models import RoomState
-from buergerbuero.rooms.tokens import SESSION_KEY as ROOM_TOKENS
-from buergerbuero.rooms.tokens import hash_token as room_hash
-from buergerbuero.staff.ratelimit import client_address
+from buergerbuero.rooms.tokens import session_hashes as room_link_hashes
 from buergerbuero.trainings import actions, csvimport, mails
 from buergerbuero.trainings.forms import CheckForm, ClassForm, IndividualForm
 from buergerbuero.trainings.models import Material, Registration, TrainingSession
+from buergerbuero.trainings.tokens import registration_token
 
 SESSION_REGISTERED = "bb_training_registered"
 REGISTERED_PAGE_LIFETIME = dt.timedelta(hours=1)
@@ -101,13 +103,20 @@ def _rate_limited(request: HttpRequest, email: str) -> str | None:
 
 
 def _remember(request: HttpRequest, registered: actions.Registered) -> None:
-    """For the page after registering (an hour, this browser only): the links are shown there once."""
+    """For the page after registering (an hour, this browser only): the links are shown there once.
+    The session keeps no secret: the registration page's link comes again from the registration's salt,
+    and the room's join link (made once, stored nowhere else) is kept sealed with AES-GCM under a key the
+    session store does not hold (core.sealing), bound to this registration."""
+    registration = registered.registration
     request.session[SESSION_REGISTERED] = {
-        "id": registered.registration.pk,
-        "join": registered.join_token,
-        "token": registered.token,
+        "id": registration.pk,
+        "join_sealed": sealing.seal(registered.join_token, _join_purpose(registration.pk)),
         "at": timezone.now().isoformat(),
     }
+
+
+def _join_purpose(registration_id: int) -> str:
+    return f"training-registered:{registration_id}"
 
 
 # --- list and registration ---------------------------------------------------------------------------
@@ -175,8 +184,18 @@ def register(request: HttpRequest, authority_slug: str, session_id: int) -> Http
     return render(request, "trainings/register.html", context, status=status)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_exempt  # only so that the upload handler can be set before the body is read; checked below
 def register_class(request: HttpRequest, authority_slug: str, session_id: int) -> HttpResponse:
+    """The uploaded class list is capped while the request is read (csvimport.CappedUploadHandler): a
+    file far over the limit is neither held in memory nor written to disk. The CSRF middleware would read
+    the body first, so the check runs after the handler is set (csrf_protect)."""
+    request.upload_handlers = [csvimport.CappedUploadHandler(request)]
+    return _register_class(request, authority_slug, session_id)
+
+
+@csrf_protect
+@require_http_methods(["GET", "HEAD", "POST"])
+def _register_class(request: HttpRequest, authority_slug: str, session_id: int) -> HttpResponse:
     """Step 1 reads the list and shows it (with a consent box per minor when asked); step 2 (``confirm``)
     registers. "Change the list" (``edit``) goes back to step 1 with everything kept."""
     session = _session(authority_slug, session_id)
@@ -267,9 +286,18 @@ def registered(request: HttpRequest, authority_slug: str) -> HttpResponse:
             .first()
         )
     now = timezone.now()
+    # A session written before the join link was sealed holds the secrets themselves ("join", "token"):
+    # it shows nothing more and is emptied.
+    sealed = stored.get("join_sealed") if isinstance(stored, dict) else None
+    join = (
+        sealing.unseal(sealed, _join_purpose(registration.pk))
+        if registration and isinstance(sealed, str)
+        else ""
+    )
     if (
         not isinstance(stored, dict)
         or registration is None
+        or not join
         or registration.created_at < now - REGISTERED_PAGE_LIFETIME
     ):
         request.session.pop(SESSION_REGISTERED, None)
@@ -278,8 +306,8 @@ def registered(request: HttpRequest, authority_slug: str) -> HttpResponse:
     context = _session_context(registration.session, now) | {
         "registration": registration,
         "pupils": list(registration.pupils.all()),
-        "join_url": mails.join_url(str(stored["join"])),
-        "page_url": mails.registration_url(registration, str(stored["token"])),
+        "join_url": mails.join_url(join),
+        "page_url": mails.registration_url(registration, registration_token(registration.token_salt)),
     }
     return render(request, "trainings/registered.html", context)
 
@@ -415,18 +443,6 @@ def class_certificates(request: HttpRequest, token: str) -> HttpResponse:
 # --- materials ---------------------------------------------------------------------------------------
 
 
-def _member_tokens(request: HttpRequest) -> list[str]:
-    """The join-link secrets this browser presented (rooms keeps them in the session)."""
-    stored = request.session.get(ROOM_TOKENS)
-    if isinstance(stored, dict):
-        return [t for t in stored.values() if isinstance(t, str)]
-    if isinstance(stored, list | tuple):
-        return [t for t in stored if isinstance(t, str)]
-    if isinstance(stored, str):
-        return [stored]
-    return []
-
-
 def may_see_material(request: HttpRequest, material: Material) -> bool:
     """Staff who reach the giving office, and the members (not removed) of this type's sessions' rooms."""
     from buergerbuero.trainings.staff_views import staff_of
@@ -436,7 +452,7 @@ def may_see_material(request: HttpRequest, material: Material) -> bool:
         from buergerbuero.staff.selectors import offices_of
 
         return offices_of(staff).filter(pk=material.training_type.office_id).exists()
-    hashes = [room_hash(t) for t in _member_tokens(request)[:50]]
+    hashes = list(room_link_hashes(request.session).values())[:50]
     if not hashes:
         return False
     return TrainingSession.objects.filter(

@@ -11,6 +11,7 @@ Invariants a reader must not break:
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +24,7 @@ from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import open_presences
 from buergerbuero.waitingroom.events import (
     announce_queue_change,
+    announce_ticket_connected,
     announce_ticket_state,
     announce_ticket_superseded,
 )
@@ -37,7 +39,7 @@ def _lock_office(office_id: int) -> Office:
 _TRANSITION_FIELDS = [
     f.name
     for f in Ticket._meta.concrete_fields
-    if not f.primary_key and f.name not in ("disconnected_at", "connection_id")
+    if not f.primary_key and f.name not in ("disconnected_at", "connection_id", "connected_worker")
 ]
 
 
@@ -156,20 +158,66 @@ def decline(actor_staff_id: int, actor_user_id: int, ticket: Ticket, message: st
     return ticket
 
 
-def connection_opened(ticket: Ticket, connection_id: str) -> None:
+def connection_opened(ticket: Ticket, connection_id: str, worker: UUID | None = None) -> None:
     """A page of the citizen opened its WebSocket and now holds the ticket: the place is held without a
-    deadline again, and any older page of the same ticket is told to step back."""
+    deadline again, and any older page of the same ticket is told to step back. ``worker`` is the web
+    worker serving the socket (core.liveness), so the page counts as closed should that worker die."""
     with transaction.atomic():
-        Ticket.objects.filter(pk=ticket.pk).update(disconnected_at=None, connection_id=connection_id)
+        # Whether the officials' "page closed" mark changes; the row is locked, so of two pages
+        # connecting at once only one announces it.
+        was_away = (
+            Ticket.objects.select_for_update()
+            .filter(pk=ticket.pk, state=TicketState.WAITING, disconnected_at__isnull=False)
+            .exists()
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(
+            disconnected_at=None, connection_id=connection_id, connected_worker=worker
+        )
         announce_ticket_superseded(ticket, connection_id)
+        if was_away:
+            announce_ticket_connected(ticket, True)
 
 
 def connection_closed(ticket: Ticket, connection_id: str) -> None:
     """A page closed its WebSocket. If it was the holder, the grace period starts now."""
     with transaction.atomic():
-        Ticket.objects.filter(pk=ticket.pk, connection_id=connection_id, disconnected_at__isnull=True).update(
-            disconnected_at=timezone.now()
+        gone = Ticket.objects.filter(
+            pk=ticket.pk, connection_id=connection_id, disconnected_at__isnull=True
+        ).update(disconnected_at=timezone.now())
+        if gone and Ticket.objects.filter(pk=ticket.pk, state=TicketState.WAITING).exists():
+            announce_ticket_connected(ticket, False)
+
+
+def pages_of_worker_gone(worker: UUID, seen_at: datetime) -> int:
+    """The web worker ``worker`` died (core.liveness.end_dead_workers, which holds the lock on its row):
+    every ticket whose page it served counts as closed since ``seen_at``, its last sign of life, as if
+    that page had closed then (connection_closed), so the grace periods run from there. A page that has
+    meanwhile reconnected to another worker names that one and is left alone. Returns how many."""
+    with transaction.atomic():
+        gone = list(
+            Ticket.objects.select_for_update()
+            .filter(connected_worker=worker, disconnected_at__isnull=True)
+            .values_list("pk", "office_id", "state")
         )
+        Ticket.objects.filter(pk__in=[pk for pk, _office, _state in gone]).update(
+            disconnected_at=seen_at, connected_worker=None
+        )
+        for pk, office_id, state in gone:
+            if state == TicketState.WAITING:
+                announce_ticket_connected(Ticket(pk=pk, office_id=office_id), False)
+    return len(gone)
+
+
+def connection_reclaimed(ticket: Ticket, connection_id: str, worker: UUID) -> bool:
+    """A page that is still open, on a worker that was taken for dead (core.liveness), holds its
+    ticket again, unless another page of the citizen has taken it meanwhile. Returns whether it did."""
+    with transaction.atomic():
+        back = Ticket.objects.filter(
+            pk=ticket.pk, connection_id=connection_id, disconnected_at__isnull=False
+        ).update(disconnected_at=None, connected_worker=worker)
+        if back and Ticket.objects.filter(pk=ticket.pk, state=TicketState.WAITING).exists():
+            announce_ticket_connected(ticket, True)
+    return bool(back)
 
 
 def rate(ticket: Ticket, rating: int) -> Ticket:
@@ -189,7 +237,8 @@ def rate(ticket: Ticket, rating: int) -> Ticket:
 
 def expire_stale(now: datetime | None = None) -> int:
     """End waiting tickets whose page has been gone longer than the grace period, and invitations the
-    citizen never took up. Safe to run in several processes at once. Returns how many ended."""
+    citizen never took up. Safe to run in several processes at once. Returns how many ended. (A citizen
+    gone from a running consultation: calls.actions.end_gone_participants, with the call's grace.)"""
     from buergerbuero.calls.actions import end_active_consultation_of_ticket
 
     now = now or timezone.now()
@@ -204,11 +253,6 @@ def expire_stale(now: datetime | None = None) -> int:
         + list(
             Ticket.objects.filter(
                 state=TicketState.INVITED, state_changed_at__lt=now - invite_timeout
-            ).values_list("pk", "office_id")
-        )
-        + list(
-            Ticket.objects.filter(
-                state=TicketState.IN_CONSULTATION, disconnected_at__lt=now - grace
             ).values_list("pk", "office_id")
         )
     )
@@ -229,17 +273,9 @@ def expire_stale(now: datetime | None = None) -> int:
             elif ticket.state == TicketState.INVITED and ticket.state_changed_at < now - invite_timeout:
                 transition(ticket, TicketState.EXPIRED, now=now)
                 end_active_consultation_of_ticket(ticket, "no_show")
-            elif (
-                ticket.state == TicketState.IN_CONSULTATION
-                and ticket.disconnected_at
-                and ticket.disconnected_at < now - grace
-            ):
-                # The citizen's page has been gone for the whole grace period: the consultation is over.
-                transition(ticket, TicketState.DONE, now=now)
-                end_active_consultation_of_ticket(ticket, "connection_lost")
             else:
                 continue
-            announce_ticket_state(ticket, reason="expired" if ticket.state == TicketState.EXPIRED else "done")
+            announce_ticket_state(ticket, reason="expired")
             ended += 1
     return ended
 

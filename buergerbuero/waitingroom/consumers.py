@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 from typing import Any, cast
+from urllib.parse import parse_qs
+from uuid import UUID
 
 from channels.db import database_sync_to_async
 from django.utils import translation
@@ -20,18 +23,19 @@ from django.utils.translation import gettext as _
 
 from buergerbuero.calls import actions as call_actions
 from buergerbuero.calls.consumers import CallMixin
-from buergerbuero.calls.models import Participant, ParticipantRole
-from buergerbuero.core import groups
+from buergerbuero.calls.models import CALL_PAGE_ID_PATTERN, Participant, ParticipantRole
+from buergerbuero.core import groups, liveness
 from buergerbuero.core.consumers import FrameError, dumps
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.selectors import OfficeState, office_state
 from buergerbuero.waitingroom import actions
 from buergerbuero.waitingroom.fanout import fanout
 from buergerbuero.waitingroom.models import Ticket, TicketState
-from buergerbuero.waitingroom.selectors import position_and_seq, queue_key
-from buergerbuero.waitingroom.tokens import SESSION_KEY
+from buergerbuero.waitingroom.selectors import position_and_seq, queue_key, ticket_of_session
 
 logger = logging.getLogger(__name__)
+
+PAGE_ID = re.compile(CALL_PAGE_ID_PATTERN)
 
 
 def _snapshot(ticket_id: int) -> dict[str, Any] | None:
@@ -74,6 +78,11 @@ def _office_state(event: dict[str, Any]) -> OfficeState:
 
 class CitizenConsumer(CallMixin):
     ticket_id: int | None = None
+    # The page load's own id (``?page=``), "" when missing or malformed: a reload has a new one, a
+    # reconnect of the socket the same (calls.actions.hold_citizen_call).
+    page: str = ""
+    # The web worker serving this socket, named on the ticket (core.liveness).
+    worker: UUID | None = None
     queue_office: int | None = None
     # This page's place, from its snapshot and then the queue events (see queue_frame).
     seq: int
@@ -88,8 +97,7 @@ class CitizenConsumer(CallMixin):
         self.connection_id = secrets.token_hex(8)
         self._tasks = set()
         session = self.scope.get("session")
-        token = session.get(SESSION_KEY) if session is not None else None
-        ticket = await database_sync_to_async(actions.get_ticket_by_token)(token)
+        ticket = await database_sync_to_async(ticket_of_session)(session)
         if ticket is None or ticket.state not in (
             TicketState.WAITING,
             TicketState.INVITED,
@@ -98,6 +106,10 @@ class CitizenConsumer(CallMixin):
             await self.close(code=4404)
             return
         await self.accept()
+        page = (parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("page") or [""])[0]
+        self.page = page if PAGE_ID.fullmatch(page) else ""
+        if page and not self.page:
+            await self.send_error("invalid", _("This page identifies itself wrongly. Please reload it."))
         await self.attach(ticket)
 
     async def attach(self, ticket: Ticket) -> None:
@@ -109,7 +121,8 @@ class CitizenConsumer(CallMixin):
         self._held = []
         self.queue_office = ticket.office_id
         await fanout(self.channel_layer).add(ticket.office_id, self)
-        await database_sync_to_async(actions.connection_opened)(ticket, self.connection_id)
+        self.worker = await liveness.this_worker(self)
+        await database_sync_to_async(actions.connection_opened)(ticket, self.connection_id, self.worker)
         await self.send_snapshot()
 
     async def leave_all(self) -> None:
@@ -149,9 +162,23 @@ class CitizenConsumer(CallMixin):
         )
         await self.replay(held)
         if snap["participant"]:
+            if self.page:
+                # Before call.start: the other pages must hear of a reload before this page's first offer.
+                await database_sync_to_async(call_actions.hold_citizen_call)(snap["participant"], self.page)
             await self.enter_call(snap["participant"])
 
+    async def reclaim(self) -> None:
+        """This worker was taken for dead while the page stayed open (core.liveness): hold the ticket
+        again unless another page of the citizen has taken it."""
+        if self.ticket_id is None or self.worker is None or self._closing:
+            return
+        ticket = await database_sync_to_async(Ticket.objects.filter(pk=self.ticket_id).first)()
+        if ticket is not None:
+            reclaim = database_sync_to_async(actions.connection_reclaimed)
+            await reclaim(ticket, self.connection_id, self.worker)
+
     async def disconnect(self, code: int) -> None:
+        liveness.release(self)
         if self.ticket_id is not None:
             ticket = await database_sync_to_async(Ticket.objects.filter(pk=self.ticket_id).first)()
             if ticket is not None:
@@ -192,6 +219,16 @@ class CitizenConsumer(CallMixin):
             except Exception:
                 logger.exception("recording the join failed")
                 await self.send_error("internal", _("Something went wrong. Please try again."))
+
+    async def _record_page(self, participant_id: int) -> None:
+        """Write down the page that runs the call from admission on, beside the frame loop (the first
+        offer must not wait for it), so that a later reload is told apart from a reconnect."""
+        if not self.page:
+            return
+        try:
+            await database_sync_to_async(call_actions.hold_citizen_call)(participant_id, self.page)
+        except Exception:
+            logger.exception("recording the call's page failed")
 
     async def frame_call_hangup(self, frame: dict[str, Any]) -> None:
         self._require_in_call()
@@ -273,6 +310,12 @@ class CitizenConsumer(CallMixin):
             if text is not None:
                 await self.send_text(text)
 
+    def resync(self) -> None:
+        """The fan-out lost events (the channel layer was away): read the position again."""
+        if self._held is None and self.ticket_id is not None and self.ticket_state == TicketState.WAITING:
+            self._held = []
+            self.spawn(self.resync_position())
+
     async def resync_position(self) -> None:
         if self._held is None:
             self._held = []
@@ -304,8 +347,7 @@ class CitizenConsumer(CallMixin):
             await self.leave_all()
             await self.exit_call()
             session = self.scope.get("session")
-            token = session.get(SESSION_KEY) if session is not None else None
-            ticket = await database_sync_to_async(actions.get_ticket_by_token)(token)
+            ticket = await database_sync_to_async(ticket_of_session)(session)
             if ticket is not None:
                 await self.attach(ticket)
             return
@@ -315,6 +357,7 @@ class CitizenConsumer(CallMixin):
         elif event["state"] == TicketState.INVITED and event.get("call"):
             # Admission carries the call, so the call starts without a query.
             await self.enter_call(event["call"]["me"], event["call"])
+            self.spawn(self._record_page(event["call"]["me"]))
         elif event["state"] == TicketState.INVITED and event.get("consultation"):
             participant_id = await database_sync_to_async(
                 lambda: (
@@ -327,3 +370,4 @@ class CitizenConsumer(CallMixin):
             )()
             if participant_id:
                 await self.enter_call(participant_id)
+                self.spawn(self._record_page(participant_id))

@@ -90,6 +90,26 @@ def announce_ticket_state(
     send_after_commit(groups.ticket(ticket.pk), event)
 
 
+class QueueConnectedEvent(TypedDict):
+    type: Literal["queue.connected"]
+    office: int
+    ticket: int
+    connected: bool
+
+
+def announce_ticket_connected(ticket: Ticket, connected: bool) -> None:
+    """A waiting citizen's page opened or closed its socket: one small event for the officials' list
+    (its "page closed" mark), never a full listing, and nothing for the other waiting pages, so
+    thousands of pages coming and going cost the office's few workspaces one frame each."""
+    event: QueueConnectedEvent = {
+        "type": "queue.connected",
+        "office": ticket.office_id,
+        "ticket": ticket.pk,
+        "connected": connected,
+    }
+    send_after_commit(groups.office_staff(ticket.office_id), event)
+
+
 class TicketSupersededEvent(TypedDict):
     type: Literal["ticket.superseded"]
     ticket: int

@@ -14,6 +14,11 @@ event still costs one message per worker, not per page.
 Invariants: a page is registered (``add``) before its snapshot is read, so no event after the snapshot
 is missed; the pages of an office are served in registration order; a page that raises is logged and
 skipped, never the rest.
+
+The listener outlives a channel layer that goes away (Redis restarting): it retries with backoff, and
+once Redis answers again it joins the groups of its offices again (a restarted Redis has forgotten them)
+and has every page read its position afresh (``WaitingPage.resync``), since events sent meanwhile are
+lost.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 # Pages served between two turns of the event loop (about 4 ms of work).
 YIELD_EVERY = 200
+# Retrying a channel layer that went away: first after RETRY_MIN_SECONDS, doubling up to RETRY_MAX_SECONDS.
+RETRY_MIN_SECONDS = 0.2
+RETRY_MAX_SECONDS = 2.0
 
 
 class WaitingPage(Protocol):
@@ -37,6 +45,9 @@ class WaitingPage(Protocol):
     def queue_frame(self, event: dict[str, Any]) -> str | None: ...
 
     async def send_text(self, text: str) -> None: ...
+
+    def resync(self) -> None:
+        """Read the position again (events may have been lost); must not wait."""
 
 
 class QueueFanout:
@@ -70,7 +81,10 @@ class QueueFanout:
                 return
             del self.offices[office_id]
             assert self.channel is not None
-            await self.layer.group_discard(groups.office_queue(office_id), self.channel)
+            try:
+                await self.layer.group_discard(groups.office_queue(office_id), self.channel)
+            except Exception as exc:  # Redis away: the membership expires (or went with Redis)
+                logger.warning("leaving the queue of office %s failed: %r", office_id, exc)
             if not self.offices and self.listener is not None:
                 self.listener.cancel()
                 self.listener = None
@@ -98,9 +112,37 @@ class QueueFanout:
 
     async def _listen(self, channel: str) -> None:
         while True:
-            message = await self.layer.receive(channel)
+            try:
+                message = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the layer's server is gone (Redis restarting)
+                logger.warning("queue events cannot be read (%r); waiting for the channel layer", exc)
+                await self._rejoin(channel)
+                continue
             if message.get("type") == "event":
                 await self.deliver(message["event"])
+
+    async def _rejoin(self, channel: str) -> None:
+        """Wait until the channel layer answers again, join the offices' groups again (a restarted Redis
+        has forgotten them) and have every page read its position afresh (events sent meanwhile are
+        lost)."""
+        delay = RETRY_MIN_SECONDS
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                for office_id in list(self.offices):
+                    await self.layer.group_add(groups.office_queue(office_id), channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                delay = min(RETRY_MAX_SECONDS, delay * 2)
+                continue
+            break
+        logger.warning("queue events flow again (%d offices)", len(self.offices))
+        for office_id in list(self.offices):
+            for page in self.pages(office_id):
+                page.resync()
 
 
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, QueueFanout] = weakref.WeakKeyDictionary()

@@ -88,6 +88,15 @@ class Ticket(models.Model):
         blank=True,
         help_text=_("The citizen's page that currently holds the ticket (a reload takes it over)."),
     )
+    # The web worker serving that connection (core.liveness): when the worker dies without running any
+    # disconnect code, the background job counts the page as closed since the worker's last sign of life.
+    connected_worker = models.UUIDField(
+        _("worker serving the page"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("The web worker that serves the connection holding the ticket."),
+    )
     returned = models.BooleanField(
         _("sent back"), default=False, help_text=_("Sent back to the waiting area after a consultation.")
     )

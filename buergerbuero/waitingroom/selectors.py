@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from buergerbuero.offices.models import Office
 from buergerbuero.waitingroom.models import Ticket, TicketState
+from buergerbuero.waitingroom.tokens import session_hash
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -18,6 +20,14 @@ def queue_key(ticket: Ticket) -> list[int]:
     smaller means further ahead."""
     micros = int((ticket.enqueued_at - EPOCH).total_seconds() * 1_000_000)
     return [-ticket.priority, micros, ticket.pk]
+
+
+def ticket_of_session(session: Any) -> Ticket | None:
+    """The ticket whose token hash the browser's session holds (waitingroom.tokens)."""
+    token_hash = session_hash(session)
+    if token_hash is None:
+        return None
+    return Ticket.objects.select_related("office__authority").filter(token_hash=token_hash).first()
 
 
 def waiting_tickets(office: Office) -> QuerySet[Ticket]:

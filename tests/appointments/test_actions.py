@@ -212,6 +212,32 @@ def test_arriving_at_the_appointment_goes_ahead_of_walk_ins(world, office) -> No
     assert error.value.code == "too_late"
 
 
+@pytest.mark.parametrize("ending", ["declined", "left", "transferred"])
+def test_an_appointment_whose_visit_ended_cannot_enter_again(world, office, ending) -> None:
+    """A second "join now" after the visit ended would make a new priority ticket ahead of walk-ins (and
+    after a transfer a second place, in another office). Only a still active ticket is taken over."""
+    from buergerbuero.waitingroom import actions as waiting_actions
+    from buergerbuero.waitingroom.models import Ticket
+
+    booking = book(office)
+    open_(world.official_a, office)
+    ticket, _token = actions.arrive(booking, now=wed(8, 55))
+    if ending == "declined":
+        waiting_actions.decline(world.official_a.pk, world.official_a.user_id, ticket, "Bitte Termin neu")
+    elif ending == "left":
+        waiting_actions.leave_queue(ticket)
+    else:
+        waiting_actions.transition(ticket, TicketState.TRANSFERRED, world.official_a.user_id)
+    booking.refresh_from_db()
+    assert not actions.can_arrive(booking, wed(9))
+    with pytest.raises(ActionError) as error:
+        actions.arrive(booking, now=wed(9))
+    assert error.value.code == "finished"
+    assert Ticket.objects.count() == 1
+    booking.refresh_from_db()
+    assert booking.state == BookingState.ATTENDED and booking.ticket_id == ticket.pk
+
+
 def test_an_appointment_gets_in_even_when_the_waiting_area_is_full(world, office) -> None:
     office.max_queue_length = 1
     office.save()

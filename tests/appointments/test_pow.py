@@ -112,6 +112,10 @@ def test_another_secret_key_invalidates_solutions(settings) -> None:
         base64.b64encode(b"[1, 2]").decode(),
         encoded({"algorithm": "SHA-256"}),
         "A" * 3000,
+        # Nested deeper than json's recursion limit, under the length cap: bad input, not a crash.
+        base64.b64encode(b"[" * 1400).decode(),
+        # A lone surrogate cannot be hashed or signed (was UnicodeEncodeError, HTTP 500).
+        encoded({"algorithm": "SHA-256", "challenge": "\ud800", "salt": "x", "signature": "y", "number": 1}),
     ],
 )
 def test_malformed_payloads_are_refused(payload) -> None:

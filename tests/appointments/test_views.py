@@ -467,6 +467,15 @@ def test_wrong_proof_of_work_is_refused(office, client) -> None:
     assert not Booking.objects.exists()
 
 
+def test_deeply_nested_proof_of_work_is_bad_input(office, client) -> None:
+    # Under the length cap, but nested deeper than json's recursion limit (was HTTP 500).
+    deep = __import__("base64").b64encode(b"[" * 1400).decode()
+    response = client.post(book_url(office, slots(office)[0].key), {**VALID, "pow": deep})
+    assert response.status_code == 400
+    assert response.context["form"].errors["pow"]
+    assert not Booking.objects.exists()
+
+
 def test_replayed_proof_of_work_is_refused(office, client) -> None:
     first, second = slots(office)[:2]
     solution = solved(client, book_url(office, first.key))
@@ -833,7 +842,6 @@ def test_a_past_appointment_says_so(booking, client) -> None:
 
 
 def test_joining_puts_the_citizen_ahead_into_the_waiting_area(booking, world, client) -> None:
-    from buergerbuero.waitingroom.actions import get_ticket_by_token
     from buergerbuero.waitingroom.models import TicketState
     from buergerbuero.waitingroom.tokens import SESSION_KEY
 
@@ -846,8 +854,8 @@ def test_joining_puts_the_citizen_ahead_into_the_waiting_area(booking, world, cl
     assert_private(response)
     booking.refresh_from_db()
     assert booking.state == BookingState.ATTENDED
-    ticket = get_ticket_by_token(client.session[SESSION_KEY])
-    assert ticket == booking.ticket
+    ticket = booking.ticket
+    assert client.session[SESSION_KEY] == ticket.token_hash  # the hash, never the token
     assert (ticket.state, ticket.priority, ticket.appointment_at) == (TicketState.WAITING, 1, booking.start)
     assert ticket.priority > walk_in.priority
     # Back on the management page later (another tab): the same place again.
@@ -855,7 +863,29 @@ def test_joining_puts_the_citizen_ahead_into_the_waiting_area(booking, world, cl
     assert 'id="join-button"' in page
     again = Client()
     assert again.post(manage_url(booking, "join")).status_code == 302
-    assert get_ticket_by_token(again.session[SESSION_KEY]) == ticket
+    ticket.refresh_from_db()
+    assert again.session[SESSION_KEY] == ticket.token_hash  # taken over with a new secret
+
+
+def test_after_the_visit_the_link_does_not_bring_the_citizen_back(booking, world, client) -> None:
+    from buergerbuero.waitingroom.actions import decline
+    from buergerbuero.waitingroom.models import Ticket
+
+    open_(world.official_a, booking.office)
+    starting_in(booking, 5)
+    assert client.post(manage_url(booking, "join")).status_code == 302
+    booking.refresh_from_db()
+    decline(world.official_a.pk, world.official_a.user_id, booking.ticket, "Bitte neu buchen")
+    page = client.get(manage_url(booking)).content.decode()
+    assert 'id="join-button"' not in page
+    assert de("You have attended this appointment.") in page
+    response = client.post(manage_url(booking, "join"), follow=True)
+    assert response.redirect_chain[-1][0] == manage_url(booking)
+    assert de(
+        "You have already been in the waiting area for this appointment and your visit has ended. If you "
+        "need to speak to the office again, please book a new appointment."
+    ) in messages_of(response)
+    assert Ticket.objects.count() == 1
 
 
 def test_joining_too_early_or_while_closed_explains_why(booking, client) -> None:

@@ -13,6 +13,7 @@ from buergerbuero.calls.actions import (
     citizen_joined,
     hang_up,
     hold_call,
+    hold_citizen_call,
     invite_colleague,
     leave_as_colleague,
     release_call,
@@ -528,3 +529,37 @@ def test_nobody_else_holds_an_officials_call(world, office, events) -> None:
     assert events.sent == []
     hang_up(consultation, world.official_a)
     assert code_of(hold_call, official.pk, world.official_a, "page-one-1", "conn-1") == "ended"
+
+
+def test_hold_citizen_call_tells_a_reload_from_a_reconnect(world, office, events) -> None:
+    """The first page recorded and the same page again announce nothing; another page load of the
+    citizen (a reload) has the others connect afresh; after the call nothing changes."""
+    enter(office)
+    consultation = admit(world.official_a, office)
+    citizen = consultation.participants.get(role=ParticipantRole.CITIZEN)
+    events.sent.clear()
+    assert hold_citizen_call(citizen.pk, "page-one-1") is False
+    assert hold_citizen_call(citizen.pk, "page-one-1") is False
+    assert events.of(groups.consultation(consultation.pk)) == []
+    assert hold_citizen_call(citizen.pk, "page-two-2") is True
+    assert events.of(groups.consultation(consultation.pk)) == [
+        {
+            "type": "consultation.moved",
+            "consultation": consultation.pk,
+            "participant": citizen.pk,
+            "page": "page-two-2",
+            "connection": "",
+            "reset": True,
+        }
+    ]
+    entry = AuditEntry.objects.filter(action="consultation.call_moved").get()
+    assert entry.actor_id is None and entry.data == {"participant": citizen.pk, "taken_over": False}
+    # Only the citizen's participant; an official's page is hold_call's business.
+    official = consultation.participants.get(role=ParticipantRole.OFFICIAL)
+    assert hold_citizen_call(official.pk, "page-three") is False
+    hang_up(consultation, world.official_a)
+    events.sent.clear()
+    assert hold_citizen_call(citizen.pk, "page-four-4") is False
+    assert events.of(groups.consultation(consultation.pk)) == []
+    citizen.refresh_from_db()
+    assert citizen.call_page == "page-two-2"

@@ -3,9 +3,16 @@ participants of the same running consultation reach each other."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
+import hmac
+import time
+
 import pytest
 from channels.db import database_sync_to_async
 
+from buergerbuero.audit.models import AuditEntry
 from buergerbuero.calls.actions import admit, answer_invitation, invite_colleague
 from buergerbuero.calls.models import Participant
 from buergerbuero.core import groups
@@ -270,5 +277,122 @@ async def test_citizen_offer_right_after_joining_is_delivered(world, call) -> No
     assert await frame_of(official, "signal") == {"type": "signal", "from": citizen_id, "description": OFFER}
     frames = await drain(citizen)
     assert not [f for f in frames if f["type"] == "error"], frames
+    await official.disconnect()
+    await citizen.disconnect()
+
+
+async def citizen_page(token: str, page: str):
+    communicator, connected, code = await connect(f"/ws/ticket/?page={page}", await db(citizen_cookie)(token))
+    assert connected, code
+    await frame_of(communicator, "snapshot")
+    return communicator
+
+
+async def page_recorded(participant_id: int, page: str) -> None:
+    """Wait until the citizen's page, recorded beside the frame loop, is written (bounded)."""
+    for _ in range(300):
+        if await db(Participant.objects.filter(pk=participant_id, call_page=page).exists)():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"page {page} of participant {participant_id} was not recorded")
+
+
+async def test_citizen_reload_has_the_official_connect_afresh(world, call) -> None:
+    """A reloaded citizen's page has new peer connections: the official's page hears of it (call.moved)
+    before the new page's first offer, instead of renegotiating on its connection to the page that went."""
+    official = await staff_socket(world.official_a)
+    citizen = await citizen_page(call[0], "first-page-1")
+    consultation = await db(admit)(world.official_a, world.office_a)
+    official_id = (await frame_of(official, "call.start"))["me"]
+    citizen_id = (await frame_of(citizen, "call.start"))["me"]
+    await citizen.send_json_to({"type": "call.join"})
+    await everyone_joined(official)
+    await page_recorded(citizen_id, "first-page-1")
+
+    # A reconnect of the same page: its peer connections carry on, so the official's page is told nothing.
+    await citizen.disconnect()
+    citizen = await citizen_page(call[0], "first-page-1")
+    await frame_of(citizen, "call.start")
+    await citizen.send_json_to({"type": "signal", "to": official_id, "description": OFFER})
+    frames = await frames_until(official, "signal")
+    assert not [f for f in frames if f["type"] == "call.moved"], frames
+
+    # A reload (a new page id): call.moved first, then the new page's offer.
+    reloaded = await citizen_page(call[0], "second-page-2")
+    assert (await frame_of(citizen, "superseded"))["type"] == "superseded"
+    assert (await frame_of(reloaded, "call.start"))["me"] == citizen_id
+    await reloaded.send_json_to({"type": "call.join"})
+    await reloaded.send_json_to({"type": "signal", "to": official_id, "description": OFFER})
+    frames = await frames_until(official, "signal")
+    moved = [f for f in frames if f["type"] == "call.moved"]
+    assert moved == [{"type": "call.moved", "consultation": consultation.pk, "participant": citizen_id}]
+    assert frames.index(moved[0]) < len(frames) - 1
+    assert frames[-1] == {"type": "signal", "from": citizen_id, "description": OFFER}
+    participant = await db(Participant.objects.get)(pk=citizen_id)
+    assert participant.call_page == "second-page-2"
+    assert await db(
+        AuditEntry.objects.filter(action="consultation.call_moved", data__participant=citizen_id).count
+    )() == 1
+    await official.disconnect()
+    await reloaded.disconnect()
+
+
+async def test_citizen_page_with_a_malformed_id(world, call) -> None:
+    """A malformed page id is answered with an error frame; the page works on, and its reconnects and
+    reloads are then not told apart (nothing is announced)."""
+    official = await staff_socket(world.official_a)
+    communicator, connected, _ = await connect("/ws/ticket/?page=bad%20id", await db(citizen_cookie)(call[0]))
+    assert connected
+    frames = await frames_until(communicator, "snapshot")
+    assert [f["code"] for f in frames if f["type"] == "error"] == ["invalid"]
+    await db(admit)(world.official_a, world.office_a)
+    citizen_id = (await frame_of(communicator, "call.start"))["me"]
+    await frame_of(official, "call.start")
+    await communicator.disconnect()
+    again = await citizen_page(call[0], "proper-page-1")
+    await frame_of(again, "call.start")
+    assert not [f for f in await drain(official) if f["type"] == "call.moved"]
+    assert (await db(Participant.objects.get)(pk=citizen_id)).call_page == "proper-page-1"
+    await official.disconnect()
+    await again.disconnect()
+
+
+async def test_page_gets_fresh_turn_credentials_while_the_call_runs(
+    world, call, settings, monkeypatch
+) -> None:
+    """Short-lived TURN credentials are renewed by the connection that holds the call (call.ice), before
+    they expire, and no longer once the call is over."""
+    settings.TURN_URLS = ["turn:turn.example.org:3478?transport=udp"]
+    settings.TURN_SECRET = "s3cr3t-shared-with-coturn"
+    settings.TURN_CREDENTIAL_TTL_SECONDS = 600
+    # Renew every 0.3 s instead of a minute before expiry, so the test is quick; the credentials stay valid
+    # for ten minutes, so no check below depends on how fast a loaded machine delivers the frames.
+    monkeypatch.setattr("buergerbuero.calls.consumers.renewal_delay", lambda: 0.3)
+    official = await staff_socket(world.official_a)
+    citizen = await citizen_socket(call[0])
+    consultation = await db(admit)(world.official_a, world.office_a)
+    starts = [await frame_of(page, "call.start") for page in (official, citizen)]
+    for page, start in zip((official, citizen), starts, strict=True):
+        first = start["ice"]["iceServers"][0]
+        for _ in range(2):
+            renewal = await frame_of(page, "call.ice", timeout=10)
+            assert renewal["consultation"] == consultation.pk
+            relay = renewal["ice"]["iceServers"][0]
+            assert relay["urls"] == settings.TURN_URLS
+            assert relay["username"].endswith(f":bb{start['me']}")
+            # Valid now and later than the ones before (the page never holds only expired ones).
+            assert int(relay["username"].split(":")[0]) > time.time()
+            assert int(relay["username"].split(":")[0]) >= int(first["username"].split(":")[0])
+            assert relay["credential"] == base64.b64encode(
+                hmac.new(settings.TURN_SECRET.encode(), relay["username"].encode(), hashlib.sha1).digest()
+            ).decode()
+            first = relay
+    await official.send_json_to({"type": "call.hangup"})
+    for page in (official, citizen):
+        await frame_of(page, "call.ended")
+    # Renewals stop with the call: none within three renewal periods.
+    for page in (official, citizen):
+        assert not [f for f in await drain(page) if f["type"] == "call.ice"]
+    assert await official.receive_nothing(timeout=3)
     await official.disconnect()
     await citizen.disconnect()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import deque
 
 import pytest
@@ -12,7 +13,7 @@ from channels.db import database_sync_to_async
 
 from buergerbuero.core.consumers import MAX_BACKLOG, BaseConsumer, TokenBucket
 from buergerbuero.waitingroom.models import Ticket, TicketState
-from tests.conftest import citizen_cookie, connect, enter, frame_of, open_
+from tests.conftest import citizen_cookie, connect, enter, frame_of, open_, staff_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,6 +64,71 @@ async def test_bad_frames(page_token, text: str, code: str) -> None:
     error = await page.receive_json_from()
     assert error["type"] == "error" and error["code"] == code and error["message"]
     await still_open_and_unchanged(page, ticket)
+    await page.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # Deeper than json's recursion limit, under the size limit (was RecursionError).
+        ("[" * 1400, "malformed"),
+        ('{"type": "ping", "t": ' + "[" * 1400 + "]" * 1400 + "}", "malformed"),
+        # Deeper than any frame of ours.
+        ('{"type": "ping", "t": ' + "[" * 40 + "]" * 40 + "}", "malformed"),
+        # Text nothing downstream can store or forward: lone surrogates, control characters; keys too.
+        ('{"type": "leave", "t": "\\ud800"}', "invalid"),
+        ('{"type": "leave", "t": ["ok", {"x": "a\\udfffb"}]}', "invalid"),
+        ('{"type": "leave", "\\ud800": 1}', "invalid"),
+        ('{"type": "leave", "t": "a\\u0000b"}', "invalid"),
+        ('{"type": "leave", "t": "\\u001b[2J"}', "invalid"),
+        ('{"type": "leave", "t": "\\u007f"}', "invalid"),
+        ('{"type": "leave", "t": "\\u0085"}', "invalid"),
+        ('{"type": "\\u0000"}', "invalid"),
+        # Not JSON, though Python's json takes them (and PostgreSQL's jsonb refuses them).
+        ('{"type": "leave", "t": NaN}', "malformed"),
+        ('{"type": "leave", "t": [-Infinity]}', "malformed"),
+        # Past 64 bits neither the Redis channel layer (msgpack) nor the database can carry a number.
+        ('{"type": "leave", "t": {"x": 100000000000000000000000000000}}', "invalid"),
+        ('{"type": "leave", "t": -9007199254740993}', "invalid"),
+    ],
+)
+async def test_hostile_frames_are_refused_without_a_traceback(page_token, caplog, text, code) -> None:
+    ticket, token = page_token
+    page = await open_page(token)
+    for _ in range(3):
+        await page.send_to(text_data=text)
+        error = await page.receive_json_from()
+        assert (error["type"], error["code"]) == ("error", code) and error["message"]
+    await still_open_and_unchanged(page, ticket)
+    await page.disconnect()
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    # Logged once for the connection, not once per frame, and without the frame.
+    refused = [r for r in caplog.records if r.name == "buergerbuero.core.consumers"]
+    assert len(refused) == 1 and refused[0].levelno == logging.WARNING
+    assert text[:20] not in refused[0].getMessage()
+
+
+async def test_text_a_person_writes_passes(page_token) -> None:
+    """Tab, line breaks (SDP ends its lines in CR LF), umlauts and astral characters (a surrogate pair
+    in JSON is one character) are text, not control characters."""
+    _ticket, token = page_token
+    page = await open_page(token)
+    t = "Grüße\tan\r\nalle 😀 \U0001d11e ‏ﬁ"
+    await page.send_json_to({"type": "ping", "t": t})
+    assert await page.receive_json_from() == {"type": "pong", "t": t}
+    await page.send_to(text_data='{"type": "ping", "t": "\\ud83d\\ude00"}')
+    assert await page.receive_json_from() == {"type": "pong", "t": "\U0001f600"}
+    await page.disconnect()
+
+
+@pytest.mark.parametrize("number", [2**53 + 1, 2**63, 10**40])
+async def test_a_number_no_database_can_hold_is_invalid(world, number) -> None:
+    page, connected, _ = await connect("/ws/staff/", await db(staff_cookie)(world.official_a))
+    assert connected
+    await frame_of(page, "snapshot")
+    await page.send_json_to({"type": "call.take_over", "participant": number})
+    error = await frame_of(page, "error")
+    assert error["code"] == "invalid"
     await page.disconnect()
 
 
@@ -231,3 +297,43 @@ async def test_a_page_that_has_gone_fails_no_sender_and_no_close() -> None:
     await consumer.send_text("2")  # nothing more is tried
     await consumer.close(code=4403)
     assert [m["type"] for m in sent] == ["websocket.send", "websocket.close"]  # both failed quietly
+
+
+async def test_a_socket_the_server_closed_itself_takes_a_second_close_quietly() -> None:
+    # uvicorn closes a socket itself for a frame over --ws-max-size; a close of ours after that (a
+    # "superseded" event arriving then) is answered with RuntimeError "Unexpected ASGI message". It must
+    # neither raise nor be sent twice.
+    sent: list[dict] = []
+
+    async def closed_by_server(message: dict) -> None:
+        sent.append(message)
+        raise RuntimeError("Unexpected ASGI message 'websocket.close', after sending 'websocket.close'")
+
+    consumer = BaseConsumer()
+    consumer._backlog = deque()
+    consumer.base_send = closed_by_server
+    await consumer.close(code=4409)
+    await consumer.close(code=4008)
+    assert sent == [{"type": "websocket.close", "code": 4409}]
+
+
+async def test_events_for_a_page_being_closed_are_dropped() -> None:
+    # Another page took the ticket over (close 4409) and the consumer forgot its ticket; a ticket.state
+    # event still queued for it must not reach its handlers (it used to fail an assertion there).
+    handled: list[dict] = []
+
+    class Page(BaseConsumer):
+        async def on_event(self, event: dict) -> None:
+            handled.append(event)
+
+    async def sink(message: dict) -> None:
+        pass
+
+    consumer = Page()
+    consumer._backlog = deque()
+    consumer.base_send = sink
+    consumer.language = "de"
+    await consumer.event({"type": "event", "event": {"type": "ticket.state"}})
+    await consumer.close(code=4409)
+    await consumer.event({"type": "event", "event": {"type": "ticket.state"}})
+    assert handled == [{"type": "ticket.state"}]

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import translation
 
 from buergerbuero.appointments import actions, mails
+from buergerbuero.core.mails import AUTHORITY_HEADER
 from tests.appointments.mailing import NOW, book, offer_appointments
 from tests.conftest import PASSWORD, login
 
@@ -92,10 +93,11 @@ def test_shows_one_mail_with_its_text_and_attachments(world, two_mails) -> None:
 
 def test_several_mails_in_one_file(world, mail_dir) -> None:
     connection = mail.get_connection()
+    ours = {AUTHORITY_HEADER: str(world.authority.pk)}
     connection.send_messages(
         [
-            mail.EmailMessage("Erste", "eins", "a@example.org", ["x@example.org"]),
-            mail.EmailMessage("Zweite", "zwei", "a@example.org", ["y@example.org"]),
+            mail.EmailMessage("Erste", "eins", "a@example.org", ["x@example.org"], headers=ours),
+            mail.EmailMessage("Zweite", "zwei", "a@example.org", ["y@example.org"], headers=ours),
         ]
     )
     client = login(Client(), world.official_a)
@@ -104,6 +106,30 @@ def test_several_mails_in_one_file(world, mail_dir) -> None:
     assert [m.subject for m in listed] == ["Zweite", "Erste"]
     page = client.get(f"/dev/mailbox/{listed[1].file}/{listed[1].index}/").content.decode()
     assert "eins" in page and "Erste" in page
+
+
+def test_each_official_sees_only_their_own_authoritys_mails(world, two_mails, settings) -> None:
+    mail.get_connection().send_messages(
+        [
+            mail.EmailMessage("Ohne Behörde", "x", "a@example.org", ["x@example.org"]),
+            mail.EmailMessage(
+                "Andere Behörde",
+                "y",
+                "a@example.org",
+                ["y@example.org"],
+                headers={AUTHORITY_HEADER: str(world.other_authority.pk)},
+            ),
+        ]
+    )
+    ours = login(Client(), world.official_a).get("/dev/mailbox/").context["mails"]
+    assert len(ours) == 2 and "erika@example.org" in {m.to for m in ours}
+    other = login(Client(), world.other_admin)
+    theirs = other.get("/dev/mailbox/").context["mails"]
+    assert [m.subject for m in theirs] == ["Andere Behörde"]
+    page = other.get("/dev/mailbox/").content.decode()
+    assert "erika@example.org" not in page
+    for listed in ours:  # not by guessing the address either
+        assert other.get(f"/dev/mailbox/{listed.file}/{listed.index}/").status_code == 404
 
 
 def test_empty_or_missing_directory(world, mail_dir) -> None:

@@ -49,6 +49,7 @@ import pytest
 
 from tests.e2e import harness
 from tests.e2e.harness import Backends, LiveServer, OfficeSpec, SeedSpec, TurnServer
+from tests.e2e.logprivacy import private_data_in
 
 E2E_DIR = Path(__file__).resolve().parent
 AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -71,6 +72,13 @@ SEED = SeedSpec(
         OfficeSpec("sozialamt", "Sozialamt", [("ida", "Ida Ibis")]),
         # test_screen_share.py
         OfficeSpec("wohngeld", "Wohngeldstelle", [("jan", "Jan Jay")]),
+        # test_liveness.py: the official's page closes mid-call; the citizen's page closes mid-call.
+        OfficeSpec("ordnungsamt", "Ordnungsamt", [("kai", "Kai Kauz")]),
+        OfficeSpec("fahrerlaubnis", "Fahrerlaubnisbehörde", [("lena", "Lena Lerche")]),
+        # test_presence.py: the "page closed" mark.
+        OfficeSpec("kulturamt", "Kulturamt", [("lea", "Lea Lerche")]),
+        # test_reload_call.py: both pages reload mid-call (test_close_office.py uses the Bauamt).
+        OfficeSpec("passamt", "Passamt", [("rolf", "Rolf Rabe")]),
     ]
 )
 RELAY_SEED = SeedSpec(offices=[OfficeSpec("beratung", "Energieberatung", [("anna", "Anna Amsel")])])
@@ -154,6 +162,9 @@ def _start(
     seed: SeedSpec, name: str, backends: Backends | None, env: dict[str, str] | None = None
 ) -> LiveServer:
     env = dict(env or {})
+    # Every browser of the suite comes from 127.0.0.1: the waiting area's per-address limit would soon
+    # refuse it. Its own tests (tests/public) set it low; the proof of work under pressure stays on.
+    env.setdefault("BUERGERBUERO_WAITING_ENTRIES_PER_ADDRESS", "1000000")
     uvicorn_args: list[str] = []
     if backends is not None:
         env.update(backends.server_env(name))
@@ -299,6 +310,9 @@ def _no_server_errors() -> Iterator[None]:
             new = server.log_since(marks.get(id(server), 0))
             if "Traceback (most recent call last)" in new:
                 found.append(f"--- {server.name} ---\n{new[-6000:]}")
+            # No log line may hold a token, a name, a concern or an e-mail address (docs/privacy.md).
+            if private := private_data_in(new, [s for s in _live if isinstance(s, LiveServer)]):
+                found.append(f"--- {server.name}: personal data or tokens logged ---\n" + "\n".join(private))
     if found:
         pytest.fail("the live server logged errors during the test:\n" + "\n".join(found), pytrace=False)
 

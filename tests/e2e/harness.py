@@ -239,6 +239,9 @@ class LiveServer:
                 "BUERGERBUERO_DEBUG": "0",
                 "BUERGERBUERO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "BUERGERBUERO_SECRET_KEY": self.secret_key,
+                # Offices opened by the seed (or from outside the server) have no workspace page that
+                # keeps their official present; they must stay open for the whole session.
+                "BUERGERBUERO_PRESENCE_GRACE_SECONDS": "3600",
                 "DJANGO_SETTINGS_MODULE": "buergerbuero.settings",
                 "PYTHONPATH": str(REPO),
                 "PYTHONUNBUFFERED": "1",
@@ -280,7 +283,9 @@ class LiveServer:
             raise RuntimeError(f"seeding failed:\n{result.stdout}\n{result.stderr}")
         self.ids = json.loads(result.stdout.strip().splitlines()[-1])
 
-    def start(self, uvicorn_args: Sequence[str] = (), launcher: Sequence[str] = ()) -> LiveServer:
+    def start(
+        self, uvicorn_args: Sequence[str] = (), launcher: Sequence[str] = (), timeout: float = 30
+    ) -> LiveServer:
         """Start uvicorn; ``launcher``: interpreter options before ``-m uvicorn`` (e.g. cProfile)."""
         if not self.ids:
             self.prepare()
@@ -302,6 +307,12 @@ class LiveServer:
                 # compression doubles a waiting page's memory and fan-out time (bench/bench_waiting.py).
                 "--ws-per-message-deflate",
                 "false",
+                # As in production: the server refuses larger frames before buffering them (the
+                # consumers' own limit, WS_MAX_FRAME_BYTES), and stops within seconds on SIGTERM.
+                "--ws-max-size",
+                self.env.get("BUERGERBUERO_WS_MAX_FRAME_BYTES", "65536"),
+                "--timeout-graceful-shutdown",
+                "5",
                 *uvicorn_args,
             ],
             cwd=REPO,
@@ -312,7 +323,7 @@ class LiveServer:
         )
         log.close()
         try:
-            wait_http(self.url + "/staff/login/", timeout=30, proc=self.proc)
+            wait_http(self.url + "/staff/login/", timeout=timeout, proc=self.proc)
         except Exception:
             self.stop()
             raise RuntimeError(f"server did not start; log:\n{self.log()}") from None
@@ -506,11 +517,15 @@ class PostgresServer:
             "full_page_writes": "off",
             "max_connections": "200",
         }
-        options = [part for key, value in settings.items() for part in ("-c", f"{key}={value}")]
+        self._options = [part for key, value in settings.items() for part in ("-c", f"{key}={value}")]
+        return self._launch()
+
+    def _launch(self) -> PostgresServer:
+        as_pg: dict[str, Any] = {"user": self.user, "group": self.user, "extra_groups": [], "cwd": self.tmp}
         log = self.log_path.open("ab")
         shutil.chown(self.log_path, user=self.user, group=self.user)
         self.proc = subprocess.Popen(
-            [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), *options],
+            [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), *self._options],
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent_by_sigint,
@@ -527,6 +542,17 @@ class PostgresServer:
                 return self
             time.sleep(0.1)
         raise TimeoutError(f"postgres did not answer on {self.port}:\n{self.log()}")
+
+    def halt(self) -> None:
+        """Stop PostgreSQL as an operator's restart does (fast shutdown), keeping its data and port
+        for :meth:`resume` (fault tests and bench/bench_faults.py)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+    def resume(self) -> PostgresServer:
+        return self._launch()
 
     def createdb(self, name: str) -> str:
         """Creates the database ``name``; returns its URL."""
@@ -565,10 +591,14 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not installed: run scripts/system-packages.sh pg")
         self.port = free_port()
+        self._binary = binary
+        return self._launch()
+
+    def _launch(self) -> RedisServer:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [
-                binary,
+                self._binary,
                 "--port",
                 str(self.port),
                 "--bind",
@@ -605,6 +635,15 @@ class RedisServer:
                 return s.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+    def halt(self) -> None:
+        """Stop Redis (everything in it is gone, as after a restart without persistence), keeping the
+        port for :meth:`resume`."""
+        end_process(self.proc)
+        self.proc = None
+
+    def resume(self) -> RedisServer:
+        return self._launch()
 
     def url(self, db: int) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"

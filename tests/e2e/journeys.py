@@ -94,6 +94,18 @@ def wait_for_media(page: Any, timeout_s: float = 20, audio: bool = True, fresh_o
     raise AssertionError(f"no remote media on {page.url} within {timeout_s} s: {last}")
 
 
+def wait_for_more_frames(page: Any, than: int, timeout_s: float = 10) -> Media:
+    """Poll getStats until the page decoded more remote video frames than ``than``: media flows now."""
+    deadline = time.monotonic() + timeout_s
+    last: Media | None = None
+    while time.monotonic() < deadline:
+        last = media_stats(page)
+        if last and last.frames_decoded > than:
+            return last
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no new video frames on {page.url} within {timeout_s} s: {last}")
+
+
 def wait_for_selected_pair(page: Any, timeout_s: float = 10) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout_s
     last: Media | None = None

@@ -30,6 +30,15 @@ TIMEOUT = 45.0
 
 # Per member id in this page's GroupMedia (room.js makes one; groupmedia.js keeps it on window).
 STATS = "async () => window.bbGroupMedia ? await window.bbGroupMedia.stats() : {}"
+# Whether the first member's audio is silent while the second's goes on (over about a second).
+AUDIO_SILENT = """async ([a, p]) => {
+    const count = async () => await window.bbGroupMedia.stats();
+    const before = await count();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const after = await count();
+    const silent = after[a].audioPackets === before[a].audioPackets;
+    return silent && after[p].audioPackets > before[p].audioPackets;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -146,20 +155,39 @@ def test_a_webinar_with_a_presenter_and_three_participants(group: GroupServer, p
         "() => window.bbGroupMedia && window.bbGroupMedia.permissions.audio_muted", timeout=TIMEOUT * 1000
     )
     poll(
-        berta.page,
-        """async ([a, p]) => {
-            const count = async () => await window.bbGroupMedia.stats();
-            const before = await count();
-            await new Promise((resolve) => setTimeout(resolve, 1200));
-            const after = await count();
-            const silent = after[a].audioPackets === before[a].audioPackets;
-            return silent && after[p].audioPackets > before[p].audioPackets;
-        }""",
-        [anton_id, petra_id],
-        TIMEOUT,
-        "Anton's audio stopped while Petra's goes on",
+        berta.page, AUDIO_SILENT, [anton_id, petra_id], TIMEOUT, "Anton's audio stopped while Petra's goes on"
     )
     assert anton.decodes(petra_id, more_than=anton.decodes(petra_id)) > 0  # video goes on
+
+    # The mute is hard (issue 10): neither the microphone button nor a page that turns its track back on
+    # by itself gets Anton heard again; only a moderator lifts it.
+    anton.page.locator("#mic-button").click()
+    expect(anton.page.locator("#mic-button")).to_have_attribute("aria-pressed", "false")
+    anton.page.evaluate(
+        """() => {
+            const media = window.bbGroupMedia;
+            media.permissions.audio_muted = false;
+            media.selfMuted.audio = false;
+            media._applyTrackState();
+        }"""
+    )
+    assert poll(berta.page, AUDIO_SILENT, [anton_id, petra_id], TIMEOUT, "Anton stays silent")
+    petra.page.locator(f'#people-list li[data-member="{anton_id}"] button[data-lift="audio"]').click()
+    anton.page.wait_for_function(
+        "() => window.bbGroupMedia && !window.bbGroupMedia.permissions.audio_muted", timeout=TIMEOUT * 1000
+    )
+    anton.page.locator("#mic-button").click()
+    assert poll(
+        berta.page,
+        """async ([a]) => {
+            const before = (await window.bbGroupMedia.stats())[a].audioPackets;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            return (await window.bbGroupMedia.stats())[a].audioPackets > before;
+        }""",
+        [anton_id],
+        TIMEOUT,
+        "Anton heard again",
+    )
 
     # Carl is removed and cannot come back.
     petra.page.once("dialog", lambda dialog: dialog.accept())

@@ -40,6 +40,15 @@ def _no_server_errors(group: GroupServer, request: pytest.FixtureRequest) -> Ite
         pytest.fail(f"the live server logged errors during the test:\n{new[-6000:]}", pytrace=False)
 
 
+def assert_no_janus_session_names(page: Any) -> None:
+    """Janus names an SDP's session after its room or mountpoint (``s=VideoRoom <number>``); no SDP a
+    page gets carries that (issue 10, hole 15)."""
+    sdps = [f["sdp"] for f in frames(page) if f["type"] in ("media.offer", "media.answer")]
+    assert sdps
+    for sdp in sdps:
+        assert [line for line in sdp.splitlines() if line.startswith("s=")] == ["s=-"]
+
+
 def publish(page: Any, **options: bool) -> None:
     page.evaluate("(options) => window.bbMedia.publish(options)", {"audio": True, "video": True, **options})
 
@@ -102,6 +111,8 @@ def test_a_presenter_is_seen_by_two_viewers_and_a_viewer_may_not_publish(group: 
     for page in (presenter, vera, willi):
         assert secret not in json.dumps(frames(page))
         assert secret not in page.content()
+    for page in (presenter, vera):
+        assert_no_janus_session_names(page)
     for name in ("Petra Presenter", "Vera Viewer"):
         assert secret not in presenter.context.request.get(group.join_url(room.token(name))).text()
 
@@ -177,6 +188,7 @@ def test_a_large_audience_watches_through_streaming(big_group: GroupServer, page
     secret = group.room_secret(room.id)
     for page in (presenter, *viewers):
         assert secret not in json.dumps(frames(page))
+        assert_no_janus_session_names(page)
 
 
 def test_a_shared_screen_is_a_stream_of_its_own(group: GroupServer, pages) -> None:

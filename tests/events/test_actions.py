@@ -147,6 +147,29 @@ def test_removal_by_the_office_is_audited_with_the_official(world) -> None:
     assert entry.actor_id == world.official_a.user_id
 
 
+def test_a_removal_holds_for_the_event(world) -> None:
+    """Removed people who register again with the same address get no new working join link."""
+    from buergerbuero.rooms.actions import remove_member
+
+    event = make_event(world)
+    actions.cancel_registration(register(event, email="erika@example.org"), by=world.official_a)
+    with pytest.raises(ActionError) as refused:
+        register(event, email=" Erika@Example.org ")
+    assert refused.value.code == "removed"
+    # Removed by a moderator inside the room: the registration stands, the member is out.
+    removed = register(event, name="Max", email="max@example.org")
+    moderator = event.room.members.get(user_id=world.official_a.user_id)
+    remove_member(removed.member, actor=moderator)
+    with pytest.raises(ActionError) as refused:
+        register(event, name="Max", email="max@example.org")
+    assert refused.value.code == "removed"
+    assert Registration.objects.filter(event=event).count() == 2
+    # Cancelling oneself is no removal; another event is not barred either.
+    actions.cancel_registration(register(event, name="Ida", email="ida@example.org"))
+    assert register(event, name="Ida", email="ida@example.org").is_active
+    assert register(make_event(world), email="erika@example.org").is_active
+
+
 def test_renewing_the_invitation_ends_the_old_link(world) -> None:
     event = make_event(world, registration=RegistrationMode.INVITATION)
     old = tokens.invitation_token(event.invitation_salt)

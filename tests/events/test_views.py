@@ -130,6 +130,14 @@ def test_without_proof_of_work_nothing_is_registered(client, event) -> None:
     assert not Registration.objects.exists()
 
 
+def test_deeply_nested_proof_of_work_is_bad_input(client, event) -> None:
+    # Under the length cap, but nested deeper than json's recursion limit (was HTTP 500).
+    deep = __import__("base64").b64encode(b"[" * 1400).decode()
+    response = client.post(detail_url(event), {**VALID, "pow": deep})
+    assert response.status_code == 400
+    assert not Registration.objects.exists()
+
+
 def test_a_full_event_shows_no_form_and_refuses_a_post(client, event) -> None:
     register(event, email="a@example.org")
     url = detail_url(event)

@@ -66,6 +66,7 @@ class Janus:
             api_ip="127.0.0.1",
             api_port=self.port,
             admin_secret=admin_secret or secrets.token_hex(16),
+            api_secret=self.api_secret,
             rtp_ports=rtp_ports,
         )
         self.config = render(self.settings, folder / "conf")
@@ -94,7 +95,7 @@ class Janus:
         return self.proc.pid if self.proc is not None else None
 
     def command(self) -> list[str]:
-        command = ["janus", "-F", str(self.config), "-a", self.api_secret, "-o", "-L", str(self.log_path)]
+        command = ["janus", "-F", str(self.config), "-o", "-L", str(self.log_path)]
         command.append("-N")
         if self.ice_interface:
             command += ["-E", self.ice_interface]

@@ -17,6 +17,7 @@ def run(*args: str) -> str:
 
 def test_writes_the_configuration_with_the_installations_admin_key(tmp_path, settings) -> None:
     settings.JANUS_ADMIN_KEY = "admin-key-of-this-installation"
+    settings.JANUS_API_SECRET = "api-secret-of-this-installation"
     folder = tmp_path / "janus"
 
     out = run(
@@ -34,13 +35,15 @@ def test_writes_the_configuration_with_the_installations_admin_key(tmp_path, set
     ]
     main = (folder / "janus.jcfg").read_text()
     assert 'admin_secret = "admin-key-of-this-installation"' in main
+    # The API secret is in the file, so that Janus's command line (readable by every local user) needs none.
+    assert 'api_secret = "api-secret-of-this-installation"' in main
     assert 'rtp_port_range = "30000-31000"' in main
     assert "event_loops = 4" in main
     transport = (folder / "janus.transport.websockets.jcfg").read_text()
     assert 'ws_ip = "10.0.0.5"' in transport and "ws_port = 8288" in transport
     assert "@" not in "".join(p.read_text() for p in folder.iterdir() if p.is_file()).replace("\\@", "")
     for path in folder.iterdir():
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600  # they hold the admin secret
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600  # janus.jcfg holds the secrets
 
 
 @pytest.mark.parametrize(
@@ -56,6 +59,7 @@ def test_writes_the_configuration_with_the_installations_admin_key(tmp_path, set
 )
 def test_bad_input_is_refused_and_writes_nothing(tmp_path, settings, args, message) -> None:
     settings.JANUS_ADMIN_KEY = "k"
+    settings.JANUS_API_SECRET = "s"
     folder = tmp_path / "janus"
     with pytest.raises(CommandError, match=message):
         run("--folder", str(folder), *args)
@@ -66,3 +70,11 @@ def test_refused_without_an_admin_key(tmp_path, settings) -> None:
     settings.JANUS_ADMIN_KEY = ""
     with pytest.raises(CommandError, match="JANUS_ADMIN_KEY"):
         run("--folder", str(tmp_path / "janus"))
+
+
+def test_refused_without_an_api_secret(tmp_path, settings) -> None:
+    settings.JANUS_ADMIN_KEY = "k"
+    settings.JANUS_API_SECRET = ""
+    with pytest.raises(CommandError, match="JANUS_API_SECRET"):
+        run("--folder", str(tmp_path / "janus"))
+    assert not (tmp_path / "janus").exists()

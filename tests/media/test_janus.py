@@ -82,6 +82,14 @@ async def test_rooms_need_the_admin_key_and_requests_the_api_secret(janus) -> No
         await stranger.close()
 
 
+def test_no_secret_is_on_januss_command_line(janus) -> None:
+    """Every local user can read a process's arguments; the secrets are in janus.jcfg (mode 600)."""
+    with open(f"/proc/{janus.pid}/cmdline", "rb") as cmdline:
+        arguments = cmdline.read().decode()
+    assert "janus" in arguments
+    assert janus.api_secret not in arguments and janus.settings.admin_secret not in arguments
+
+
 async def test_only_our_plugins_are_loaded(janus) -> None:
     client = await JanusClient.connect(janus.url, janus.api_secret)
     try:
@@ -96,7 +104,7 @@ async def test_only_our_plugins_are_loaded(janus) -> None:
 
 
 def test_render_refuses_bad_values_and_leaves_no_placeholder(tmp_path) -> None:
-    settings = JanusSettings(api_ip="127.0.0.1", api_port=8188, admin_secret="s3cret")
+    settings = JanusSettings(api_ip="127.0.0.1", api_port=8188, admin_secret="s3cret", api_secret="ap1")
     folder = render(settings, tmp_path / "conf")
     texts = {p.name: p.read_text() for p in folder.glob("*.jcfg")}
     assert set(texts) == {
@@ -107,12 +115,18 @@ def test_render_refuses_bad_values_and_leaves_no_placeholder(tmp_path) -> None:
     }
     assert not any(PLACEHOLDER.search(text) for text in texts.values())
     assert 'admin_secret = "s3cret"' in texts["janus.jcfg"]
+    assert 'api_secret = "ap1"' in texts["janus.jcfg"]
     assert 'ws_ip = "127.0.0.1"' in texts["janus.transport.websockets.jcfg"]
     assert oct((folder / "janus.jcfg").stat().st_mode & 0o777) == "0o600"
     for bad in (
-        JanusSettings(api_ip="127.0.0.1", api_port=0, admin_secret="x"),
-        JanusSettings(api_ip="127.0.0.1", api_port=8188, admin_secret=""),
-        JanusSettings(api_ip="127.0.0.1", api_port=8188, admin_secret="x", rtp_ports=(40000, 20000)),
+        JanusSettings(api_ip="127.0.0.1", api_port=0, admin_secret="x", api_secret="y"),
+        JanusSettings(api_ip="127.0.0.1", api_port=8188, admin_secret="", api_secret="y"),
+        JanusSettings(api_ip="127.0.0.1", api_port=8188, admin_secret="x", api_secret=""),
+        JanusSettings(api_ip="127.0.0.1", api_port=8188, admin_secret="x", api_secret='a"b'),
+        JanusSettings(api_ip="127.0.0.1", api_port=8188, admin_secret="x", api_secret="a\nb"),
+        JanusSettings(
+            api_ip="127.0.0.1", api_port=8188, admin_secret="x", api_secret="y", rtp_ports=(40000, 20000)
+        ),
     ):
         with pytest.raises(ValueError):
             render(bad, tmp_path / "bad")

@@ -28,7 +28,15 @@ PROBE = textwrap.dedent(
             client = await JanusClient.connect(url, secret)
             info = (await client.request({"janus": "info"}))["server-name"]
             await client.close()
-        print(json.dumps({"env": env, "info": info}))
+        # Every local user can read any process's arguments: none may hold the API secret.
+        exposed = []
+        for cmdline in __import__("pathlib").Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if env and env["BUERGERBUERO_JANUS_API_SECRET"].encode() in cmdline.read_bytes():
+                    exposed.append(cmdline.parent.name)
+            except OSError:
+                pass
+        print(json.dumps({"env": env, "info": info, "exposed": exposed}))
 
     asyncio.run(main())
     """
@@ -62,6 +70,7 @@ def test_janus_runs_beside_the_server_on_loopback_and_stops_with_it(tmp_path) ->
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["env"]["BUERGERBUERO_JANUS_URLS"] == f"ws://127.0.0.1:{port}"
     assert seen["info"] == "buergerbuero"  # our configuration's server name, so our config is in use
+    assert seen["exposed"] == []  # the API secret is in Janus's configuration file, not its arguments
     # Secrets are kept in the data directory, readable by the owner only, and used again next time.
     api_secret = tmp_path / "janus" / "api_secret"
     assert oct(api_secret.stat().st_mode & 0o777) == "0o600"

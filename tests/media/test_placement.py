@@ -18,7 +18,7 @@ from django.db import connection
 from buergerbuero.audit.models import AuditEntry
 from buergerbuero.core.errors import ActionError
 from buergerbuero.media import actions
-from buergerbuero.media.connections import MediaUnavailable, close_all
+from buergerbuero.media.connections import MediaUnavailable, client_for, close_all
 from buergerbuero.media.janus import JanusClient
 from buergerbuero.media.placement import JanusRoom, janus_room_for, least_loaded, release
 from buergerbuero.rooms.actions import create_room
@@ -257,8 +257,14 @@ async def test_a_placed_room_whose_janus_is_down_is_unavailable(world, configure
     a, _b = configured
     room = await sync_to_async(new_room)(world)
     assert (await janus_room_for(room.pk)).url == a.url
+    client = await client_for(a.url)
     a.stop()
     try:
+        # This process learns of the loss when its connection's reader sees the socket close, which
+        # takes a few turns of the event loop (more on a busy machine). Until then the room is
+        # known to exist on the live-looking connection and is handed out (joining it then fails);
+        # once the loss is seen, the placement itself is refused.
+        await asyncio.wait_for(client.closed.wait(), 60)
         with pytest.raises(MediaUnavailable):
             await janus_room_for(room.pk)
     finally:

@@ -8,17 +8,21 @@ from django.utils import translation
 
 from buergerbuero.audit.models import AuditEntry
 from buergerbuero.offices.models import Office
-from buergerbuero.waitingroom.tokens import SESSION_KEY
+from buergerbuero.waitingroom.tokens import SESSION_KEY, remember
 
 
 def url(name: str, office: Office) -> str:
     return reverse(f"public:{name}", args=[office.authority.slug, office.slug])
 
 
-def with_ticket(client: Client, token: str) -> Client:
-    """Put a ticket token into the client's session, as entering does."""
+def with_ticket(client: Client, token: str, legacy: bool = False) -> Client:
+    """Put a ticket token's hash into the client's session, as entering does (with ``legacy`` the raw
+    token, as sessions written by older versions hold it)."""
     session = client.session
-    session[SESSION_KEY] = token
+    if legacy:
+        session[SESSION_KEY] = token
+    else:
+        remember(session, token)
     session.save()
     return client
 

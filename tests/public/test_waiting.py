@@ -60,6 +60,27 @@ def test_waiting_page_shows_position_and_wait(world, client) -> None:
     assert "style=" not in html
 
 
+def test_an_older_session_with_the_raw_token_still_works_and_keeps_only_the_hash(world, client) -> None:
+    open_(world.official_a, world.office_a)
+    ticket, token = enter(world.office_a)
+    with_ticket(client, token, legacy=True)  # as versions that kept the secret wrote it
+    assert client.get(url("waiting", world.office_a)).status_code == 200
+    assert client.session[SESSION_KEY] == ticket.token_hash != token
+    assert token not in str(dict(client.session.items()))
+    assert client.get(url("waiting", world.office_a)).status_code == 200  # and on with the hash
+
+
+def test_a_malformed_session_value_is_no_ticket(world, client) -> None:
+    open_(world.official_a, world.office_a)
+    enter(world.office_a)
+    for value in (["x"], 42, "", "a" * 500):
+        session = client.session
+        session[SESSION_KEY] = value
+        session.save()
+        response = client.get(url("waiting", world.office_a))
+        assert response.status_code == 302 and response["Location"] == url("office", world.office_a)
+
+
 def test_without_ticket_goes_to_the_office_page(world, client) -> None:
     response = client.get(url("waiting", world.office_a))
     assert response.status_code == 302 and response["Location"] == url("office", world.office_a)
@@ -157,3 +178,23 @@ def test_leave_from_another_office_url_changes_nothing(world, client) -> None:
 
 def test_leave_wrong_method(world, client) -> None:
     assert client.get(url("leave", world.office_a)).status_code == 405
+
+
+def test_waiting_page_offers_booking_with_the_closing_notice_where_the_office_has_appointments(
+    world, client
+) -> None:
+    from buergerbuero.appointments.models import AppointmentSettings
+
+    def config_of(response) -> dict:
+        html = response.content.decode()
+        return json.loads(html.split('id="waiting-config" type="application/json">')[1].split("</script>")[0])
+
+    open_(world.official_a, world.office_a)
+    _ticket, token = enter(world.office_a)
+    with_ticket(client, token)
+    response = client.get(url("waiting", world.office_a))
+    assert config_of(response)["urls"]["book"] == ""
+    assert 'id="ended-book" hidden' in response.content.decode()
+    AppointmentSettings.objects.create(office=world.office_a, enabled=True)
+    response = client.get(url("waiting", world.office_a))
+    assert config_of(response)["urls"]["book"] == "/testkreis/energie/termin/"

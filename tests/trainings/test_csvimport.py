@@ -112,3 +112,53 @@ def test_minors_on_the_session_date() -> None:
     born = dt.date(2008, 3, 10)
     assert csvimport.is_minor(born, dt.date(2026, 3, 9))
     assert not csvimport.is_minor(born, dt.date(2026, 3, 10))
+
+
+def test_an_oversized_upload_is_refused_without_reading_it_whole() -> None:
+    """The class form refuses a too large list by its size, not after reading it into memory."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from buergerbuero.trainings.forms import ClassForm
+
+    upload = SimpleUploadedFile("klasse.csv", b"Erika Muster;01.02.2010\n" * 400_000, content_type="text/csv")
+    data = {
+        "teacher_name": "Lena Lehrer",
+        "email": "lehrer@schule.example",
+        "school": "Mittelschule Testdorf",
+        "class_name": "8b",
+        "consent_mode": "per_pupil",
+        "consent": "on",
+    }
+    form = ClassForm(data, {"pupils_file": upload}, today=TODAY, session_day=TODAY, confirm=False)
+    assert not form.is_valid()
+    assert "200 KB" in str(form.errors["pupils_file"])
+    assert upload.file.tell() <= csvimport.MAX_FILE_BYTES + csvimport.READ_CHUNK_BYTES
+
+
+def test_reading_an_upload_stops_at_the_limit() -> None:
+    """Also when the counted size is not known: reading stops one chunk past the limit."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("klasse.csv", b"a" * (csvimport.MAX_FILE_BYTES * 5))
+    upload.size = None  # type: ignore[assignment]
+    with pytest.raises(UnreadableFile):
+        csvimport.read_upload(upload)
+    assert upload.file.tell() <= csvimport.MAX_FILE_BYTES + csvimport.READ_CHUNK_BYTES
+    small = SimpleUploadedFile("klasse.csv", GOOD.encode("utf-8"))
+    assert parse(csvimport.read_upload(small), TODAY).ok
+
+
+def test_the_upload_handler_keeps_only_the_first_bytes() -> None:
+    from django.test import RequestFactory
+
+    handler = csvimport.CappedUploadHandler(RequestFactory().post("/"))
+    with pytest.raises(csvimport.StopFutureHandlers):
+        handler.new_file("pupils_file", "klasse.csv", "text/csv", None)
+    chunk = b"a" * 65536
+    for start in range(0, 100 * len(chunk), len(chunk)):
+        assert handler.receive_data_chunk(chunk, start) is None
+    upload = handler.file_complete(100 * len(chunk))
+    assert upload.size == 100 * len(chunk)
+    assert len(upload.file.getvalue()) == csvimport.MAX_FILE_BYTES + 1
+    with pytest.raises(UnreadableFile):
+        csvimport.read_upload(upload)

@@ -17,6 +17,7 @@ from buergerbuero.appointments import pow
 from buergerbuero.rooms.tokens import SESSION_KEY as ROOM_TOKENS
 from buergerbuero.trainings import actions
 from buergerbuero.trainings.models import GuardianConsent, Pupil, Registration, TrainingSession
+from buergerbuero.trainings.tokens import hash_token
 from tests.conftest import login
 from tests.trainings.helpers import attend, make_type, pupils
 
@@ -88,6 +89,26 @@ def test_an_individual_registers_and_sees_the_links(client: Client, session) -> 
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     text = page.content.decode()
     assert "/raum/" in text and "/schulungen/anmeldung/" in text
+    # The session store keeps no secret of either link (only the registration and the sealed join link).
+    join = text.split("/raum/")[1].split("/")[0]
+    token = text.split("/schulungen/anmeldung/")[1].split("/")[0]
+    assert registration.token_hash == hash_token(token)
+    stored = str(dict(client.session.items()))
+    assert join not in stored and token not in stored
+
+
+def test_an_older_session_holding_the_links_fails_cleanly(client: Client, session) -> None:
+    from buergerbuero.trainings.views import SESSION_REGISTERED
+
+    client.post(url("register", session), individual())
+    registration = Registration.objects.get()
+    old = client.session
+    old[SESSION_REGISTERED] = {"id": registration.pk, "join": "x" * 43, "token": "y" * 43, "at": "2026"}
+    old.save()
+    response = client.get(reverse("trainings:registered", args=["testkreis"]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("trainings:list", args=["testkreis"])
+    assert SESSION_REGISTERED not in client.session
 
 
 def test_bad_input_is_shown_with_what_was_typed(client: Client, session) -> None:
@@ -97,6 +118,14 @@ def test_bad_input_is_shown_with_what_was_typed(client: Client, session) -> None
     assert response.status_code == 400
     text = response.content.decode()
     assert "Erika  Muster" in text and 'aria-invalid="true"' in text
+    assert Registration.objects.count() == 0
+
+
+def test_deeply_nested_proof_of_work_is_bad_input(client: Client, session) -> None:
+    # Under the length cap, but nested deeper than json's recursion limit (was HTTP 500).
+    deep = __import__("base64").b64encode(b"[" * 1400).decode()
+    response = client.post(url("register", session), individual(pow=deep))
+    assert response.status_code == 400
     assert Registration.objects.count() == 0
 
 
@@ -132,6 +161,31 @@ def class_data(**fields) -> dict:
     }
     data.update(fields)
     return data
+
+
+def test_a_huge_class_list_is_capped_while_the_request_is_read(client: Client, session) -> None:
+    """Neither held in memory nor written to disk whole: the handler keeps the first bytes only."""
+    from django.conf import settings
+    from django.core.files.uploadedfile import InMemoryUploadedFile
+
+    from buergerbuero.trainings import csvimport
+
+    upload = SimpleUploadedFile("klasse.csv", b"Erika Muster;01.02.2010\n" * 250_000, content_type="text/csv")
+    response = client.post(url("register-class", session), class_data(pupils_file=upload))
+    assert response.status_code == 400
+    assert "200 KB" in response.content.decode()
+    # Django's own handlers would have written this file (over FILE_UPLOAD_MAX_MEMORY_SIZE) to disk; ours
+    # kept MAX_FILE_BYTES + 1 bytes of it in memory (tests/trainings/test_csvimport.py) and its size.
+    received = response.wsgi_request.FILES["pupils_file"]
+    assert isinstance(received, InMemoryUploadedFile) and received.size == 250_000 * 24
+    assert received.size > settings.FILE_UPLOAD_MAX_MEMORY_SIZE > csvimport.MAX_FILE_BYTES
+    assert Registration.objects.count() == 0
+    # The CSRF check still holds for this view.
+    strict = Client(enforce_csrf_checks=True)
+    assert (
+        strict.post(url("register-class", session), class_data(pupils_text="Erika; 1.2.2010")).status_code
+        == 403
+    )
 
 
 def test_a_class_from_a_csv_file_with_consent_per_minor(client: Client, session) -> None:

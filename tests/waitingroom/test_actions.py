@@ -245,7 +245,9 @@ def test_invite_timeout(world, office, settings, events) -> None:
     admit(world.official_a, office)
 
 
-def test_citizen_gone_during_consultation(world, office, settings, events) -> None:
+def test_citizen_gone_during_consultation_is_left_to_the_call(world, office, settings) -> None:
+    """A citizen gone from a running call is ended by the call's own grace (CALL_GRACE_SECONDS,
+    calls.actions.end_gone_participants; tests/calls/test_liveness_actions.py), not the waiting one."""
     settings.WAITING_GRACE_SECONDS = 60
     ticket, _ = enter(office)
     connection_opened(ticket, "p")
@@ -253,14 +255,10 @@ def test_citizen_gone_during_consultation(world, office, settings, events) -> No
     citizen_joined(ticket)
     connection_closed(ticket, "p")
     gone_at = Ticket.objects.get(pk=ticket.pk).disconnected_at
-    assert expire_stale(now=gone_at + timedelta(seconds=30)) == 0
-    events.sent.clear()
-    assert expire_stale(now=gone_at + timedelta(seconds=61)) == 1
+    assert expire_stale(now=gone_at + timedelta(seconds=61)) == 0
     ticket.refresh_from_db()
     consultation.refresh_from_db()
-    assert ticket.state == TicketState.DONE
-    assert consultation.end_reason == EndReason.CONNECTION_LOST
-    assert events.of(groups.ticket(ticket.pk))[0]["reason"] == "done"
+    assert ticket.state == TicketState.IN_CONSULTATION and consultation.ended_at is None
 
 
 def test_retention_keeps_counts(world, office) -> None:

@@ -56,6 +56,15 @@ async def test_snapshot(world, office) -> None:
     await communicator.disconnect()
 
 
+async def test_an_older_session_holding_the_raw_token_still_connects(office) -> None:
+    ((ticket, token),) = await db(waiting)(office, 1)
+    communicator, connected, code = await connect("/ws/ticket/", await db(citizen_cookie)(token, legacy=True))
+    assert connected, code
+    snapshot = await frame_of(communicator, "snapshot")
+    assert snapshot["ticket"]["id"] == ticket.pk
+    await communicator.disconnect()
+
+
 async def test_connecting_holds_the_place(office) -> None:
     ((ticket, token),) = await db(waiting)(office, 1)
     communicator = await citizen(token)

@@ -11,6 +11,7 @@
 //   call.start(callStartFrame);        // {me, participants: [{id, role, name, joined}], ice: {iceServers, iceTransportPolicy}}
 //   call.updateParticipants(list);     // from `call.participants`
 //   call.handleSignal(frame);          // from `signal` {from, description|candidate}
+//   call.updateIce(ice);               // from `call.ice`: fresh TURN credentials for every connection
 //   await call.replaceVideoTrack(track); call.setAudioEnabled(b); call.setVideoEnabled(b);
 //   await call.descriptionSent();      // the first offer/answer is out (or 250 ms passed): time to redraw
 //   call.hangup();                     // closes all peer connections (onPeerLeft for each; local tracks stay with the caller)
@@ -94,6 +95,21 @@ export class Call {
     }
     for (const pid of [...this._offerTimers.keys()]) {
       if (!wanted.has(pid)) this._clearOfferTimer(pid);
+    }
+  }
+
+  // Fresh ICE servers (the server renews the short-lived TURN credentials while the call runs): for the
+  // connections made from now on and for the running ones, whose next ICE restart allocates with them.
+  updateIce(ice) {
+    if (!ice) return;
+    this.ice = ice;
+    for (const pc of this.peers.values()) {
+      if (pc.signalingState === "closed") continue;
+      try {
+        pc.setConfiguration(ice);
+      } catch (error) {
+        console.warn("new ICE servers", error);
+      }
     }
   }
 

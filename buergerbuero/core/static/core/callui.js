@@ -1,9 +1,10 @@
 // The call panel of a consultation, shared by the citizen's page (public/waiting.js) and the officials'
 // workspace (staff/workspace.js): this page's camera, microphone and screen; the controls (mute, camera
 // off, switch camera, screen sharing, the sound of the others, chat); the local preview; a tile per
-// remote participant; the chat log; and the call frames (`signal`, `call.participants`, `call.moved`)
-// around one core/call.js Call. The markup is core/templates/core/_call_panel.html; its ids are the
-// contract. Hanging up, the panel's heading and what the page draws when a call starts stay in the page.
+// remote participant; the chat log; and the call frames (`signal`, `call.participants`, `call.moved`,
+// `call.ice`) around one core/call.js Call. The markup is core/templates/core/_call_panel.html; its ids
+// are the contract. Hanging up, the panel's heading and what the page draws when a call starts stay in
+// the page.
 //
 //   import { CallPanel } from "/static/core/callui.js";
 //   const panel = new CallPanel({ send, notice, labels, onRemoteVideo, onParticipants });
@@ -15,11 +16,12 @@
 //   await panel.call.descriptionSent();
 //   ...draw the panel...; panel.showLocal(); panel.updateControls();
 //   panel.watchStart(startCall(frame));      // on `call.start`
-//   if (panel.takeFrame(frame)) return;       // signal, call.participants, call.moved, chat
+//   if (panel.takeFrame(frame)) return;       // signal, call.participants, call.moved, call.ice, chat
 //   panel.teardown();
 //
 // labels (translated by the page): you, peer (a remote participant without a name), peerInText (the
-// same inside "Video of %(name)s"), videoOf, unstable, cameraFailed, chatFailed.
+// same inside "Video of %(name)s"), videoOf, unstable, cameraFailed, chatFailed; optional: left
+// ("%(name)s has left the consultation.").
 // Invariants: this module owns the local tracks and stops them in teardown(); a camera switched during
 // screen sharing is sent only when the sharing stops.
 
@@ -132,7 +134,7 @@ export class CallPanel {
       this.appendChat(frame);
       return true;
     }
-    if (!["signal", "call.participants", "call.moved"].includes(frame.type)) return false;
+    if (!["signal", "call.participants", "call.moved", "call.ice"].includes(frame.type)) return false;
     this.handleFrame(frame);
     return true;
   }
@@ -146,9 +148,12 @@ export class CallPanel {
     if (frame.type === "signal") {
       this.call.handleSignal(frame);
     } else if (frame.type === "call.participants") {
+      this._noticeLeft(frame.participants);
       this.participants = frame.participants;
       this.call.updateParticipants(frame.participants);
       this.onParticipants(frame.participants);
+    } else if (frame.type === "call.ice") {
+      this.call.updateIce(frame.ice);
     } else if (frame.type === "call.moved") {
       // That participant continues in another window: a new connection replaces the old one.
       this.call.updateParticipants(this.participants.filter((p) => p.id !== frame.participant));
@@ -171,6 +176,15 @@ export class CallPanel {
     $("unmute-remote-button").hidden = true;
     $("call-panel").hidden = true;
     delete document.body.dataset.callState;
+  }
+
+  // Someone who had joined is no longer in the call (left, or their page was gone for too long): say so,
+  // as their tile disappears without a word otherwise. Only with a ``left`` label.
+  _noticeLeft(participants) {
+    if (!this.labels.left) return;
+    const now = new Set(participants.map((p) => p.id));
+    const gone = this.participants.filter((p) => p.joined && p.id !== this.me && !now.has(p.id));
+    for (const p of gone) this.notice(fmt(this.labels.left, { name: p.name || this.labels.peerInText }));
   }
 
   // --- remote tiles and the local preview ----------------------------------------------------------

@@ -6,13 +6,22 @@
 //   socket.close();                               // for good: no reconnect
 //
 // The URL follows the page's scheme (wss on https). The page pings every 20 s; when the socket closes
-// it reconnects with exponential backoff (1 s doubling to 30 s, with jitter), and the server's next
+// it reconnects with backoff and jitter: 1 s, doubling to 3 s for the first eight tries (about 20 s: a
+// worker restarting, Redis or PostgreSQL coming back), then doubling on to 30 s; the server's next
 // snapshot replaces all client state. Close codes in `finalCodes` (not allowed, no such ticket,
 // taken over by another page) end it for good, since trying again cannot help.
 
 const PING_MS = 20000;
 const MIN_DELAY_MS = 1000;
+const QUICK_MAX_DELAY_MS = 3000;
+const QUICK_ATTEMPTS = 8;
 const MAX_DELAY_MS = 30000;
+
+// The longest wait before try number `attempt` (0-based); the wait is between half of it and all of it.
+export function retryCeiling(attempt) {
+  if (attempt < QUICK_ATTEMPTS) return Math.min(QUICK_MAX_DELAY_MS, MIN_DELAY_MS * 2 ** attempt);
+  return Math.min(MAX_DELAY_MS, QUICK_MAX_DELAY_MS * 2 ** (attempt - QUICK_ATTEMPTS + 1));
+}
 
 export function connect(path, { onFrame = () => {}, onOpen = () => {}, onClose = () => {}, finalCodes = [4403, 4404, 4409] } = {}) {
   const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -52,7 +61,7 @@ export function connect(path, { onFrame = () => {}, onOpen = () => {}, onClose =
 
   function schedule() {
     if (retryTimer !== null || stopped) return;
-    const ceiling = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** attempt);
+    const ceiling = retryCeiling(attempt);
     attempt += 1;
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     retryTimer = window.setTimeout(open, delay);

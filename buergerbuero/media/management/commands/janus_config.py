@@ -3,8 +3,8 @@
     manage.py janus_config --folder /etc/buergerbuero/janus --api-ip 10.0.0.5 --api-port 8188
 
 The admin secret is the installation's ``BUERGERBUERO_JANUS_ADMIN_KEY`` (our server uses it for RTP
-forwarding), so both sides agree; the API secret stays out of every file and goes on Janus's command
-line (deploy/janus.service)."""
+forwarding) and the API secret its ``BUERGERBUERO_JANUS_API_SECRET``, so both sides agree. Both go into
+``janus.jcfg`` (mode 600), never on Janus's command line (deploy/janus.service)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.JANUS_ADMIN_KEY:
             raise CommandError("BUERGERBUERO_JANUS_ADMIN_KEY is not set: it becomes Janus's admin secret.")
+        if not settings.JANUS_API_SECRET:
+            raise CommandError("BUERGERBUERO_JANUS_API_SECRET is not set: it becomes Janus's API secret.")
         try:
             address = ipaddress.ip_address(options["api_ip"])
         except ValueError as exc:
@@ -54,6 +56,7 @@ class Command(BaseCommand):
             api_ip=str(address),
             api_port=options["api_port"],
             admin_secret=settings.JANUS_ADMIN_KEY,
+            api_secret=settings.JANUS_API_SECRET,
             rtp_ports=(int(match.group(1)), int(match.group(2))),
             **({"event_loops": options["event_loops"]} if options["event_loops"] is not None else {}),
         )

@@ -68,7 +68,7 @@ function notice(text) {
   if (box.textContent !== text) box.textContent = text;
 }
 
-function finish(message, { officialMessage = "", next = "" } = {}) {
+function finish(message, { officialMessage = "", next = "", book = "" } = {}) {
   if (finished) return;
   finished = true;
   teardownCall();
@@ -84,6 +84,8 @@ function finish(message, { officialMessage = "", next = "" } = {}) {
   const nextLine = $("ended-next");
   nextLine.hidden = !next;
   nextLine.textContent = next ? fmt(t("Next opening: %(when)s"), { when: next }) : "";
+  $("ended-book").hidden = !book;
+  if (book) $("ended-book-link").href = book;
   $("ended-panel").hidden = false;
   document.title = `${t("Your visit has ended")} – ${originalTitle}`;
   $("ended-heading").focus?.();
@@ -113,7 +115,7 @@ function applySnapshot(frame) {
   ticketState = frame.ticket.state;
   if (ticketState === "waiting") {
     showPosition(frame.position, frame.expected_wait_seconds);
-    if (frame.ticket.returned) notice(t("You are back in the waiting area, first in line."));
+    if (frame.ticket.returned) showBackInLine();
   } else if (!panel.call) {
     showStatus(t("An official is ready for you. Connecting …"));
   }
@@ -127,6 +129,11 @@ function nextOpening() {
   return next ? next.text : "";
 }
 
+// The booking page of the office this page was rendered for, if that office offers appointments.
+function bookingLink() {
+  return officeSlug === config.office_slug ? config.urls.book || "" : "";
+}
+
 function applyTicketState(frame) {
   const before = ticketState;
   ticketState = frame.state;
@@ -138,7 +145,14 @@ function applyTicketState(frame) {
       break;
     case "returned":
       teardownCall();
-      notice(t("You are back in the waiting area, first in line."));
+      backInLine = null;
+      showBackInLine();
+      break;
+    case "official_gone":
+    case "official_gone_alone":
+      teardownCall();
+      backInLine = frame.reason;
+      showBackInLine();
       break;
     case "transferred":
       teardownCall();
@@ -151,7 +165,7 @@ function applyTicketState(frame) {
       finish(t("Your place in the waiting area has ended because this page was closed or offline for too long. You can enter the waiting area again while the office is open."));
       break;
     case "office_closed":
-      finish(t("The office has closed. Your place in the waiting area has ended."), { next: nextOpening() });
+      finish(t("The office has closed. Your place in the waiting area has ended."), { next: nextOpening(), book: bookingLink() });
       break;
     case "left":
       if (before === "invited" || before === "in_consultation") goToThanks();
@@ -163,6 +177,34 @@ function applyTicketState(frame) {
     default:
       break;
   }
+}
+
+// Why the citizen is first in line again: null (sent back by the official), or the official's page was
+// gone for too long ("official_gone"; "official_gone_alone": nobody else attends the office just now).
+let backInLine = null;
+
+function showBackInLine() {
+  if (!backInLine) {
+    notice(t("You are back in the waiting area, first in line."));
+    return;
+  }
+  const box = $("connection-notice");
+  const text = document.createElement("span");
+  if (backInLine === "official_gone") {
+    text.textContent = t("The connection to the official was lost. You are back in the waiting area, first in line: the next free official will let you in.");
+    box.replaceChildren(text);
+    return;
+  }
+  text.textContent = `${t("The connection to the official was lost, and nobody else is attending this office at the moment. You stay first in line: if the official comes back, it is your turn. If the office closes, you will be told here.")} `;
+  const book = bookingLink();
+  if (!book) {
+    box.replaceChildren(text);
+    return;
+  }
+  const link = document.createElement("a");
+  link.href = book;
+  link.textContent = t("Book an appointment instead");
+  box.replaceChildren(text, link);
 }
 
 // --- the consultation ------------------------------------------------------------------------------
@@ -178,6 +220,7 @@ const panel = new CallPanel({
     unstable: t("The video connection is unstable. Trying to reconnect …"),
     cameraFailed: t("This camera could not be started."),
     chatFailed: t("The message could not be sent. Please try again in a moment."),
+    left: t("%(name)s has left the consultation."),
   },
   onRemoteVideo(video) {
     const { speakerId } = loadChoices();
@@ -290,7 +333,8 @@ function onFrame(frame) {
       panel.watchStart(startCall(frame));
       break;
     case "call.ended":
-      if (frame.reason === "sent_back" || frame.reason === "transferred") teardownCall();
+      // Sent back, transferred, or the official's page was gone: the page goes on waiting.
+      if (["sent_back", "transferred", "official_gone"].includes(frame.reason)) teardownCall();
       else if (!finished) goToThanks();
       else teardownCall();
       break;
@@ -312,7 +356,13 @@ function showSuperseded() {
   box.replaceChildren(text, again);
 }
 
-const socket = connect(config.ws, {
+// This page load's own id: the server tells a reload (a new id, new peer connections) from a reconnect
+// of the socket (the same id, the peer connections carry on), and the official's page connects afresh.
+const pageId = window.crypto && crypto.randomUUID
+  ? crypto.randomUUID()
+  : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+const socket = connect(`${config.ws}${config.ws.includes("?") ? "&" : "?"}page=${encodeURIComponent(pageId)}`, {
   onFrame,
   onOpen() {
     if (connectedOnce) notice("");

@@ -32,6 +32,9 @@ const state = {
   hands: [],
   lobby: [],
   presence: null,
+  // In a webinar the audience's pages list only the stage and themselves; ``audience`` is how many others
+  // watch (null: the page lists everyone).
+  audience: null,
   inside: false,
   finished: false,
 };
@@ -147,8 +150,10 @@ function handleFrame(frame) {
       state.room = frame.room;
       return renderRoom();
     case "room.member":
+      if ("audience" in frame) state.audience = frame.audience;
       return applyMember(frame.member);
     case "room.members":
+      if ("audience" in frame) state.audience = frame.audience;
       state.members = new Map(frame.members.map((m) => [m.id, m]));
       if (state.me) applyMember(state.members.get(state.me.id) || state.me, false);
       return renderPeople();
@@ -192,6 +197,7 @@ function applySnapshot(frame) {
   state.members.set(frame.me.id, frame.me);
   state.hands = frame.hands;
   state.lobby = frame.lobby || [];
+  state.audience = "audience" in frame ? frame.audience : null;
   $("waiting-panel").hidden = true;
   $("closed-panel").hidden = true;
   $("room-panel").hidden = false;
@@ -215,7 +221,7 @@ function isModerator() {
 }
 
 function applyMember(member, redraw = true) {
-  if (member.removed) state.members.delete(member.id);
+  if (member.removed || member.hidden) state.members.delete(member.id);
   else state.members.set(member.id, member);
   if (state.me && member.id === state.me.id) {
     const before = state.me;
@@ -318,8 +324,19 @@ function memberControls(member) {
   const name = member.name;
   const act = (type) => () => send({ type, member: member.id });
   if (!member.moderator) {
-    if (member.may_publish) {
+    const lift = (label, kind) => {
+      const button = smallButton(label, name, () => send({ type: "member.unmute", member: member.id, kind }));
+      button.dataset.lift = kind;
+      return button;
+    };
+    if (member.audio_muted) {
+      row.append(lift(t("Allow microphone"), "audio"));
+    } else if (member.may_publish) {
       row.append(smallButton(t("Mute"), name, act("member.mute")));
+    }
+    if (member.video_stopped) {
+      row.append(lift(t("Allow camera"), "video"));
+    } else if (member.may_publish) {
       row.append(smallButton(t("Stop video"), name, act("member.stop_video")));
     }
     if (member.may_speak) {
@@ -366,7 +383,13 @@ function renderPeople() {
       return li;
     }),
   );
-  $("people-count").textContent = String(members.length);
+  if (state.audience) {
+    const more = document.createElement("li");
+    more.className = "room__audience";
+    more.textContent = fmt(t("and %(count)s more in the audience"), { count: state.audience });
+    list.append(more);
+  }
+  $("people-count").textContent = String(members.length + (state.audience || 0));
   renderTiles();
 }
 
@@ -516,7 +539,7 @@ function addChat(message) {
   li.className = "room__message";
   li.dataset.message = String(message.id);
   const who = document.createElement("strong");
-  who.textContent = message.name + ": ";
+  who.textContent = (message.name || t("A participant")) + ": ";
   const text = document.createElement("span");
   text.textContent = message.text;
   const time = document.createElement("time");
@@ -748,15 +771,23 @@ function updateLevels() {
   }
 }
 
+// A moderator's mute holds until a moderator lifts it (the server and Janus enforce it; the page only
+// explains why the button does nothing).
 $("mic-button").addEventListener("click", () => {
+  if (!micOn && state.me && state.me.audio_muted) {
+    setNotice(t("A moderator turned your microphone off. Only a moderator can turn it on again."));
+    return;
+  }
   micOn = !micOn;
-  if (micOn && state.me && state.me.audio_muted) send({ type: "me.unmute", kind: "audio" });
   renderToggles();
   syncPublishing();
 });
 $("camera-button").addEventListener("click", () => {
+  if (!cameraOn && state.me && state.me.video_stopped) {
+    setNotice(t("A moderator turned your camera off. Only a moderator can turn it on again."));
+    return;
+  }
   cameraOn = !cameraOn;
-  if (cameraOn && state.me && state.me.video_stopped) send({ type: "me.unmute", kind: "video" });
   renderToggles();
   syncPublishing();
 });

@@ -1,8 +1,9 @@
 // The officials' workspace (one socket: /ws/staff/). The server draws the first state; from then on the
 // page changes only on socket frames: `snapshot` replaces everything, deltas (`office.state`,
-// `office.queue`, `colleague.invited`, call frames) change parts. Buttons are plain POST forms that this
-// script sends with fetch (Accept: application/json); their effects come back as frames. Presence and
-// availability are also applied at once when the POST answers; `staff.me` frames keep other tabs right.
+// `office.queue`, `queue.connected`, `colleague.invited`, call frames) change parts. Buttons are plain
+// POST forms that this script sends with fetch (Accept: application/json); their effects come back as
+// frames. Presence and availability are also applied at once when the POST answers; `staff.me` frames
+// keep other tabs right.
 
 import { askForNotifications, canAskForNotifications, notify, playChime, unlockAudioOnGesture } from "/static/core/alert.js";
 import { CallPanel, cameras, setPressed } from "/static/core/callui.js";
@@ -199,6 +200,7 @@ function renderPresence(office) {
   section.querySelector(".open-form").hidden = !office.assigned || office.present;
   section.querySelector(".close-form").hidden = !office.present;
   section.querySelector(".admit-next-form").hidden = !office.present;
+  if (!office.present) section.querySelector(".close-confirm").hidden = true;
 }
 
 function queueItem(entry) {
@@ -384,6 +386,16 @@ function applyOfficeQueue(frame) {
   noteArrivals(office, false);
 }
 
+function applyQueueConnected(frame) {
+  // A waiting citizen's page opened or closed its socket: only that entry's "page closed" mark changes.
+  const office = offices.get(frame.office);
+  const entry = office && office.queue.find((e) => e.ticket === frame.ticket);
+  if (!entry) return;
+  entry.connected = frame.connected;
+  const item = officeSection(office.id)?.querySelector(`.queue > [data-ticket-id="${frame.ticket}"]`);
+  if (item) item.querySelector(".mark--away").hidden = entry.connected !== false;
+}
+
 // --- the consultation ------------------------------------------------------------------------------
 
 const panel = new CallPanel({
@@ -397,6 +409,7 @@ const panel = new CallPanel({
     unstable: L.unstable,
     cameraFailed: L.camera_failed,
     chatFailed: L.connection_lost,
+    left: L.left,
   },
   onParticipants: renderParticipants,
 });
@@ -601,6 +614,47 @@ function afterSuccess(form) {
   }
 }
 
+// Closing would end the places of the people waiting: the server named their number; the official
+// confirms it (sent back as confirm_waiting) or keeps the office open. The safe choice has the focus.
+function askToClose(section, answer) {
+  const box = section.querySelector(".close-confirm");
+  box.querySelector(".close-confirm__text").textContent = answer.message;
+  box.dataset.waiting = String(answer.waiting);
+  box.hidden = false;
+  box.querySelector(".close-cancel-button").focus();
+}
+
+function hideCloseQuestion(box, focusClose) {
+  box.hidden = true;
+  delete box.dataset.waiting;
+  if (focusClose) box.closest("[data-office-id]").querySelector(".close-button").focus();
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest(".close-confirm-button, .close-cancel-button") : null;
+  if (!button) return;
+  const box = button.closest(".close-confirm");
+  const form = box.closest("[data-office-id]").querySelector(".close-form");
+  if (button.classList.contains("close-confirm-button")) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "confirm_waiting";
+    input.value = box.dataset.waiting || "0";
+    form.append(input);
+    hideCloseQuestion(box, false);
+    form.requestSubmit();
+    input.remove();
+  } else {
+    hideCloseQuestion(box, true);
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !(event.target instanceof Element)) return;
+  const box = event.target.closest(".close-confirm");
+  if (box && !box.hidden) hideCloseQuestion(box, true);
+});
+
 function isActionForm(form) {
   // The language switch and logout (in the header) and the chat are not actions of the workspace.
   return form.method === "post" && Boolean(form.getAttribute("action")) && Boolean(form.closest("#main"));
@@ -630,6 +684,10 @@ document.addEventListener("submit", async (event) => {
     return;
   }
   if (admitting) dropWarmMedia();
+  if (answer.code === "confirm_close" && section) {
+    askToClose(section, answer);
+    return;
+  }
   notice(answer.message || L.failed, messageBox);
   if (answer.code === "outside_hours" && section) section.querySelector(".outside-hours-checkbox").focus();
   else if (form.id === "availability-form" && me) $("availability-select").value = me.availability;
@@ -656,6 +714,9 @@ function onFrame(frame) {
     case "office.queue":
       applyOfficeQueue(frame);
       break;
+    case "queue.connected":
+      applyQueueConnected(frame);
+      break;
     case "staff.me":
       applyMe(frame);
       break;
@@ -670,7 +731,8 @@ function onFrame(frame) {
       showElsewhere(frame);
       break;
     case "call.ended":
-      if (frame.consultation === panel.consultationId || panel.consultationId === null) endCall(L.call_ended);
+      // A call that ended because someone's page was gone too long says so (labels ended_<reason>).
+      if (frame.consultation === panel.consultationId || panel.consultationId === null) endCall(L[`ended_${frame.reason}`] || L.call_ended);
       break;
     case "error":
       notice(frame.message || L.failed);
@@ -700,5 +762,9 @@ const socket = connect(socketPath, {
   },
   onClose(event, { final }) {
     if (!final) notice(L.connection_lost);
+    // Closed because this session may no longer use the workspace (signed out, deactivated, session
+    // ended): the page is reloaded, and the server shows the sign-in page or a fresh workspace. Only
+    // after the socket had worked, so a page refused from the start cannot reload in a loop.
+    if (event.code === 4403 && socketOpens > 0) window.location.reload();
   },
 });

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Authority
 from buergerbuero.offices.models import Office
+from buergerbuero.stats.exports import safe_text
 from buergerbuero.stats.figures import compute
 from buergerbuero.stats.periods import NAMES, named_period
 from buergerbuero.stats.rollup import APPOINTMENT_AND_GROUP_COUNTS
@@ -98,9 +99,18 @@ class Command(BaseCommand):
         writer.writerow(["office", "office_name", "from", "to", *CSV_FIGURES])
         for office in Office.objects.filter(authority=authority).order_by("name", "pk"):
             figures = compute(Scope(authority.pk, office_id=office.pk), period, now)
-            writer.writerow([office.slug, office.name, period.start, period.end, *csv_values(figures)])
+            writer.writerow(
+                [
+                    safe_text(office.slug),
+                    safe_text(office.name),
+                    period.start,
+                    period.end,
+                    *csv_values(figures),
+                ]
+            )
         # The whole authority last: it also counts what belongs to no office (events without one).
-        writer.writerow(["", authority.name, period.start, period.end, *csv_values(total)])
+        writer.writerow(["", safe_text(authority.name), period.start, period.end, *csv_values(total)])
+        # Names are the staff's text: escaped against formulas as in the dashboard's export (safe_text).
         # Written in one go once everything is computed, so that a failure leaves no half a file.
         target.write_text(out.getvalue(), encoding="utf-8")
         self.stdout.write(_("Written: %(path)s") % {"path": target})

@@ -1,0 +1,92 @@
+"""core.ratelimit: the client address every public rate limit counts (IPv6 by /64), and its use by each
+of them (bookings and trainings, events, certificates, the waiting area, the logins)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import RequestFactory
+
+from buergerbuero.appointments import ratelimit as bookings
+from buergerbuero.certificates import ratelimit as certificates
+from buergerbuero.core.ratelimit import ADDRESS, address_bucket, client_address
+from buergerbuero.events import ratelimit as events
+from buergerbuero.staff import ratelimit as logins
+from buergerbuero.waitingroom.ratelimit import ENTRIES as waiting_entries
+
+SAME_64 = ["2001:db8:aa:bb::1", "2001:db8:aa:bb:1:2:3:4", "2001:DB8:AA:BB:ffff:ffff:ffff:ffff"]
+NEXT_64 = "2001:db8:aa:bc::1"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("address", "bucket"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:aa:bb::1", "2001:db8:aa:bb::/64"),
+        ("2001:db8:aa:bb:1:2:3:4", "2001:db8:aa:bb::/64"),
+        ("2001:DB8:AA:BB:ffff:ffff:ffff:ffff", "2001:db8:aa:bb::/64"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("", ""),
+        ("not an address", "not an address"),
+    ],
+)
+def test_address_bucket(address, bucket) -> None:
+    assert address_bucket(address) == bucket
+
+
+def test_client_address_behind_the_proxy_is_the_last_forwarded_entry(settings) -> None:
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 2001:db8::5")
+    assert client_address(request) == "10.0.0.1"
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert client_address(request) == "2001:db8::5"
+
+
+@pytest.mark.parametrize("limit", [bookings, events], ids=["bookings", "events"])
+def test_bookings_and_registrations_count_a_64_together(limit, settings) -> None:
+    settings.BOOKING_RATE_PER_ADDRESS = settings.EVENT_RATE_PER_ADDRESS = 2
+    settings.BOOKING_RATE_PER_EMAIL = settings.EVENT_RATE_PER_EMAIL = 100
+    assert limit.take(SAME_64[0], "a@example.org") is None
+    assert limit.take(SAME_64[1], "b@example.org") is None
+    assert limit.take(SAME_64[2], "c@example.org") == ADDRESS
+    assert limit.take(NEXT_64, "d@example.org") is None
+
+
+def test_certificate_lookups_count_a_64_together(settings) -> None:
+    settings.CERTIFICATE_LOOKUPS_PER_ADDRESS = 2
+    assert certificates.take(SAME_64[0])
+    assert certificates.take(SAME_64[1])
+    assert not certificates.take(SAME_64[2])
+    assert certificates.take(NEXT_64)
+
+
+def test_waiting_area_entries_count_a_64_together(settings) -> None:
+    settings.WAITING_ENTRIES_PER_ADDRESS = 2
+    assert waiting_entries.take(SAME_64[0])
+    assert waiting_entries.take(SAME_64[1])
+    assert not waiting_entries.take(SAME_64[2])
+    assert waiting_entries.take(NEXT_64)
+
+
+def test_logins_count_a_64_together(settings) -> None:
+    settings.LOGIN_MAX_FAILURES = 2
+    for address in SAME_64[:2]:
+        assert logins.begin_attempt("anna", address, now=1000.0) == 0
+        logins.register_failure("anna", address, now=1000.0)
+    assert logins.begin_attempt("anna", SAME_64[2], now=1000.0) == settings.LOGIN_LOCKOUT_SECONDS
+    assert logins.begin_attempt("anna", NEXT_64, now=1000.0) == 0
+
+
+def test_the_login_back_off_doubles_up_to_its_ceiling(settings) -> None:
+    settings.LOGIN_LOCKOUT_SECONDS = 60
+    settings.LOGIN_LOCKOUT_MAX_SECONDS = 1000
+    assert [logins.lock_seconds(n, 3) for n in range(8)] == [0, 0, 0, 60, 120, 240, 480, 960]
+    assert logins.lock_seconds(9, 3) == 1000
+    assert logins.lock_seconds(10**6, 3) == 1000
