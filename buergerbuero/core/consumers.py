@@ -54,6 +54,11 @@ class TokenBucket:
             return True
         return False
 
+    def seconds_until(self, tokens: float) -> float:
+        """How long until the bucket holds ``tokens`` (at most its capacity) again."""
+        missing = min(tokens, self.capacity) - self.tokens - (self.clock() - self.updated) * self.rate
+        return max(0.0, missing / self.rate)
+
 
 # Frames a page may have waiting for its connection before it is closed (it reconnects and gets a
 # snapshot): a reader that slow is gone or cannot keep up.
@@ -192,6 +197,12 @@ class BaseConsumer(AsyncWebsocketConsumer):
                 await handler(frame)
             except FrameError as exc:
                 await self.send_error(exc.code, exc.message)
+                if exc.code == "rate_limited":
+                    # Stop reading this socket until a second's worth of frames is allowed again. Its
+                    # frames queue up in the server (uvicorn holds a few, then stops reading), so a
+                    # flood is held back by TCP instead of costing a parse and an answer per frame,
+                    # and the other pages of this process are served as before.
+                    await asyncio.sleep(self.bucket.seconds_until(max(1.0, self.bucket.rate)))
             except ActionError as exc:
                 await self.send_error(exc.code, exc.message)
             except UNAVAILABLE:

@@ -8,6 +8,7 @@ every office of their authority.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import import_module
 from types import SimpleNamespace
 from typing import cast
@@ -66,6 +67,18 @@ def workspace_access(session_key: str | None, user_id: int) -> WorkspaceAccess |
     offices = frozenset(offices_of(staff).values_list("pk", flat=True))
     assigned = frozenset(Office.objects.filter(assignments__staff=staff).values_list("pk", flat=True))
     return WorkspaceAccess(staff, staff.pk, staff.role, offices, assigned & offices)
+
+
+def session_expires_at(session_key: str | None) -> datetime | None:
+    """When the session a workspace socket was opened with runs out, for session stores that keep it
+    in the database (the default); None for others and for a session that is gone."""
+    get_model = getattr(import_module(settings.SESSION_ENGINE).SessionStore, "get_model_class", None)
+    if get_model is None or not session_key:
+        return None
+    expiry: datetime | None = (
+        get_model().objects.filter(session_key=session_key).values_list("expire_date", flat=True).first()
+    )
+    return expiry
 
 
 def _offices(staff: Staff) -> QuerySet[Office]:

@@ -23,6 +23,7 @@ from uuid import UUID
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Staff
@@ -34,7 +35,7 @@ from buergerbuero.core import groups, liveness
 from buergerbuero.core.consumers import require_int
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices import actions as office_actions
-from buergerbuero.staff.access import WorkspaceAccess, workspace_access
+from buergerbuero.staff.access import WorkspaceAccess, session_expires_at, workspace_access
 from buergerbuero.staff.forms import PAGE_ID_PATTERN
 from buergerbuero.staff.selectors import workspace_snapshot
 
@@ -117,6 +118,7 @@ class StaffConsumer(CallMixin):
             return
         self.access = access
         self.staff = access.staff
+        self.spawn(self._until_session_ends())
         await self._follow_offices(access.offices)
         if bad_ids:
             await self.send_error("invalid", _("This page identifies itself wrongly. Please reload it."))
@@ -162,6 +164,19 @@ class StaffConsumer(CallMixin):
         self.access = access
         await self._follow_offices(access.offices)
         await self._send_snapshot()
+
+    async def _until_session_ends(self) -> None:
+        """A session that simply runs out changes nothing a signal could announce: wait for its end
+        (read again each time, since use may have extended it) and check access then."""
+        while not self._closing:
+            expires = await database_sync_to_async(session_expires_at)(self.session_key)
+            if expires is None:
+                return
+            left = (expires - timezone.now()).total_seconds()
+            if left <= 0:
+                await self.recheck_access()
+                return
+            await asyncio.sleep(min(left + 0.1, 3600.0))
 
     def _read_page_ids(self) -> bool:
         """The page's own id and the one its tab showed before a reload, from the query string. A

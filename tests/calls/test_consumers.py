@@ -330,9 +330,12 @@ async def test_citizen_reload_has_the_official_connect_afresh(world, call) -> No
     assert frames[-1] == {"type": "signal", "from": citizen_id, "description": OFFER}
     participant = await db(Participant.objects.get)(pk=citizen_id)
     assert participant.call_page == "second-page-2"
-    assert await db(
-        AuditEntry.objects.filter(action="consultation.call_moved", data__participant=citizen_id).count
-    )() == 1
+    assert (
+        await db(
+            AuditEntry.objects.filter(action="consultation.call_moved", data__participant=citizen_id).count
+        )()
+        == 1
+    )
     await official.disconnect()
     await reloaded.disconnect()
 
@@ -383,9 +386,12 @@ async def test_page_gets_fresh_turn_credentials_while_the_call_runs(
             # Valid now and later than the ones before (the page never holds only expired ones).
             assert int(relay["username"].split(":")[0]) > time.time()
             assert int(relay["username"].split(":")[0]) >= int(first["username"].split(":")[0])
-            assert relay["credential"] == base64.b64encode(
-                hmac.new(settings.TURN_SECRET.encode(), relay["username"].encode(), hashlib.sha1).digest()
-            ).decode()
+            assert (
+                relay["credential"]
+                == base64.b64encode(
+                    hmac.new(settings.TURN_SECRET.encode(), relay["username"].encode(), hashlib.sha1).digest()
+                ).decode()
+            )
             first = relay
     await official.send_json_to({"type": "call.hangup"})
     for page in (official, citizen):

@@ -166,6 +166,33 @@ async def test_rate_limit(page_token, settings) -> None:
     await page.disconnect()
 
 
+async def test_a_flooding_page_is_not_read_until_its_bucket_refills(page_token, settings) -> None:
+    # After a refused frame the socket is not read for the two seconds the bucket needs for one frame
+    # (rate 0.5/s): the frame behind the refused one is then answered, instead of being refused at once.
+    settings.WS_RATE_BURST = 1
+    settings.WS_RATE_PER_SECOND = 0.5
+    _ticket, token = page_token
+    page = await open_page(token)
+    for n in range(3):
+        await page.send_json_to({"type": "ping", "t": n})
+    assert await page.receive_json_from() == {"type": "pong", "t": 0}
+    assert (await page.receive_json_from())["code"] == "rate_limited"
+    assert await page.receive_json_from(timeout=10) == {"type": "pong", "t": 2}
+    await page.disconnect()
+
+
+def test_token_bucket_tells_when_it_holds_enough_again() -> None:
+    now = [100.0]
+    bucket = TokenBucket(rate=2, burst=4, clock=lambda: now[0])
+    assert bucket.seconds_until(4) == 0
+    for _ in range(4):
+        assert bucket.take()
+    assert bucket.seconds_until(2) == 1.0
+    now[0] += 0.5
+    assert bucket.seconds_until(2) == 0.5
+    assert bucket.seconds_until(10) == 1.5  # never more than its capacity
+
+
 async def test_messages_follow_the_language_cookie(page_token) -> None:
     _ticket, token = page_token
     cookie = await db(citizen_cookie)(token)

@@ -183,6 +183,34 @@ def staff_admit_next(page: Any, office_id: int) -> None:
     office_card(page, office_id).locator(".admit-next-button").click()
 
 
+# --- scenes several tests start from -----------------------------------------------------------------
+
+
+def official_at_open_office(
+    pages: Any, server: LiveServer, office_slug: str, username: str
+) -> tuple[Any, int]:
+    """The official signed in, the office opened on their workspace: (their page, the office's id)."""
+    office_id = int(server.office(office_slug)["id"])
+    official = pages.new("official")
+    staff_login(official, server, username)
+    staff_open_office(official, office_id)
+    return official, office_id
+
+
+def two_waiting(
+    pages: Any, server: LiveServer, office_slug: str, official: Any, office_id: int, expect: Any
+) -> tuple[Any, Any]:
+    """Two citizens enter one after the other and wait at places 1 and 2; the official sees both."""
+    first = pages.new("first citizen")
+    citizen_enter(first, server, office_slug, name="Erste Person")
+    wait_for_position(first, 1, expect)
+    second = pages.new("second citizen")
+    citizen_enter(second, server, office_slug, name="Zweite Person")
+    wait_for_position(second, 2, expect)
+    wait_for_queue(official, office_id, 2)
+    return first, second
+
+
 def wait_connected(page: Any) -> None:
     page.locator('body[data-call-state="connected"]').wait_for(state="attached", timeout=TIMEOUT_MS)
 

@@ -14,10 +14,7 @@ OFFICIAL = "dora"
 
 
 def test_closing_with_people_waiting_asks_first(app, pages, expect) -> None:
-    office_id = app.office(OFFICE)["id"]
-    official = pages.new("official")
-    j.staff_login(official, app, OFFICIAL)
-    j.staff_open_office(official, office_id)
+    official, office_id = j.official_at_open_office(pages, app, OFFICE, OFFICIAL)
     citizen = pages.new("citizen")
     j.citizen_enter(citizen, app, OFFICE, name="Wanda Warte")
     j.wait_for_queue(official, office_id, 1)

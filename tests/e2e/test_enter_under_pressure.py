@@ -32,10 +32,7 @@ def pressure_app(backends: Backends | None) -> Iterator[LiveServer]:
 
 def test_the_browser_solves_the_check_and_without_script_nothing_is_lost(pressure_app, pages, expect) -> None:
     app = pressure_app
-    office_id = app.office(OFFICE)["id"]
-    official = pages.new("official")
-    j.staff_login(official, app, OFFICIAL)
-    j.staff_open_office(official, office_id)
+    official, office_id = j.official_at_open_office(pages, app, OFFICE, OFFICIAL)
 
     first = pages.new("first citizen")
     j.citizen_enter(first, app, OFFICE, name="Erste Person")

@@ -32,18 +32,9 @@ GONE_TEXT = re.compile(
 
 
 def test_official_page_closed_mid_call_citizen_is_first_in_line_again(app, pages, expect) -> None:
-    office_id = app.office(OFFICE)["id"]
-    official = pages.new("official")
-    j.staff_login(official, app, OFFICIAL)
-    j.staff_open_office(official, office_id)
+    official, office_id = j.official_at_open_office(pages, app, OFFICE, OFFICIAL)
 
-    first = pages.new("first citizen")
-    j.citizen_enter(first, app, OFFICE, name="Erste Person")
-    j.wait_for_position(first, 1, expect)
-    second = pages.new("second citizen")
-    j.citizen_enter(second, app, OFFICE, name="Zweite Person")
-    j.wait_for_position(second, 2, expect)
-    j.wait_for_queue(official, office_id, 2)
+    first, second = j.two_waiting(pages, app, OFFICE, official, office_id, expect)
 
     j.staff_admit_next(official, office_id)
     j.wait_for_media(first)
@@ -86,10 +77,7 @@ CITIZEN_GONE_TEXT = re.compile(
 
 
 def test_citizen_page_closed_mid_call_official_is_told_and_free(app, pages, expect) -> None:
-    office_id = app.office(CITIZEN_OFFICE)["id"]
-    official = pages.new("official")
-    j.staff_login(official, app, CITIZEN_OFFICIAL)
-    j.staff_open_office(official, office_id)
+    official, office_id = j.official_at_open_office(pages, app, CITIZEN_OFFICE, CITIZEN_OFFICIAL)
     citizen = pages.new("citizen")
     j.citizen_enter(citizen, app, CITIZEN_OFFICE, name="Weg Person")
     j.wait_for_position(citizen, 1, expect)

@@ -15,10 +15,7 @@ OFFICIAL = "lea"
 
 
 def test_page_closed_mark_follows_the_citizens_page(app, pages, expect) -> None:
-    office_id = app.office(OFFICE)["id"]
-    official = pages.new("official")
-    j.staff_login(official, app, OFFICIAL)
-    j.staff_open_office(official, office_id)
+    official, office_id = j.official_at_open_office(pages, app, OFFICE, OFFICIAL)
     citizen = pages.new("citizen")
     j.citizen_enter(citizen, app, OFFICE, name="Wanda Warte")
     j.wait_for_queue(official, office_id, 1)

@@ -13,18 +13,9 @@ OFFICIAL = "bernd"
 
 
 def test_reload_keeps_place_and_position_moves_up(app, pages, expect) -> None:
-    office_id = app.office(OFFICE)["id"]
-    official = pages.new("official")
-    j.staff_login(official, app, OFFICIAL)
-    j.staff_open_office(official, office_id)
+    official, office_id = j.official_at_open_office(pages, app, OFFICE, OFFICIAL)
 
-    first = pages.new("first citizen")
-    j.citizen_enter(first, app, OFFICE, name="Erste Person")
-    j.wait_for_position(first, 1, expect)
-    second = pages.new("second citizen")
-    j.citizen_enter(second, app, OFFICE, name="Zweite Person")
-    j.wait_for_position(second, 2, expect)
-    j.wait_for_queue(official, office_id, 2)
+    first, second = j.two_waiting(pages, app, OFFICE, official, office_id, expect)
 
     second.reload()
     j.wait_for_position(second, 2, expect)

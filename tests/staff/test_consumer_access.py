@@ -6,11 +6,14 @@ them afterwards."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from buergerbuero.authorities.models import Role, Staff
 from buergerbuero.core import groups
@@ -38,10 +41,10 @@ async def workspace(client: Client):
     return page, await frame_of(page, "snapshot")
 
 
-async def closed_with(page) -> int:
+async def closed_with(page, timeout: float = 3) -> int:
     """The close code the socket sends, after any frames still on their way."""
     while True:
-        message = await page.receive_output(timeout=3)
+        message = await page.receive_output(timeout=timeout)
         if message["type"] == "websocket.close":
             return message["code"]
 
@@ -140,6 +143,21 @@ async def test_a_deleted_session_closes_its_sockets(world) -> None:
     # As "delete session" in the admin, or a flush from the shell.
     await db(lambda: Session.objects.get(session_key=key).delete())()
     assert await closed_with(page) == 4403
+    await nothing_of(page, world.office_a)
+
+
+async def test_a_session_that_runs_out_closes_its_sockets(world) -> None:
+    # Nothing is saved or deleted when a session simply expires: the socket watches its end itself.
+    await db(open_)(world.official_a, world.office_a)
+    client = await db(browser)(world.official_a)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    await db(
+        lambda: Session.objects.filter(session_key=key).update(
+            expire_date=timezone.now() + timedelta(seconds=1)
+        )
+    )()
+    page, _ = await workspace(client)
+    assert await closed_with(page, timeout=30) == 4403
     await nothing_of(page, world.office_a)
 
 
