@@ -73,7 +73,7 @@ SEED = SeedSpec(
         # test_screen_share.py
         OfficeSpec("wohngeld", "Wohngeldstelle", [("jan", "Jan Jay")]),
         # test_liveness.py: the official's page closes mid-call; the citizen's page closes mid-call.
-        OfficeSpec("ordnungsamt", "Ordnungsamt", [("kai", "Kai Kauz")]),
+        OfficeSpec("ordnungsamt", "Ordnungsamt", [("konrad", "Konrad Kauz")]),
         OfficeSpec("fahrerlaubnis", "Fahrerlaubnisbehörde", [("lena", "Lena Lerche")]),
         # test_presence.py: the "page closed" mark.
         OfficeSpec("kulturamt", "Kulturamt", [("lea", "Lea Lerche")]),

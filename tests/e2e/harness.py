@@ -25,6 +25,8 @@ Backends
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import ctypes
 import json
@@ -41,10 +43,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 REPO = Path(__file__).resolve().parents[2]
 NETNS_MARKER = "BB_NETNS"
@@ -65,6 +67,9 @@ PASSWORD = "correct horse battery staple"
 
 
 # --- network namespace ------------------------------------------------------------------------------
+
+
+T = TypeVar("T")
 
 
 def in_netns() -> bool:
@@ -159,6 +164,13 @@ def end_process(proc: subprocess.Popen[bytes] | None, timeout: float = 5) -> Non
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end from a test. Its own thread: once a browser test ran, Playwright's
+    synchronous API keeps an event loop running in the main thread, where asyncio.run() is refused."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def tail(path: Path, lines: int = 200) -> str:

@@ -12,7 +12,7 @@ from tests.e2e import journeys as j
 pytestmark = pytest.mark.browser
 
 OFFICE = "ordnungsamt"
-OFFICIAL = "kai"
+OFFICIAL = "konrad"
 
 # Moves the clock instead of waiting out the grace (BUERGERBUERO_CALL_GRACE_SECONDS, 30 s): once the server
 # has noticed that no page holds the official's call any more, that happened an hour ago. The background

@@ -18,7 +18,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.conftest import _live
-from tests.e2e.harness import Backends, LiveServer, OfficeSpec, SeedSpec
+from tests.e2e.harness import Backends, LiveServer, OfficeSpec, SeedSpec, run_async
 from tests.e2e.logprivacy import private_data_in
 
 SEED = SeedSpec(offices=[OfficeSpec("schluss", "Schlussamt", [("otto", "Otto Ohr")], opened_by=["otto"])])
@@ -75,7 +75,7 @@ def test_an_oversized_frame_is_refused_by_the_server(app: LiveServer) -> None:
             # Without the server's limit the consumer would answer "too_large" and keep the socket.
             return await asyncio.wait_for(_closed_with(socket), 30), {"pong": len(pong)}
 
-    code, seen = asyncio.run(run())
+    code, seen = run_async(run())
     assert seen["pong"] > 60_000
     assert code == 1009
 
@@ -127,7 +127,7 @@ def test_sigterm_stops_the_server_and_pages_reconnect(two_workers: LiveServer) -
             await asyncio.sleep(0.1)
         return list(codes), time.monotonic() - started
 
-    codes, seconds = asyncio.run(run())
+    codes, seconds = run_async(run())
     print(f"two-worker server stopped {seconds:.1f} s after SIGTERM")  # the figure; the goal is 10 s
     assert server.proc is not None and server.proc.poll() is not None, server.log(60)
     assert codes == [1012] * 8
