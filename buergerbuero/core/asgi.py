@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import split_domain_port, validate_host
 from django.urls import path
 
+from buergerbuero.core import liveness
 from buergerbuero.core.consumers import TRY_AGAIN_LATER
 from buergerbuero.core.errors import DATABASE_UNAVAILABLE
 
@@ -166,11 +167,20 @@ def websocket_application() -> Any:
     return SiteOriginValidator(stack)
 
 
+async def _register_worker() -> None:
+    try:
+        await liveness.this_worker()
+    except Exception as exc:  # the database away at start: the first socket registers it
+        logger.warning("registering this worker failed: %r", exc)
+
+
 class Lifespan:
-    """Runs the background jobs while the server runs (RUN_JOBS_IN_PROCESS)."""
+    """Runs the background jobs while the server runs (RUN_JOBS_IN_PROCESS) and registers the process
+    as a serving worker."""
 
     def __init__(self) -> None:
         self.task: asyncio.Task[None] | None = None
+        self.registration: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         from buergerbuero.core.jobs import run_forever
@@ -180,6 +190,9 @@ class Lifespan:
             if message["type"] == "lifespan.startup":
                 if settings.RUN_JOBS_IN_PROCESS:
                     self.task = asyncio.create_task(run_forever())
+                # A web process serves from its start, with or without a page yet: its row tells the
+                # sweep of dead workers since when pages could have come back (core/liveness.py).
+                self.registration = asyncio.create_task(_register_worker())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self.task is not None:

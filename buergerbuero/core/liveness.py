@@ -33,6 +33,7 @@ from typing import Protocol
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from buergerbuero.core.models import WorkerProcess
@@ -151,11 +152,22 @@ async def reclaim_all(current: Worker) -> int:
 MarkGone = Callable[[uuid.UUID, datetime], int]
 
 
+def _gone_since(dead: WorkerProcess, cutoff: datetime, now: datetime) -> datetime:
+    """Since when the pages of ``dead`` count as gone: its last sign of life, or, when no worker was
+    serving then (every worker died, and the server took a while to come back), the moment one
+    was serving again; a page cannot come back before that, so its grace must not run out before it
+    could try. With no live worker at all, from now."""
+    serving = WorkerProcess.objects.filter(seen_at__gte=cutoff)
+    serving_since = serving.aggregate(first=Min("started_at"))["first"]
+    return max(dead.seen_at, serving_since or now)
+
+
 def end_dead_workers(marks: Iterable[MarkGone], now: datetime | None = None) -> int:
     """Handle every worker not seen for WORKER_TIMEOUT_SECONDS: each of ``marks`` (one per kind of
     row a page holds, given by the apps: core imports none) marks that worker's pages gone since its
-    ``seen_at``, then its row is deleted. Safe in several processes at once: each worker is decided
-    again under a lock on its row. Returns how many rows were marked."""
+    ``seen_at`` (or since a worker was serving again, ``_gone_since``), then its row is deleted. Safe
+    in several processes at once: each worker is decided again under a lock on its row. Returns how many
+    rows were marked."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.WORKER_TIMEOUT_SECONDS)
     marks = list(marks)
@@ -165,7 +177,7 @@ def end_dead_workers(marks: Iterable[MarkGone], now: datetime | None = None) -> 
             dead = WorkerProcess.objects.select_for_update().filter(pk=worker_id, seen_at__lt=cutoff).first()
             if dead is None:
                 continue  # it beat meanwhile, or another process handled it
-            count = sum(mark(dead.id, dead.seen_at) for mark in marks)
+            count = sum(mark(dead.id, _gone_since(dead, cutoff, now)) for mark in marks)
             dead.delete()
         logger.warning(
             "worker %s not seen since %s: %d pages counted as gone", worker_id, dead.seen_at, count

@@ -61,6 +61,16 @@ def started_worker(at=None) -> tuple[uuid.UUID, object]:
     return worker, at
 
 
+def serving_worker(seen, *, started_before: bool = True) -> uuid.UUID:
+    """Another worker, alive at ``seen + TIMEOUT`` (when the sweeps below run). By default it has been
+    serving since before the dead one's last beat (one of two workers was killed); otherwise it came
+    up only then (every worker died, and one started again)."""
+    worker = uuid.uuid4()
+    beat(worker, seen - timedelta(seconds=60) if started_before else seen + timedelta(seconds=TIMEOUT))
+    beat(worker, seen + timedelta(seconds=TIMEOUT))
+    return worker
+
+
 def official_of(consultation: Consultation) -> Participant:
     return consultation.participants.get(role=ParticipantRole.OFFICIAL)
 
@@ -75,6 +85,7 @@ def test_beat_refreshes_the_row_with_one_update(django_assert_num_queries) -> No
 
 def test_a_dead_workers_waiting_page_counts_as_closed_since_it_was_last_seen(office, events) -> None:
     worker, seen = started_worker()
+    serving_worker(seen)
     ticket, _ = enter(office)
     connection_opened(ticket, "page-1", worker)
     assert Ticket.objects.get(pk=ticket.pk).connected_worker == worker
@@ -100,6 +111,39 @@ def test_a_dead_workers_waiting_page_counts_as_closed_since_it_was_last_seen(off
     assert Ticket.objects.get(pk=ticket.pk).state == TicketState.EXPIRED
 
 
+def test_when_every_worker_died_the_grace_runs_from_when_one_serves_again(world, office, events) -> None:
+    """The server was away for longer than the call's grace (all workers killed, slow to start again):
+    the pages could not come back before a worker served again, so their grace starts then, and a call
+    whose pages reconnect within it goes on."""
+    worker, seen = started_worker()
+    consultation, ticket = running_call(world, office, worker, citizen_worker=worker)
+    back = seen + timedelta(seconds=CALL_GRACE * 3)  # the first worker serving again, long after
+    beat(uuid.uuid4(), back)
+
+    assert run_dead_workers(back + timedelta(seconds=1)) == 2  # the official's call and the ticket
+
+    official = official_of(consultation)
+    assert official.connection_lost_at == back
+    assert Ticket.objects.get(pk=ticket.pk).disconnected_at == back
+    assert end_gone_participants(back + timedelta(seconds=CALL_GRACE - 1)) == 0
+    # Both pages reconnect in time: the call goes on.
+    hold_call(official.pk, world.official_a, "page-anna-1", "conn-2", worker=None)
+    connection_opened(Ticket.objects.get(pk=ticket.pk), "citizen-conn-2", None)
+    assert end_gone_participants(back + timedelta(seconds=CALL_GRACE + 1)) == 0
+    consultation.refresh_from_db()
+    assert consultation.ended_at is None
+
+
+def test_with_no_worker_serving_at_all_the_grace_runs_from_the_sweep(office) -> None:
+    worker, seen = started_worker()
+    ticket, _ = enter(office)
+    connection_opened(ticket, "page-1", worker)
+    sweep = seen + timedelta(seconds=TIMEOUT * 4)
+
+    assert run_dead_workers(sweep) == 1
+    assert Ticket.objects.get(pk=ticket.pk).disconnected_at == sweep
+
+
 def test_a_worker_that_beats_is_alive(office) -> None:
     worker, seen = started_worker()
     ticket, _ = enter(office)
@@ -112,7 +156,7 @@ def test_a_worker_that_beats_is_alive(office) -> None:
 
 def test_a_page_that_reconnected_to_another_worker_is_left_alone(office, events) -> None:
     dead, seen = started_worker()
-    alive, _ = started_worker(seen + timedelta(seconds=TIMEOUT))
+    alive = serving_worker(seen)
     ticket, _ = enter(office)
     connection_opened(ticket, "page-1", dead)
     connection_opened(ticket, "page-1b", alive)  # the page reconnected after the restart
@@ -149,7 +193,7 @@ def running_call(world, office, worker: uuid.UUID, citizen_worker: uuid.UUID):
 
 def test_a_call_held_on_a_dead_worker_ends_after_the_call_grace(world, office, events) -> None:
     worker, seen = started_worker()
-    alive, _ = started_worker(seen + timedelta(seconds=TIMEOUT))
+    alive = serving_worker(seen)
     consultation, ticket = running_call(world, office, worker, citizen_worker=alive)
     official = official_of(consultation)
     assert official.call_worker == worker
@@ -172,7 +216,7 @@ def test_a_call_held_on_a_dead_worker_ends_after_the_call_grace(world, office, e
 
 def test_a_citizens_call_page_on_a_dead_worker_ends_the_call_after_the_grace(world, office, events) -> None:
     worker, seen = started_worker()
-    alive, _ = started_worker(seen + timedelta(seconds=TIMEOUT))
+    alive = serving_worker(seen)
     consultation, ticket = running_call(world, office, alive, citizen_worker=worker)
     events.sent.clear()
 
@@ -189,7 +233,7 @@ def test_a_citizens_call_page_on_a_dead_worker_ends_the_call_after_the_grace(wor
 
 def test_a_call_taken_over_by_a_page_on_another_worker_is_left_alone(world, office) -> None:
     worker, seen = started_worker()
-    alive, _ = started_worker(seen + timedelta(seconds=TIMEOUT))
+    alive = serving_worker(seen)
     consultation, _ticket = running_call(world, office, worker, citizen_worker=alive)
     official = official_of(consultation)
     # After the restart the same tab reconnects to another worker and holds the call again.
@@ -222,7 +266,7 @@ def test_a_worker_taken_for_dead_claims_back_its_open_pages(world, office, event
     """A stalled worker (or one cut off from the database for longer than the timeout) comes back: its
     row is written again and its pages that are still open hold their ticket and call again."""
     worker, seen = started_worker()
-    alive, _ = started_worker(seen + timedelta(seconds=TIMEOUT))
+    alive = serving_worker(seen)
     waiting, _ = enter(office, "Wartend")
     connection_opened(waiting, "page-w", worker)
     consultation, _ticket = running_call(world, office, worker, citizen_worker=alive)
@@ -252,7 +296,7 @@ def test_a_worker_taken_for_dead_claims_back_its_open_pages(world, office, event
 
 def test_a_page_taken_over_meanwhile_is_not_claimed_back(world, office) -> None:
     worker, seen = started_worker()
-    alive, _ = started_worker(seen + timedelta(seconds=TIMEOUT))
+    alive = serving_worker(seen)
     ticket, _ = enter(office)
     connection_opened(ticket, "page-old", worker)
     consultation, _ticket = running_call(world, office, worker, citizen_worker=alive)

@@ -7,6 +7,7 @@ back (core/liveness.py)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -76,9 +77,12 @@ async def held(participant_id: int) -> None:
 
 
 def kill(worker_id) -> object:
-    """The worker stops refreshing its row: its last sign of life was TIMEOUT + 1 seconds ago."""
-    seen = timezone.now() - timedelta(seconds=TIMEOUT + 1)
+    """The worker stops refreshing its row: its last sign of life was TIMEOUT + 1 seconds ago. Another
+    worker (of two) has been serving throughout, so its pages count as gone from then."""
+    now = timezone.now()
+    seen = now - timedelta(seconds=TIMEOUT + 1)
     WorkerProcess.objects.filter(pk=worker_id).update(seen_at=seen)
+    WorkerProcess.objects.create(id=uuid.uuid4(), started_at=seen - timedelta(seconds=60), seen_at=now)
     return WorkerProcess.objects.get(pk=worker_id).seen_at
 
 

@@ -53,6 +53,10 @@ def test_a_heartbeat_meeting_the_job_finds_its_row_gone(world, settings) -> None
     worker = uuid.uuid4()
     seen = timezone.now() - timedelta(seconds=TIMEOUT + 1)
     beat(worker, seen)
+    # The other worker of two, serving throughout: the pages count as gone since ``seen``.
+    other = uuid.uuid4()
+    beat(other, seen - timedelta(seconds=60))
+    beat(other)
     ticket, _ = enter(world.office_a)
     connection_opened(ticket, "page-1", worker)
     job_inside = threading.Event()

