@@ -18,6 +18,7 @@ case "${1:-}" in
   test)
     need /usr/bin/chromium chromium; need /usr/bin/chromedriver chromium-driver; need turnserver coturn
     need msgfmt gettext; need npm npm; need ip iproute2; need unshare util-linux; need janus janus
+    need socat socat  # bench-faults: a citizen's web traffic across its veth pair
     # Certificates use DejaVu Sans for names beyond Western European letters.
     need /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core ;;
   pg)
