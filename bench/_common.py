@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -73,3 +74,20 @@ def emit(result: dict[str, object]) -> None:
     """The last line of every benchmark: one JSON object."""
     sys.stdout.flush()
     print(json.dumps(result, sort_keys=True), flush=True)
+
+
+def admit_request(base: str, path: str, official_session: str) -> urllib.request.Request:
+    """The workspace's "admit next" POST as the official's page sends it (session, CSRF, JSON)."""
+    csrf = "b" * 32
+    return urllib.request.Request(  # noqa: S310 - loopback only
+        base + path,
+        data=b"",
+        method="POST",
+        headers={
+            "Cookie": f"sessionid={official_session}; csrftoken={csrf}",
+            "X-CSRFToken": csrf,
+            "Origin": base,
+            "Referer": base + "/staff/",
+            "Accept": "application/json",
+        },
+    )

@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import Any
 
 import websockets
-from _common import REPO, emit, enter_netns, env_int, harness, percentile, summary
+from _common import REPO, admit_request, emit, enter_netns, env_int, harness, percentile, summary
 from _faults_media import CALL_OFFICES, NET_OFFICE, Media
 from websockets.asyncio.client import connect
 
@@ -211,19 +211,7 @@ def get(url: str, timeout: float = 60) -> tuple[int, str, float]:
 
 
 def post_admit(base: str, path: str, official_session: str) -> int:
-    csrf = "b" * 32
-    request = urllib.request.Request(  # noqa: S310 - loopback only
-        base + path,
-        data=b"",
-        method="POST",
-        headers={
-            "Cookie": f"sessionid={official_session}; csrftoken={csrf}",
-            "X-CSRFToken": csrf,
-            "Origin": base,
-            "Referer": base + "/staff/",
-            "Accept": "application/json",
-        },
-    )
+    request = admit_request(base, path, official_session)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             response.read()

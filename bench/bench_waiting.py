@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, emit, enter_netns, env_int, harness, percentile, summary
+from _common import REPO, admit_request, emit, enter_netns, env_int, harness, percentile, summary
 
 OFFICE = "warteraum"
 OFFICIAL = "anna"
@@ -224,19 +224,7 @@ class Clients:
 
 
 def post_admit(base: str, path: str, official_session: str) -> float:
-    csrf = "b" * 32
-    request = urllib.request.Request(  # noqa: S310 - loopback only
-        base + path,
-        data=b"",
-        method="POST",
-        headers={
-            "Cookie": f"sessionid={official_session}; csrftoken={csrf}",
-            "X-CSRFToken": csrf,
-            "Origin": base,
-            "Referer": base + "/staff/",
-            "Accept": "application/json",
-        },
-    )
+    request = admit_request(base, path, official_session)
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         body = response.read()
