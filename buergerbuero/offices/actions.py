@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from buergerbuero.audit.actions import record
 from buergerbuero.authorities.models import Availability, Staff
@@ -80,38 +79,6 @@ def close_office(staff: Staff, office: Office, *, absent_since: datetime | None 
         announce_office_state(office)
         announce_staff_me(staff)
     return True
-
-
-class CloseNeedsConfirmation(ActionError):
-    """Closing would end the places of ``waiting`` people that the official has not confirmed."""
-
-    def __init__(self, waiting: int) -> None:
-        super().__init__(
-            "confirm_close",
-            ngettext(
-                "%(count)d person is waiting and will lose their place.",
-                "%(count)d people are waiting and will lose their place.",
-                waiting,
-            )
-            % {"count": waiting},
-        )
-        self.waiting = waiting
-
-
-def check_close_office(staff: Staff, office: Office, confirmed_waiting: int) -> bool:
-    """close_office() for an official who asked to: when they are the last one present and more people
-    are waiting than they confirmed to send away (``confirmed_waiting``, the number their confirmation
-    named), nothing changes and CloseNeedsConfirmation says how many. Counted under the office lock,
-    so a person who entered after the confirmation was shown is asked about again."""
-    from buergerbuero.waitingroom.selectors import waiting_tickets
-
-    with transaction.atomic():
-        office = Office.objects.select_for_update().get(pk=office.pk)
-        if not open_presences(office).exclude(staff=staff).exists():
-            waiting = waiting_tickets(office).count()
-            if waiting > confirmed_waiting and open_presences(office).filter(staff=staff).exists():
-                raise CloseNeedsConfirmation(waiting)
-        return close_office(staff, office)
 
 
 def note_workspace_alive(staff_id: int) -> int:

@@ -70,7 +70,7 @@ class OpenOfficeForm(forms.Form):
 
 
 class CloseOfficeForm(forms.Form):
-    # How many waiting people the official agreed to send away (offices.actions.check_close_office);
+    # How many waiting people the official agreed to send away (waitingroom.actions.check_close_office);
     # missing: none.
     confirm_waiting = forms.IntegerField(min_value=0, max_value=1_000_000, required=False)
 

@@ -251,8 +251,8 @@ def close_office(request: HttpRequest, staff: Staff, office_id: int) -> HttpResp
     if not form.is_valid():
         return bad_input(request, form)
     try:
-        office_actions.check_close_office(staff, office, form.cleaned_data["confirm_waiting"] or 0)
-    except office_actions.CloseNeedsConfirmation as question:
+        waiting_actions.check_close_office(staff, office, form.cleaned_data["confirm_waiting"] or 0)
+    except waiting_actions.CloseNeedsConfirmation as question:
         if wants_json(request):
             answer = {"ok": False, "code": question.code, "message": question.message}
             return JsonResponse({**answer, "waiting": question.waiting}, status=409)

@@ -17,9 +17,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from buergerbuero.audit.actions import record
+from buergerbuero.authorities.models import Staff
 from buergerbuero.core.errors import ActionError
+from buergerbuero.offices.actions import close_office
 from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import open_presences
 from buergerbuero.waitingroom.events import (
@@ -29,6 +32,7 @@ from buergerbuero.waitingroom.events import (
     announce_ticket_superseded,
 )
 from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
+from buergerbuero.waitingroom.selectors import waiting_tickets
 from buergerbuero.waitingroom.tokens import hash_token, new_token
 
 
@@ -244,17 +248,14 @@ def expire_stale(now: datetime | None = None) -> int:
     now = now or timezone.now()
     grace = timedelta(seconds=settings.WAITING_GRACE_SECONDS)
     invite_timeout = timedelta(seconds=settings.INVITE_TIMEOUT_SECONDS)
-    stale = (
-        list(
-            Ticket.objects.filter(state=TicketState.WAITING, disconnected_at__lt=now - grace).values_list(
-                "pk", "office_id"
-            )
+    stale = list(
+        Ticket.objects.filter(state=TicketState.WAITING, disconnected_at__lt=now - grace).values_list(
+            "pk", "office_id"
         )
-        + list(
-            Ticket.objects.filter(
-                state=TicketState.INVITED, state_changed_at__lt=now - invite_timeout
-            ).values_list("pk", "office_id")
-        )
+    ) + list(
+        Ticket.objects.filter(
+            state=TicketState.INVITED, state_changed_at__lt=now - invite_timeout
+        ).values_list("pk", "office_id")
     )
     ended = 0
     for ticket_id, office_id in stale:
@@ -296,3 +297,33 @@ def delete_personal_data(older_than: datetime) -> int:
         return Ticket.objects.filter(created_at__lt=older_than, personal_data_deleted=False).update(
             display_name="", concern="", transfer_note="", decline_message="", personal_data_deleted=True
         )
+
+
+class CloseNeedsConfirmation(ActionError):
+    """Closing would end the places of ``waiting`` people that the official has not confirmed."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(
+            "confirm_close",
+            ngettext(
+                "%(count)d person is waiting and will lose their place.",
+                "%(count)d people are waiting and will lose their place.",
+                waiting,
+            )
+            % {"count": waiting},
+        )
+        self.waiting = waiting
+
+
+def check_close_office(staff: Staff, office: Office, confirmed_waiting: int) -> bool:
+    """close_office() for an official who asked to: when they are the last one present and more people
+    are waiting than they confirmed to send away (``confirmed_waiting``, the number their confirmation
+    named), nothing changes and CloseNeedsConfirmation says how many. Counted under the office lock,
+    so a person who entered after the confirmation was shown is asked about again."""
+    with transaction.atomic():
+        office = Office.objects.select_for_update().get(pk=office.pk)
+        if not open_presences(office).exclude(staff=staff).exists():
+            waiting = waiting_tickets(office).count()
+            if waiting > confirmed_waiting and open_presences(office).filter(staff=staff).exists():
+                raise CloseNeedsConfirmation(waiting)
+        return close_office(staff, office)
