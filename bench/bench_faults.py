@@ -60,7 +60,6 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import websockets
@@ -222,18 +221,6 @@ def post_admit(base: str, path: str, official_session: str) -> int:
         return 0
 
 
-def workers(server: harness.LiveServer) -> set[int]:
-    assert server.proc is not None
-    found = set()
-    for pid in server.process_ids() - {server.proc.pid}:
-        try:
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.add(pid)
-        except OSError:
-            continue
-    return found
-
-
 def db_waiting(server: harness.LiveServer) -> dict[str, int]:
     """Waiting tickets per office, and tickets sharing a token hash, as the database has them."""
     out = server.manage(
@@ -278,7 +265,7 @@ class Run:
 
 
 async def kill_workers(run: Run, everyone: bool) -> dict[str, Any]:
-    before = workers(run.server)
+    before = run.server.worker_ids()
     victims = sorted(before) if everyone else sorted(before)[:1]
     # The pages whose socket the victims hold: each must reconnect and get a snapshot.
     served = {i: run.server.process_serving(c.port) for i, c in enumerate(run.citizens)}
@@ -288,7 +275,7 @@ async def kill_workers(run: Run, everyone: bool) -> dict[str, Any]:
         os.kill(pid, signal.SIGKILL)
     settled = await settle(run.citizens, t0, run.office_positions_right, affected)
     recover = recovery_ms(run.citizens, t0)
-    after = workers(run.server)
+    after = run.server.worker_ids()
     print(
         f"kill -9 of {len(victims)} of {len(before)} workers: {len(recover)} pages reconnected, "
         f"{summary(recover)}"
@@ -474,7 +461,7 @@ async def fuzz(run: Run, frames: int) -> dict[str, Any]:
     base = run.server.url
     normal = run.setups[FUZZ_OFFICE[0]]["citizens"][0]
     before = await ping_round_trips(base, normal, 100)
-    pids_before = workers(run.server)
+    pids_before = run.server.worker_ids()
     rng = random.Random(10)  # reproducible
     sent = 0
     official = run.setups[FUZZ_OFFICE[0]]["official"]
@@ -521,7 +508,7 @@ async def fuzz(run: Run, frames: int) -> dict[str, Any]:
     )
     took = time.monotonic() - started
     during = await during_task
-    pids_after = workers(run.server)
+    pids_after = run.server.worker_ids()
     print(f"fuzz: {sent} frames in {took:.1f} s; ping before {summary(before)}; during {summary(during)}")
     return {
         "fuzz_frames": sent,

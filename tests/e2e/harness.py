@@ -351,6 +351,18 @@ class LiveServer:
             env=self.env,
         )
 
+    def worker_ids(self) -> set[int]:
+        """The uvicorn workers (the processes multiprocessing spawned under the server)."""
+        assert self.proc is not None
+        found = set()
+        for pid in self.process_ids() - {self.proc.pid}:
+            try:
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.add(pid)
+            except OSError:
+                continue
+        return found
+
     def process_ids(self) -> set[int]:
         """The uvicorn process and all its descendants (the workers, with ``--workers``)."""
         if self.proc is None:

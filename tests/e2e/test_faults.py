@@ -14,7 +14,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,18 +92,6 @@ def wait_until(page: Any, condition: Any, what: str) -> None:
         page.wait_for_timeout(100)  # lets Playwright deliver the page's events
 
 
-def workers(server: LiveServer) -> set[int]:
-    assert server.proc is not None
-    found = set()
-    for pid in server.process_ids() - {server.proc.pid}:
-        try:
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.add(pid)
-        except OSError:
-            continue
-    return found
-
-
 def waiting_in_order(server: LiveServer) -> list[str]:
     out = server.manage(
         "shell",
@@ -143,7 +130,7 @@ def test_every_worker_killed_loses_no_waiting_citizen(faults, pages, expect, no_
     server, _ = faults
     names = ["Anton Erster", "Berta Zweite", "Carl Dritter"]
     citizens = enter(pages, server, names, expect)
-    before = workers(server)
+    before = server.worker_ids()
     assert len(before) == 2
     seen = [sockets.snapshots for _page, sockets in citizens]
 
@@ -153,7 +140,7 @@ def test_every_worker_killed_loses_no_waiting_citizen(faults, pages, expect, no_
     # uvicorn starts new workers; every page reconnects and gets a fresh snapshot from one of them.
     for (page, sockets), snapshots in zip(citizens, seen, strict=True):
         wait_until(page, lambda s=sockets, n=snapshots: s.snapshots > n, "the page got a new snapshot")
-    assert workers(server).isdisjoint(before)
+    assert server.worker_ids().isdisjoint(before)
     for n, (page, _sockets) in enumerate(citizens, start=1):
         j.wait_for_position(page, n, expect)
     assert waiting_in_order(server) == names
