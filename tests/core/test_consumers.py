@@ -269,11 +269,17 @@ class SlowReader:
         self.sent.append(message)
 
 
-def consumer_on(reader: SlowReader) -> BaseConsumer:
-    consumer = BaseConsumer()
-    consumer._writable = reader.writable
+def bare_consumer(send, cls: type[BaseConsumer] = BaseConsumer) -> BaseConsumer:
+    """A consumer outside any server, writing through ``send``."""
+    consumer = cls()
     consumer._backlog = deque()
-    consumer.base_send = reader.send
+    consumer.base_send = send
+    return consumer
+
+
+def consumer_on(reader: SlowReader) -> BaseConsumer:
+    consumer = bare_consumer(reader.send)
+    consumer._writable = reader.writable
     return consumer
 
 
@@ -317,9 +323,7 @@ async def test_a_page_that_has_gone_fails_no_sender_and_no_close() -> None:
         sent.append(message)
         raise ConnectionResetError("client disconnected")
 
-    consumer = BaseConsumer()
-    consumer._backlog = deque()
-    consumer.base_send = gone
+    consumer = bare_consumer(gone)
     await consumer.send_text("1")
     await consumer.send_text("2")  # nothing more is tried
     await consumer.close(code=4403)
@@ -336,9 +340,7 @@ async def test_a_socket_the_server_closed_itself_takes_a_second_close_quietly() 
         sent.append(message)
         raise RuntimeError("Unexpected ASGI message 'websocket.close', after sending 'websocket.close'")
 
-    consumer = BaseConsumer()
-    consumer._backlog = deque()
-    consumer.base_send = closed_by_server
+    consumer = bare_consumer(closed_by_server)
     await consumer.close(code=4409)
     await consumer.close(code=4008)
     assert sent == [{"type": "websocket.close", "code": 4409}]
@@ -356,9 +358,7 @@ async def test_events_for_a_page_being_closed_are_dropped() -> None:
     async def sink(message: dict) -> None:
         pass
 
-    consumer = Page()
-    consumer._backlog = deque()
-    consumer.base_send = sink
+    consumer = bare_consumer(sink, Page)
     consumer.language = "de"
     await consumer.event({"type": "event", "event": {"type": "ticket.state"}})
     await consumer.close(code=4409)
