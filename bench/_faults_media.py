@@ -55,11 +55,14 @@ CITIZEN_ADDRESSES = ("10.213.8.1", "10.213.8.2")
 # Runs in a page for as long as it lives: every ``every`` ms the video frames decoded by each of its peer
 # connections (``kind`` "call": window.bbCall.peers; "group": the GroupMedia's receivers). A sample is
 # [wall clock ms, 1 if any connection decoded frames since the last sample else 0, frames in all,
-# 1 while the page has open peer connections (a call's page: while in its call)].
+# 1 while the page has open peer connections (a call's page: while in its call), peer connections seen
+# so far (more than one per remote peer: a connection was built again)].
 SAMPLER_JS = """([kind, every]) => {
   if (window.__bbSamples) return;
   const out = window.__bbSamples = [];
   const seen = new WeakMap();
+  const known = new WeakSet();
+  let built = 0;
   const connections = () => {
     if (kind === "call") {
       const call = window.bbCall;
@@ -74,6 +77,10 @@ SAMPLER_JS = """([kind, every]) => {
       let progressed = 0, frames = 0;
       const open = connections().filter((pc) => pc && pc.connectionState !== "closed");
       for (const pc of open) {
+        if (!known.has(pc)) {
+          known.add(pc);
+          built += 1;
+        }
         let decoded = 0;
         (await pc.getStats()).forEach((r) => {
           if (r.type === "inbound-rtp" && r.kind === "video") decoded += r.framesDecoded || 0;
@@ -82,9 +89,9 @@ SAMPLER_JS = """([kind, every]) => {
         seen.set(pc, decoded);
         frames += decoded;
       }
-      out.push([Date.now(), progressed, frames, open.length ? 1 : 0]);
+      out.push([Date.now(), progressed, frames, open.length ? 1 : 0, built]);
     } catch (e) {
-      out.push([Date.now(), 0, -1, 1]);
+      out.push([Date.now(), 0, -1, 1, built]);
     } finally {
       setTimeout(tick, every);
     }
@@ -93,19 +100,19 @@ SAMPLER_JS = """([kind, every]) => {
 }"""
 
 
-Sample = tuple[float, int, int, int]  # see SAMPLER_JS
+Sample = tuple[float, int, int, int, int]  # see SAMPLER_JS
 
 
 def samples(page: Any, since_ms: float) -> list[Sample]:
     raw = page.evaluate("(since) => (window.__bbSamples || []).filter((s) => s[0] >= since)", since_ms)
-    return [(float(t), int(p), int(f), int(c)) for t, p, f, c in raw]
+    return [(float(t), int(p), int(f), int(c), int(b)) for t, p, f, c, b in raw]
 
 
 def call_end(found: list[Sample], t_from_ms: float) -> float | None:
     """When the page's call ended for good (its peer connections gone and never back), if it did after
     ``t_from_ms``."""
-    last_in_call = max((t for t, _p, _f, c in found if c), default=t_from_ms)
-    return next((t for t, _p, _f, c in found if t > last_in_call and t >= t_from_ms and not c), None)
+    last_in_call = max((t for t, _p, _f, c, _b in found if c), default=t_from_ms)
+    return next((t for t, _p, _f, c, _b in found if t > last_in_call and t >= t_from_ms and not c), None)
 
 
 # Is the page still in its call? Its sampler gone: the page left (e.g. to the thank-you page).
@@ -121,19 +128,26 @@ def in_call(page: Any) -> dict[str, Any]:
 
 def stalls(found: list[Sample], t_from_ms: float, t_to_ms: float) -> list[float]:
     """The times between decoded frames in [t_from, t_to] (ms), the window's edges included."""
-    progress = [t for t, p, _f, _c in found if p and t_from_ms <= t <= t_to_ms]
+    progress = [t for t, p, _f, _c, _b in found if p and t_from_ms <= t <= t_to_ms]
     points = [t_from_ms, *progress, t_to_ms]
     return [b - a for a, b in itertools.pairwise(points)]
 
 
+def stall_windows(found: list[Sample], t_from_ms: float, t_to_ms: float) -> list[tuple[float, float]]:
+    """The stalls longer than STALL_MS as (start, length) in ms."""
+    progress = [t for t, p, _f, _c, _b in found if p and t_from_ms <= t <= t_to_ms]
+    points = [t_from_ms, *progress, t_to_ms]
+    return [(a, b - a) for a, b in itertools.pairwise(points) if b - a > STALL_MS]
+
+
 def sample_intervals(found: list[Sample]) -> list[float]:
     """How far apart the samples themselves were: a stall no longer than this may be the sampler's."""
-    times = [t for t, _p, _f, _c in found]
+    times = [t for t, _p, _f, _c, _b in found]
     return [b - a for a, b in itertools.pairwise(times)]
 
 
 def first_progress(found: list[Sample], after_ms: float) -> float | None:
-    return next((t for t, p, _f, _c in found if p and t > after_ms), None)
+    return next((t for t, p, _f, _c, _b in found if p and t > after_ms), None)
 
 
 def now_ms() -> float:
@@ -407,18 +421,33 @@ class Media:
         sampler = 0.0
         per_page = {}
         ended_after = {}
+        rebuilt = {}
         for call in self.consultations:
             for name, page in call.pages.items():
                 found = samples(page, self.calls_from_ms)
                 end = call_end(found, self.calls_from_ms)
                 if end is not None:
                     ended_after[name] = round((end - self.calls_from_ms) / 1000, 1)
-                page_stalls = stalls(found, self.calls_from_ms, min(t_to_ms, end or t_to_ms))
+                t_end = min(t_to_ms, end or t_to_ms)
+                page_stalls = stalls(found, self.calls_from_ms, t_end)
                 per_page[name] = round(max(page_stalls), 1)
                 longest = max(longest, *page_stalls)
                 gaps += sum(1 for s in page_stalls if s > STALL_MS)
                 sampler = max(sampler, *sample_intervals(found), 0.0)
-        print(f"calls across the kills: longest stall {longest:.0f} ms per page {per_page}", flush=True)
+                # One remote peer each: every further connection was built again (a renegotiation from
+                # scratch, which costs the picture for a while).
+                rebuilt[name] = max((b for *_rest, b in found), default=1) - 1
+                for start, length in stall_windows(found, self.calls_from_ms, t_end):
+                    print(
+                        f"  {name}: no new frame for {length:.0f} ms from "
+                        f"{(start - self.calls_from_ms) / 1000:.1f} s",
+                        flush=True,
+                    )
+        print(
+            f"calls across the kills: longest stall {longest:.0f} ms per page {per_page}; "
+            f"connections built again {rebuilt}",
+            flush=True,
+        )
         if ended_after:
             print(f"calls ended (s after the calls' start, before the first kill): {ended_after}", flush=True)
         return {
@@ -427,6 +456,7 @@ class Media:
             "call_media_gaps": gaps,
             "call_media_max_gap_ms": round(longest, 1),
             "call_media_max_gap_by_page_ms": per_page,
+            "call_connections_rebuilt": sum(rebuilt.values()),
             "call_sample_max_interval_ms": round(sampler, 1),
             "call_window_s": round((t_to_ms - self.calls_from_ms) / 1000, 1),
             "load_1min": round(os.getloadavg()[0], 1),

@@ -6,9 +6,14 @@ one after the other:
 ``kill_all``   kill -9 of every web worker at once;
 ``redis``      Redis stopped for DOWN_SECONDS (default 5) and started again (everything in it is gone);
 ``postgres``   PostgreSQL stopped (fast shutdown, as a restart does) for DOWN_SECONDS, then started again;
-``fuzz``       FUZZ_FRAMES (default 100,000) random and mutated frames over the citizen's, the official's
-               and the public socket (of an office nobody counted waits in), while a normal page's ping
-               round trip is timed before and during.
+``fuzz``       a flood from one address (bench/_fuzzer.py, a process at idle priority: an attacker's
+               CPU is not the server's): FUZZ_FRAMES (default 100,000) random and mutated frames, or
+               as many as FUZZ_SECONDS (default 60) allow, over eight sockets each of the citizen's, the
+               official's and the public socket (of an office nobody counted waits in), reconnecting
+               whenever the server closes one, while a normal page's ping round trips are timed for
+               30 s before and for as long as the flood lasts;
+``fuzz_paced`` FUZZ_FRAMES hostile frames the server reads and answers one by one: 40 sockets of each
+               kind from 40 addresses, each below the frame rate and size limits.
 
 After every fault each waiting page must show its position again: ``lost`` counts pages that never got
 it back (or were told their ticket is gone), ``duplicated`` two pages of one office with the same
@@ -19,7 +24,10 @@ later to 30 s).
 ``redis_recover_ms``: from Redis answering again until every page of the office had the position an
 admission made after it. ``pg_statuses``: the status codes of requests made while PostgreSQL was down
 (503 expected, never 500), ``pg_recover_ms``: from PostgreSQL answering again until the office page
-answers 200. ``server_errors``: tracebacks in the server log; ``fuzz_frames``, ``fuzz_crashed_workers``,
+answers 200. ``server_errors``: tracebacks in the server log; ``fuzz_frames`` (written to the sockets),
+``fuzz_answered`` (frames the server read and answered; the rest were held back by the frame rate limit
+and lost with a socket the server closed), ``fuzz_refused_handshakes`` (core/sockguard.py),
+``fuzz_paced_frames``/``fuzz_paced_answered``, ``fuzz_crashed_workers``,
 ``ping_p95_before_ms``/``ping_p95_fuzz_ms``.
 
 The media, in real Chromium (bench/_faults_media.py), each scenario switched off by its variable set to 0:
@@ -37,7 +45,8 @@ The media, in real Chromium (bench/_faults_media.py), each scenario switched off
                again after JANUS_DOWN_SECONDS (default 2). ``janus_media_back_ms``: from Janus answering
                again until every viewer decodes new frames (goal ≤ 20,000).
 
-The last line is one JSON object (docs/operations.md, "Faults").
+The last line is one JSON object (docs/operations.md, "Faults"). STEPS (e.g. ``STEPS=kill_one,fuzz``)
+runs only the steps named.
 
     python bench/bench_faults.py        CITIZENS=50 FUZZ_FRAMES=10000 JANUS=0 python bench/bench_faults.py
 """
@@ -75,6 +84,14 @@ OFFICES = [
 # happen to be valid requests (an admission by the official's socket) change nothing that is counted.
 FUZZ_OFFICE = ("amt-z", "Prüfstelle", "zora", "Zora Zeisig")
 FINAL_CODES = (4403, 4404, 4409)
+# How long round trips are timed before the fuzz (and during it: as long as it lasts). The server has
+# periodic work of its own (the 5-second job, heartbeats): a window of seconds would see it by chance.
+PING_BEFORE_S = 30
+# Between pings: below the frame rate limit of a socket (settings.WS_RATE_PER_SECOND, 20 a second).
+PING_EVERY_S = 0.06
+# The paced fuzz: sockets of each kind (each from an address of its own) and frames a second per socket.
+PACED_SOCKETS = 40
+PACED_RATE = 15
 SETTLE_SECONDS = 120
 
 
@@ -160,6 +177,13 @@ def integrity(citizens: list[Citizen], admitted: dict[str, int]) -> dict[str, in
         expected = list(range(1, len(waiting) + 1))
         if positions != expected and not (lost or duplicated or reordered):
             reordered += 1  # a gap: every page has a place, but not the right one
+        wrong = [
+            (c.rank, c.position, c.final)
+            for c, want in zip(waiting, expected, strict=True)
+            if c.position != want
+        ]
+        if wrong:
+            print(f"  {slug}: pages (rank, position, final) not at their place: {wrong[:10]}", flush=True)
     return {"lost": lost, "duplicated": duplicated, "reordered": reordered}
 
 
@@ -375,66 +399,10 @@ async def restart_postgres(run: Run, down_seconds: float) -> dict[str, Any]:
 
 # --- fuzzing -------------------------------------------------------------------------------------------
 
-FRAME_TYPES = [
-    "ping",
-    "chat",
-    "signal",
-    "call.join",
-    "call.hangup",
-    "admit",
-    "presence",
-    "subscribe",
-    "media.join",
-    "media.offer",
-    "media.answer",
-    "media.candidate",
-    "typing",
-    "raise_hand",
-    "x" * 70,
-]
 
-
-def fuzz_frame(rng: random.Random) -> str | bytes:
-    """A random or mutated frame: valid JSON with hostile values, broken JSON, binary, huge, deep."""
-    choice = rng.random()
-    if choice < 0.35:
-        value: Any = rng.choice(
-            [
-                None,
-                True,
-                -1,
-                0,
-                2**63,
-                1e308,
-                "",
-                "x" * rng.randint(1, 3000),
-                "\ud800",
-                "\x00",
-                [],
-                {},
-                [1] * 50,
-            ]
-        )
-        frame = {"type": rng.choice(FRAME_TYPES), rng.choice(["text", "to", "sdp", "id", "ref", "t"]): value}
-        return json.dumps(frame)
-    if choice < 0.55:
-        text = json.dumps({"type": rng.choice(FRAME_TYPES), "text": "Hallo", "to": 1, "t": 1})
-        data = bytearray(text.encode())
-        for _ in range(rng.randint(1, 4)):
-            data[rng.randrange(len(data))] = rng.randrange(256)
-        return data.decode("utf-8", "replace")
-    if choice < 0.7:
-        return bytes(rng.randrange(256) for _ in range(rng.randint(0, 200)))
-    if choice < 0.8:
-        depth = rng.randint(50, 5000)
-        return '{"type":"chat","text":' + "[" * depth + "]" * depth + "}"
-    if choice < 0.85:
-        return json.dumps({"type": "chat", "text": "y" * rng.randint(60_000, 70_000)})
-    return "".join(chr(rng.randint(1, 0x2FFF)) for _ in range(rng.randint(0, 100)))
-
-
-async def ping_round_trips(base: str, session: str, count: int) -> list[float]:
-    """A normal page's ping → pong round trips (ms)."""
+async def ping_round_trips(base: str, session: str, until: asyncio.Event, warm_up: int = 10) -> list[float]:
+    """A normal page's ping → pong round trips (ms), every PING_EVERY_S, after ``warm_up`` untimed ones,
+    until ``until`` is set."""
     url = base.replace("http://", "ws://") + "/ws/ticket/"
     times: list[float] = []
     async with connect(
@@ -445,84 +413,128 @@ async def ping_round_trips(base: str, session: str, count: int) -> list[float]:
     ) as ws:
         while json.loads(await ws.recv()).get("type") != "snapshot":
             pass
-        for n in range(count):
+        n = 0
+        while not until.is_set():
             started = time.perf_counter()
             await ws.send(json.dumps({"type": "ping", "t": n}))
             while True:
                 frame = json.loads(await ws.recv())
                 if frame.get("type") == "pong" and frame.get("t") == n:
                     break
-            times.append((time.perf_counter() - started) * 1000)
-            await asyncio.sleep(0.05)
+                if frame.get("type") == "error":
+                    raise RuntimeError(f"a normal page's ping was refused: {frame}")
+            if n >= warm_up:
+                times.append((time.perf_counter() - started) * 1000)
+            n += 1
+            await asyncio.sleep(PING_EVERY_S)
     return times
 
 
-async def fuzz(run: Run, frames: int) -> dict[str, Any]:
+async def run_fuzzer(spec: dict[str, Any]) -> dict[str, Any]:
+    """bench/_fuzzer.py with ``spec``, at idle priority (an attacker's CPU is not the server's)."""
+    fuzzer = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(REPO / "bench" / "_fuzzer.py"),
+        json.dumps(spec),
+        stdout=asyncio.subprocess.PIPE,
+        preexec_fn=lambda: os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0)),
+    )
+    out, _ = await fuzzer.communicate()
+    if fuzzer.returncode != 0:
+        raise RuntimeError(f"the fuzzer failed ({fuzzer.returncode})")
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+def fuzz_targets(run: Run, tickets: list[str], per_kind: int) -> list[list[Any]]:
+    """Sockets of every kind: the citizen's (one a ticket: a second socket of a ticket replaces the
+    first), the official's and the public one."""
+    setup = run.setups[FUZZ_OFFICE[0]]
+    return [
+        *(["/ws/ticket/", ticket] for ticket in tickets),
+        *(["/ws/staff/", setup["official"]] for _ in range(per_kind)),
+        *([f"/ws/public/{run.server.ids['authority']}/", None] for _ in range(per_kind)),
+    ]
+
+
+async def fuzz(run: Run, frames: int, seconds: float) -> dict[str, Any]:
+    """A flood of ``frames`` hostile frames (or ``seconds`` of it) from one address, while a normal page's
+    pings are timed before and during it."""
     base = run.server.url
     normal = run.setups[FUZZ_OFFICE[0]]["citizens"][0]
-    before = await ping_round_trips(base, normal, 100)
+    quiet = asyncio.Event()
+    asyncio.get_running_loop().call_later(PING_BEFORE_S, quiet.set)
+    before = await ping_round_trips(base, normal, quiet)
     pids_before = run.server.worker_ids()
-    rng = random.Random(10)  # reproducible
-    sent = 0
-    official = run.setups[FUZZ_OFFICE[0]]["official"]
-    targets = [
-        ("/ws/ticket/", run.setups[FUZZ_OFFICE[0]]["citizens"][1]),
-        ("/ws/staff/", official),
-        (f"/ws/public/{run.server.ids['authority']}/", None),
-    ]
-    connections_per_kind = 8
-    per_socket = frames // (len(targets) * connections_per_kind) + 1
-
-    async def hammer(path: str, session: str | None) -> None:
-        nonlocal sent
-        url = base.replace("http://", "ws://") + path
-        headers = [("Cookie", f"sessionid={session}")] if session else []
-        todo = per_socket
-        while todo > 0 and sent < frames:
-            try:
-                async with connect(
-                    url, origin=base, additional_headers=headers, compression=None, max_size=None
-                ) as ws:  # type: ignore[arg-type]
-                    reader = asyncio.create_task(drain(ws))
-                    while todo > 0 and sent < frames:
-                        await ws.send(fuzz_frame(rng))
-                        sent += 1
-                        todo -= 1
-                        if todo % 200 == 0:
-                            await asyncio.sleep(0)
-                    reader.cancel()
-            except (OSError, websockets.ConnectionClosed, websockets.InvalidHandshake):
-                await asyncio.sleep(0.2)  # closed by the server (e.g. too large): open another
-
-    async def drain(ws: Any) -> None:
-        try:
-            async for _ in ws:
-                pass
-        except websockets.ConnectionClosed:
-            pass
-
-    during_task = asyncio.create_task(ping_round_trips(base, normal, 100))
-    started = time.monotonic()
-    await asyncio.gather(
-        *(hammer(path, session) for path, session in targets for _ in range(connections_per_kind))
-    )
-    took = time.monotonic() - started
+    tickets = run.setups[FUZZ_OFFICE[0]]["citizens"][1:]
+    spec = {
+        "base": base,
+        "frames": frames,
+        "seconds": seconds,
+        "connections": 1,
+        "targets": fuzz_targets(run, tickets[:8], 8),
+    }
+    fuzzing = asyncio.Event()
+    # Timed for as long as the frames flow (from a second after the fuzzer's start, when it has its
+    # sockets open and the server has frames waiting).
+    fuzzer = asyncio.create_task(run_fuzzer(spec))
+    await asyncio.sleep(1)
+    during_task = asyncio.create_task(ping_round_trips(base, normal, fuzzing))
+    try:
+        done = await fuzzer
+    finally:
+        fuzzing.set()
     during = await during_task
     pids_after = run.server.worker_ids()
-    print(f"fuzz: {sent} frames in {took:.1f} s; ping before {summary(before)}; during {summary(during)}")
+    print(
+        f"fuzz: {done['sent']} frames in {done['seconds']:.1f} s; "
+        f"ping before {summary(before)}; during {summary(during)}\n  fuzzer: {done}"
+    )
     return {
-        "fuzz_frames": sent,
-        "fuzz_seconds": round(took, 1),
+        "fuzz_frames": done["sent"],
+        "fuzz_answered": done["answers"],
+        "fuzz_connections": done["connections"],
+        "fuzz_refused_handshakes": done["refused"],
+        "fuzz_seconds": done["seconds"],
         "fuzz_crashed_workers": len(pids_before - pids_after),
         "ping_p95_before_ms": round(percentile(before, 95), 1),
         "ping_p95_fuzz_ms": round(percentile(during, 95), 1),
     }
 
 
+async def fuzz_paced(run: Run, frames: int, seconds: float) -> dict[str, Any]:
+    """``frames`` hostile frames that the server reads one by one: PACED_SOCKETS sockets of each kind,
+    from as many addresses, each below the frame rate limit, none over the size limit."""
+    pids_before = run.server.worker_ids()
+    tickets = run.setups[FUZZ_OFFICE[0]]["citizens"][1:]
+    spec = {
+        "base": run.server.url,
+        "frames": frames,
+        "seconds": seconds,
+        "connections": 1,
+        "seed": 11,
+        "pace": PACED_RATE,
+        "oversize": False,
+        "addresses": [f"127.0.1.{n + 1}" for n in range(PACED_SOCKETS)],
+        "targets": fuzz_targets(run, tickets, PACED_SOCKETS),
+    }
+    done = await run_fuzzer(spec)
+    pids_after = run.server.worker_ids()
+    print(
+        f"fuzz, paced: {done['sent']} frames, {done['answers']} answered in {done['seconds']:.1f} s\n  {done}"
+    )
+    return {
+        "fuzz_frames": done["sent"],
+        "fuzz_answered": done["answers"],
+        "fuzz_refused_handshakes": done["refused"],
+        "fuzz_seconds": done["seconds"],
+        "fuzz_crashed_workers": len(pids_before - pids_after),
+    }
+
+
 # --- main ----------------------------------------------------------------------------------------------
 
 
-async def measure(run: Run, fuzz_frames: int, down_seconds: float) -> None:
+async def measure(run: Run, fuzz_frames: int, fuzz_seconds: float, down_seconds: float) -> None:
     stop = asyncio.Event()
     tasks = [asyncio.create_task(c.run(run.server.url, stop)) for c in run.citizens]
     t0 = time.monotonic()
@@ -560,7 +572,14 @@ async def measure(run: Run, fuzz_frames: int, down_seconds: float) -> None:
         ("postgres", lambda: restart_postgres(run, down_seconds)),
     ]
     if fuzz_frames:
-        steps.append(("fuzz", lambda: fuzz(run, fuzz_frames)))
+        steps.append(("fuzz", lambda: fuzz(run, fuzz_frames, fuzz_seconds)))
+        steps.append(("fuzz_paced", lambda: fuzz_paced(run, fuzz_frames, 4 * fuzz_seconds)))
+    chosen = os.environ.get("STEPS", "").replace(",", " ").split()
+    if chosen:
+        unknown = set(chosen) - {name for name, _work in steps}
+        if unknown:
+            raise SystemExit(f"STEPS: no such step {sorted(unknown)}; steps: {[n for n, _w in steps]}")
+        steps = [(name, work) for name, work in steps if name in chosen]
     log_offset = run.server.log_size()
     for name, work in steps:
         scenarios[name] = await work()
@@ -589,6 +608,7 @@ async def measure(run: Run, fuzz_frames: int, down_seconds: float) -> None:
 def main() -> None:
     citizens_wanted = env_int("CITIZENS", 200, minimum=4)
     fuzz_frames = env_int("FUZZ_FRAMES", 100_000, minimum=0)
+    fuzz_seconds = float(env_int("FUZZ_SECONDS", 60))
     down_seconds = float(env_int("DOWN_SECONDS", 5))
     calls = bool(env_int("CALLS", 1, minimum=0))
     net = bool(env_int("NET", 1, minimum=0))
@@ -629,8 +649,8 @@ def main() -> None:
         citizens: list[Citizen] = []
         for slug, _name, user, _display in [*OFFICES, FUZZ_OFFICE]:
             out = server.tmp / f"setup-{slug}.json"
-            # Two in the fuzzing office: one page to time pings, one ticket to fuzz with.
-            count = 2 if slug == FUZZ_OFFICE[0] else citizens_wanted // len(OFFICES)
+            # In the fuzzing office: one page to time pings, the others' tickets to fuzz with.
+            count = 1 + PACED_SOCKETS if slug == FUZZ_OFFICE[0] else citizens_wanted // len(OFFICES)
             subprocess.run(
                 [sys.executable, str(REPO / "bench" / "waiting_setup.py"), slug, user, str(count), str(out)],
                 cwd=REPO,
@@ -644,7 +664,7 @@ def main() -> None:
         media.server = server
         media.start()
         run = Run(server, backends, citizens, setups, media)
-        asyncio.run(measure(run, fuzz_frames, down_seconds))
+        asyncio.run(measure(run, fuzz_frames, fuzz_seconds, down_seconds))
     except BaseException:
         print(f"--- server log ---\n{server.log(80)}", flush=True)
         if media.group is not None and media.group.janus is not None:
@@ -659,7 +679,7 @@ def main() -> None:
         backends.stop()
     assert run is not None
     scenarios = run.result["scenarios"]
-    kill_one, kill_all = scenarios["kill_one"], scenarios["kill_all"]
+    kill_one, kill_all = scenarios.get("kill_one", {}), scenarios.get("kill_all", {})
     emit(
         {
             "benchmark": "faults",
@@ -667,23 +687,30 @@ def main() -> None:
             "lost": run.result["lost"] + run.result["db_lost"],
             "reordered": run.result["reordered"],
             "duplicated": run.result["duplicated"] + run.result["db_duplicate_tokens"],
-            "recover_p95_ms": kill_one["recover_p95_ms"],
-            "recover_max_ms": kill_one["recover_max_ms"],
-            "recover_all_p95_ms": kill_all["recover_p95_ms"],
-            "recover_all_max_ms": kill_all["recover_max_ms"],
-            "survivors_lost": kill_one["survivors_lost"],
-            "redis_recover_ms": scenarios["redis"]["redis_recover_ms"],
-            "redis_admit_statuses": scenarios["redis"]["admit_statuses"],
-            "pg_statuses": scenarios["postgres"]["pg_statuses"],
-            "pg_500": scenarios["postgres"]["pg_500"],
-            "pg_recover_ms": scenarios["postgres"]["pg_recover_ms"],
-            "pg_failures_after_back": scenarios["postgres"]["pg_failures_after_back"],
+            "recover_p95_ms": kill_one.get("recover_p95_ms"),
+            "recover_max_ms": kill_one.get("recover_max_ms"),
+            "recover_all_p95_ms": kill_all.get("recover_p95_ms"),
+            "recover_all_max_ms": kill_all.get("recover_max_ms"),
+            "survivors_lost": kill_one.get("survivors_lost"),
+            "redis_recover_ms": scenarios.get("redis", {}).get("redis_recover_ms"),
+            "redis_admit_statuses": scenarios.get("redis", {}).get("admit_statuses"),
+            "pg_statuses": scenarios.get("postgres", {}).get("pg_statuses"),
+            "pg_500": scenarios.get("postgres", {}).get("pg_500"),
+            "pg_recover_ms": scenarios.get("postgres", {}).get("pg_recover_ms"),
+            "pg_failures_after_back": scenarios.get("postgres", {}).get("pg_failures_after_back"),
             "fuzz_frames": scenarios.get("fuzz", {}).get("fuzz_frames", 0),
-            "fuzz_crashed_workers": scenarios.get("fuzz", {}).get("fuzz_crashed_workers"),
+            "fuzz_answered": scenarios.get("fuzz", {}).get("fuzz_answered", 0),
+            "fuzz_paced_frames": scenarios.get("fuzz_paced", {}).get("fuzz_frames", 0),
+            "fuzz_paced_answered": scenarios.get("fuzz_paced", {}).get("fuzz_answered", 0),
+            "fuzz_refused_handshakes": scenarios.get("fuzz", {}).get("fuzz_refused_handshakes", 0),
+            "fuzz_crashed_workers": sum(
+                scenarios.get(name, {}).get("fuzz_crashed_workers") or 0 for name in ("fuzz", "fuzz_paced")
+            ),
             "ping_p95_before_ms": scenarios.get("fuzz", {}).get("ping_p95_before_ms"),
             "ping_p95_fuzz_ms": scenarios.get("fuzz", {}).get("ping_p95_fuzz_ms"),
             "call_media_gaps": scenarios.get("calls", {}).get("call_media_gaps"),
             "call_media_max_gap_ms": scenarios.get("calls", {}).get("call_media_max_gap_ms"),
+            "call_connections_rebuilt": scenarios.get("calls", {}).get("call_connections_rebuilt"),
             "call_sample_max_interval_ms": scenarios.get("calls", {}).get("call_sample_max_interval_ms"),
             "call_ended_after_s": scenarios.get("calls", {}).get("call_ended_after_s"),
             "net_media_back_ms": scenarios.get("network", {}).get("net_media_back_ms"),

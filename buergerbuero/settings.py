@@ -249,6 +249,11 @@ ICE_RELAY_ONLY = env_bool("ICE_RELAY_ONLY", False)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
 WS_RATE_PER_SECOND = env_int("WS_RATE_PER_SECOND", 20, minimum=1)
 WS_RATE_BURST = env_int("WS_RATE_BURST", 60, minimum=1)
+# Per client address (IPv6 by /64), in each worker: sockets that flood past the rate above or are closed
+# for an oversized or broken frame (core/sockguard.py). After WS_VIOLATION_BURST such violations the
+# address gets no new socket until one is forgiven, one every WS_VIOLATION_REFILL_SECONDS.
+WS_VIOLATION_BURST = env_int("WS_VIOLATION_BURST", 5, minimum=1)
+WS_VIOLATION_REFILL_SECONDS = env_int("WS_VIOLATION_REFILL_SECONDS", 30, minimum=1)
 CHAT_MAX_LENGTH = 2000
 # Logins (staff and admin, staff/ratelimit.py): failures per username and client address (IPv6 by /64)
 # before a lockout of LOGIN_LOCKOUT_SECONDS that doubles with every further failure up to

@@ -8,6 +8,7 @@ need real opening hours make their own office.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -230,6 +231,16 @@ def events(monkeypatch, request) -> SentEvents:
     recorder.sent  # noqa: B018 - events of the fixtures set up before this one leave unrecorded, as they would
     monkeypatch.setattr(core_events, "_send", recorder.record)
     return recorder
+
+
+@pytest.fixture(autouse=True)
+def _no_socket_violations() -> Iterator[None]:
+    """Violations are counted per process (core.sockguard): each test starts with none."""
+    from buergerbuero.core import sockguard
+
+    sockguard.reset()
+    yield
+    sockguard.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from django.urls import path
 from buergerbuero.core import liveness
 from buergerbuero.core.consumers import TRY_AGAIN_LATER
 from buergerbuero.core.errors import DATABASE_UNAVAILABLE
+from buergerbuero.core.sockguard import SocketGuard
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ class GuardedAuthMiddleware(AuthMiddleware):
 
 def websocket_application() -> Any:
     stack = CookieMiddleware(SessionMiddleware(GuardedAuthMiddleware(URLRouter(websocket_urlpatterns()))))
-    return SiteOriginValidator(stack)
+    return SocketGuard(SiteOriginValidator(stack))
 
 
 async def _register_worker() -> None:

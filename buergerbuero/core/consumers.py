@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections import deque
 from typing import Any
 
@@ -22,8 +21,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from buergerbuero.core import untrusted
+from buergerbuero.core import sockguard, untrusted
 from buergerbuero.core.errors import DATABASE_UNAVAILABLE, LAYER_UNAVAILABLE, ActionError
+from buergerbuero.core.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -33,31 +33,6 @@ class FrameError(Exception):
         super().__init__(code)
         self.code = code
         self.message = message
-
-
-class TokenBucket:
-    """Per-connection rate limit: ``rate`` frames a second on average, bursts up to ``burst``."""
-
-    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
-        self.rate = rate
-        self.capacity = burst
-        self.tokens = float(burst)
-        self.clock = clock
-        self.updated = clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-    def seconds_until(self, tokens: float) -> float:
-        """How long until the bucket holds ``tokens`` (at most its capacity) again."""
-        missing = min(tokens, self.capacity) - self.tokens - (self.clock() - self.updated) * self.rate
-        return max(0.0, missing / self.rate)
 
 
 # Frames a page may have waiting for its connection before it is closed (it reconnects and gets a
@@ -102,6 +77,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(settings.WS_RATE_PER_SECOND, settings.WS_RATE_BURST)
         self.language = self._language()
         await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        if message.get("code") in sockguard.VIOLATION_CLOSE_CODES:
+            sockguard.record_violation(self.scope)  # closed by the server for what the client sent
+        await super().websocket_disconnect(message)
 
     def _language(self) -> str:
         session = self.scope.get("session")
@@ -198,6 +178,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
             except FrameError as exc:
                 await self.send_error(exc.code, exc.message)
                 if exc.code == "rate_limited":
+                    # A flood: the address's new sockets are refused once it keeps this up.
+                    sockguard.record_violation(self.scope)
                     # Stop reading this socket until a second's worth of frames is allowed again. Its
                     # frames queue up in the server (uvicorn holds a few, then stops reading), so a
                     # flood is held back by TCP instead of costing a parse and an answer per frame,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -152,3 +153,29 @@ class AddressLimit:
 
     def give_back(self, address: str) -> None:
         _decr(self._key(address))
+
+
+class TokenBucket:
+    """A rate limit held in memory: ``rate`` takes a second on average, bursts up to ``burst`` (a socket's
+    frames, core.consumers; an address's violations, core.sockguard)."""
+
+    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
+        self.rate = rate
+        self.capacity = burst
+        self.tokens = float(burst)
+        self.clock = clock
+        self.updated = clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+    def seconds_until(self, tokens: float) -> float:
+        """How long until the bucket holds ``tokens`` (at most its capacity) again."""
+        missing = min(tokens, self.capacity) - self.tokens - (self.clock() - self.updated) * self.rate
+        return max(0.0, missing / self.rate)

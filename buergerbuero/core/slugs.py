@@ -34,9 +34,7 @@ RESERVED_OFFICE_SLUGS = frozenset({"schulungen", "veranstaltungen", "theme.css"}
 def _refuse(value: str, reserved: frozenset[str]) -> None:
     if value.lower() in reserved:
         raise ValidationError(
-            _(
-                "“%(value)s” is already used by other addresses of this site. Please choose another name."
-            ),
+            _("“%(value)s” is already used by other addresses of this site. Please choose another name."),
             code="reserved",
             params={"value": value},
         )

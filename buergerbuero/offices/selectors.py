@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from buergerbuero.authorities.models import Availability
@@ -56,50 +59,82 @@ def open_presences(office: Office):
 
 
 def median_service_seconds(office: Office) -> int:
+    return median_service_seconds_of([office.pk])[office.pk]
+
+
+def median_service_seconds_of(office_ids: Iterable[int]) -> dict[int, int]:
+    """The median length of each office's last SERVICE_SAMPLE consultations of the past 30 days (at least
+    a minute; DEFAULT_SERVICE_SECONDS without any), in one query."""
     from buergerbuero.calls.models import Consultation
 
+    ids = list(office_ids)
     since = timezone.now() - timedelta(days=30)
     rows = (
         Consultation.objects.filter(
-            office=office, connected_at__isnull=False, ended_at__isnull=False, connected_at__gte=since
+            office_id__in=ids, connected_at__isnull=False, ended_at__isnull=False, connected_at__gte=since
         )
-        .order_by("-ended_at")
-        .values_list("connected_at", "ended_at")[:SERVICE_SAMPLE]
+        .annotate(latest=Window(RowNumber(), partition_by=[F("office_id")], order_by=F("ended_at").desc()))
+        .filter(latest__lte=SERVICE_SAMPLE)
+        .values_list("office_id", "connected_at", "ended_at")
     )
+    lengths: dict[int, list[float]] = defaultdict(list)
     # Both are set: the filter above excludes consultations that never connected or still run.
-    lengths = [(end - start).total_seconds() for start, end in rows if start and end]
-    if not lengths:
-        return DEFAULT_SERVICE_SECONDS
-    return max(60, int(statistics.median(lengths)))
+    for office_id, start, end in rows:
+        lengths[office_id].append((end - start).total_seconds())
+    return {
+        pk: max(60, int(statistics.median(lengths[pk]))) if lengths[pk] else DEFAULT_SERVICE_SECONDS
+        for pk in ids
+    }
 
 
 def office_state(office: Office) -> OfficeState:
+    return office_states([office])[office.pk]
+
+
+def office_states(offices: Iterable[Office]) -> dict[int, OfficeState]:
+    """The live state of each of ``offices`` by id, in four queries however many there are (the public
+    overview, its socket and the workspace show all of an authority's offices at once)."""
     from buergerbuero.calls.models import Participant
     from buergerbuero.waitingroom.models import Ticket, TicketState
 
+    ids = [office.pk for office in offices]
+    if not ids:
+        return {}
     busy = Participant.objects.filter(
         staff_id=OuterRef("staff_id"), joined_at__isnull=False, left_at__isnull=True
     )
-    present = list(
-        open_presences(office)
-        .filter(staff__availability=Availability.AVAILABLE)
+    opened: set[int] = set()
+    present: dict[int, list[bool]] = defaultdict(list)  # busy or not, per available official
+    for office_id, availability, is_busy in (
+        Presence.objects.filter(office_id__in=ids, ended_at__isnull=True)
         .annotate(busy=Exists(busy))
-        .values_list("busy", flat=True)
+        .values_list("office_id", "staff__availability", "busy")
+    ):
+        opened.add(office_id)
+        if availability == Availability.AVAILABLE:
+            present[office_id].append(is_busy)
+    waiting = dict(
+        Ticket.objects.filter(office_id__in=ids, state=TicketState.WAITING)
+        .values("office_id")
+        .annotate(n=Count("id"))
+        .values_list("office_id", "n")
     )
-    is_open = bool(present) or open_presences(office).exists()
-    free = sum(1 for b in present if not b)
-    waiting = Ticket.objects.filter(office=office, state=TicketState.WAITING).count()
-    if not is_open:
-        state = "closed"
-    elif free > 0:
-        state = "open_free"
-    else:
-        state = "open_busy"
-    return OfficeState(
-        office_id=office.pk,
-        state=state,
-        waiting=waiting,
-        officials_present=len(present),
-        officials_free=free,
-        service_seconds=median_service_seconds(office),
-    )
+    service = median_service_seconds_of(ids)
+    states = {}
+    for pk in ids:
+        free = sum(1 for b in present[pk] if not b)
+        if pk not in opened:
+            state = "closed"
+        elif free > 0:
+            state = "open_free"
+        else:
+            state = "open_busy"
+        states[pk] = OfficeState(
+            office_id=pk,
+            state=state,
+            waiting=waiting.get(pk, 0),
+            officials_present=len(present[pk]),
+            officials_free=free,
+            service_seconds=service[pk],
+        )
+    return states

@@ -10,11 +10,13 @@ from buergerbuero.authorities.models import Authority
 from buergerbuero.core import groups
 from buergerbuero.core.consumers import BaseConsumer
 from buergerbuero.offices.models import Office
-from buergerbuero.offices.selectors import office_state
+from buergerbuero.offices.selectors import office_states
 
 
 def _states(authority: Authority) -> list[dict[str, object]]:
-    return [office_state(o).as_event() for o in Office.objects.filter(authority=authority).order_by("name")]
+    offices = list(Office.objects.filter(authority=authority).order_by("name"))
+    states = office_states(offices)
+    return [states[office.pk].as_event() for office in offices]
 
 
 class PublicConsumer(BaseConsumer):

@@ -20,7 +20,7 @@ from buergerbuero.appointments.pages import offers_appointments, week_url
 from buergerbuero.authorities.models import Authority
 from buergerbuero.offices.hours import Schedule
 from buergerbuero.offices.models import Office
-from buergerbuero.offices.selectors import office_state
+from buergerbuero.offices.selectors import OfficeState, office_state, office_states
 
 AbsoluteUrl = Callable[[str], str]
 
@@ -61,8 +61,10 @@ def _opening_hours(office: Office, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _office(office: Office, now: dt.datetime, absolute: AbsoluteUrl) -> dict[str, Any]:
-    state = office_state(office).as_event()
+def _office(
+    office: Office, now: dt.datetime, absolute: AbsoluteUrl, state: OfficeState | None = None
+) -> dict[str, Any]:
+    state = (state or office_state(office)).as_event()
     slugs = [office.authority.slug, office.slug]
     offered = offers_appointments(office) is not None
     return {
@@ -93,9 +95,11 @@ def _authority(authority: Authority, absolute: AbsoluteUrl) -> dict[str, Any]:
 
 
 def office_list(authority: Authority, now: dt.datetime, absolute: AbsoluteUrl) -> dict[str, Any]:
+    offices = list(offices_of(authority))
+    states = office_states(offices)
     return {
         "authority": _authority(authority, absolute),
-        "offices": [_office(office, now, absolute) for office in offices_of(authority)],
+        "offices": [_office(office, now, absolute, states[office.pk]) for office in offices],
     }
 
 

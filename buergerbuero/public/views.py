@@ -34,7 +34,7 @@ from buergerbuero.core.errors import ActionError
 from buergerbuero.core.ratelimit import client_address
 from buergerbuero.offices.hours import DayHours, Schedule
 from buergerbuero.offices.models import Office
-from buergerbuero.offices.selectors import OfficeState, office_state
+from buergerbuero.offices.selectors import OfficeState, office_state, office_states
 from buergerbuero.public import theme
 from buergerbuero.public.forms import EnterForm, RatingForm
 from buergerbuero.waitingroom import actions
@@ -123,12 +123,13 @@ def _day(day: DayHours, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _office_info(office: Office, now: dt.datetime) -> dict[str, Any]:
-    """Everything the overview and the office page show about an office."""
+def _office_info(office: Office, now: dt.datetime, state: OfficeState | None = None) -> dict[str, Any]:
+    """Everything the overview and the office page show about an office (``state``: its live state, when
+    the caller read it together with other offices' by ``office_states``)."""
     schedule = Schedule.for_office(office, around=timezone.localtime(now, office.tz).date())
     today = timezone.localtime(now, office.tz).date()
     week = [_day(d, today) for d in schedule.week(now)]
-    state: OfficeState = office_state(office)
+    state = state or office_state(office)
     return {
         "office": office,
         "state": state,
@@ -207,8 +208,9 @@ def authority_list(request: HttpRequest) -> HttpResponse:
 def overview(request: HttpRequest, authority_slug: str) -> HttpResponse:
     authority = get_object_or_404(Authority, slug=authority_slug)
     now = timezone.now()
-    offices = Office.objects.filter(authority=authority).select_related("authority").order_by("name")
-    cards = [_office_info(office, now) for office in offices]
+    offices = list(Office.objects.filter(authority=authority).select_related("authority").order_by("name"))
+    states = office_states(offices)
+    cards = [_office_info(office, now, states[office.pk]) for office in offices]
     return render(
         request,
         "public/overview.html",

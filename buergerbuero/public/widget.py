@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from buergerbuero.authorities.models import Authority
 from buergerbuero.core.middleware import policy_with_frame_ancestors
+from buergerbuero.offices.selectors import office_states
 from buergerbuero.public import status
 from buergerbuero.public.views import _live_config, _office_info
 
@@ -54,7 +55,9 @@ def widget(request: HttpRequest, authority_slug: str) -> HttpResponse:
     lang = _language(request)
     with translation.override(lang):
         now = timezone.now()
-        cards = [_office_info(office, now) for office in offices]
+        offices = list(offices)
+        states = office_states(offices)
+        cards = [_office_info(office, now, states[office.pk]) for office in offices]
         live = _live_config(
             authority,
             wait=_wait_templates(),

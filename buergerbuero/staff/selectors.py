@@ -8,7 +8,7 @@ from buergerbuero.authorities.models import Staff
 from buergerbuero.calls.actions import active_participation
 from buergerbuero.calls.models import Participant
 from buergerbuero.offices.models import Office
-from buergerbuero.offices.selectors import office_state, open_presences
+from buergerbuero.offices.selectors import office_states, open_presences
 from buergerbuero.waitingroom.selectors import queue_entries
 
 
@@ -21,7 +21,9 @@ def offices_of(staff: Staff) -> QuerySet[Office]:
 
 def workspace_snapshot(staff: Staff) -> dict[str, Any]:
     offices = []
-    for office in offices_of(staff).select_related("authority").order_by("name"):
+    reached = list(offices_of(staff).select_related("authority").order_by("name"))
+    states = office_states(reached)
+    for office in reached:
         offices.append(
             {
                 "id": office.pk,
@@ -29,7 +31,7 @@ def workspace_snapshot(staff: Staff) -> dict[str, Any]:
                 "slug": office.slug,
                 "assigned": office.assignments.filter(staff=staff).exists(),
                 "present": open_presences(office).filter(staff=staff).exists(),
-                "state": office_state(office).as_event(),
+                "state": states[office.pk].as_event(),
                 "queue": queue_entries(office),
                 "seq": office.queue_seq,
             }

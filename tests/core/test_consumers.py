@@ -11,7 +11,7 @@ from collections import deque
 import pytest
 from channels.db import database_sync_to_async
 
-from buergerbuero.core.consumers import MAX_BACKLOG, BaseConsumer, TokenBucket
+from buergerbuero.core.consumers import MAX_BACKLOG, BaseConsumer
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from tests.conftest import citizen_cookie, connect, enter, frame_of, open_, staff_cookie
 
@@ -181,18 +181,6 @@ async def test_a_flooding_page_is_not_read_until_its_bucket_refills(page_token, 
     await page.disconnect()
 
 
-def test_token_bucket_tells_when_it_holds_enough_again() -> None:
-    now = [100.0]
-    bucket = TokenBucket(rate=2, burst=4, clock=lambda: now[0])
-    assert bucket.seconds_until(4) == 0
-    for _ in range(4):
-        assert bucket.take()
-    assert bucket.seconds_until(2) == 1.0
-    now[0] += 0.5
-    assert bucket.seconds_until(2) == 0.5
-    assert bucket.seconds_until(10) == 1.5  # never more than its capacity
-
-
 async def test_messages_follow_the_language_cookie(page_token) -> None:
     _ticket, token = page_token
     cookie = await db(citizen_cookie)(token)
@@ -201,16 +189,6 @@ async def test_messages_follow_the_language_cookie(page_token) -> None:
     await page.send_to(text_data="{")
     assert (await page.receive_json_from())["message"] == "This message is not valid JSON."
     await page.disconnect()
-
-
-def test_token_bucket_refills() -> None:
-    now = [0.0]
-    bucket = TokenBucket(rate=2, burst=2, clock=lambda: now[0])
-    assert [bucket.take() for _ in range(3)] == [True, True, False]
-    now[0] = 0.5
-    assert [bucket.take(), bucket.take()] == [True, False]
-    now[0] = 100
-    assert [bucket.take() for _ in range(3)] == [True, True, False]  # never more than the burst
 
 
 async def test_a_failing_handler_answers_internal_and_keeps_the_socket(page_token, monkeypatch) -> None:

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from buergerbuero.appointments import ratelimit as bookings
 from buergerbuero.certificates import ratelimit as certificates
-from buergerbuero.core.ratelimit import ADDRESS, address_bucket, client_address
+from buergerbuero.core.ratelimit import ADDRESS, TokenBucket, address_bucket, client_address
 from buergerbuero.events import ratelimit as events
 from buergerbuero.staff import ratelimit as logins
 from buergerbuero.waitingroom.ratelimit import ENTRIES as waiting_entries
@@ -90,3 +90,25 @@ def test_the_login_back_off_doubles_up_to_its_ceiling(settings) -> None:
     assert [logins.lock_seconds(n, 3) for n in range(8)] == [0, 0, 0, 60, 120, 240, 480, 960]
     assert logins.lock_seconds(9, 3) == 1000
     assert logins.lock_seconds(10**6, 3) == 1000
+
+
+def test_token_bucket_tells_when_it_holds_enough_again() -> None:
+    now = [100.0]
+    bucket = TokenBucket(rate=2, burst=4, clock=lambda: now[0])
+    assert bucket.seconds_until(4) == 0
+    for _ in range(4):
+        assert bucket.take()
+    assert bucket.seconds_until(2) == 1.0
+    now[0] += 0.5
+    assert bucket.seconds_until(2) == 0.5
+    assert bucket.seconds_until(10) == 1.5  # never more than its capacity
+
+
+def test_token_bucket_refills() -> None:
+    now = [0.0]
+    bucket = TokenBucket(rate=2, burst=2, clock=lambda: now[0])
+    assert [bucket.take() for _ in range(3)] == [True, True, False]
+    now[0] = 0.5
+    assert [bucket.take(), bucket.take()] == [True, False]
+    now[0] = 100
+    assert [bucket.take() for _ in range(3)] == [True, True, False]  # never more than the burst

@@ -13,7 +13,9 @@ from buergerbuero.offices.selectors import (
     DEFAULT_SERVICE_SECONDS,
     OfficeState,
     median_service_seconds,
+    median_service_seconds_of,
     office_state,
+    office_states,
 )
 from tests.conftest import enter, open_
 
@@ -154,3 +156,35 @@ def test_office_state_query_count(world, django_assert_max_num_queries) -> None:
         enter(world.office_a, f"Person {n}")
     with django_assert_max_num_queries(4):
         office_state(world.office_a)
+
+
+def test_office_states_equal_each_office_on_its_own(world) -> None:
+    open_(world.official_a, world.office_a)
+    enter(world.office_a, "Person 1")
+    enter(world.office_a, "Person 2")
+    ticket, _ = enter(world.office_a, "Person 3")
+    make_consultations(world.office_b, ticket, [4, 8, 30])
+    offices = [world.office_a, world.office_b]
+    assert office_states(offices) == {o.pk: office_state(o) for o in offices}
+    assert office_states([]) == {}
+    assert office_states(offices)[world.office_a.pk].waiting == 3
+    assert office_states(offices)[world.office_b.pk].service_seconds == 8 * 60
+
+
+def test_medians_of_several_offices_take_each_office_s_last_twenty(world) -> None:
+    ticket, _ = enter_closed(world)
+    make_consultations(world.office_a, ticket, [0.1] * 20, days_ago=1)
+    make_consultations(world.office_a, ticket, [40] * 10, days_ago=2)
+    make_consultations(world.office_b, ticket, [40] * 10, days_ago=2)
+    assert median_service_seconds_of([world.office_a.pk, world.office_b.pk]) == {
+        world.office_a.pk: 60,
+        world.office_b.pk: 40 * 60,
+    }
+
+
+def test_office_states_query_count_does_not_grow_with_offices(world, django_assert_max_num_queries) -> None:
+    open_(world.official_a, world.office_a)
+    open_(world.official_b, world.office_b)
+    enter(world.office_a, "Person 1")
+    with django_assert_max_num_queries(3):
+        office_states([world.office_a, world.office_b])
