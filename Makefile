@@ -93,6 +93,7 @@ test:
 
 test-unit: $(VENV)/stamp-test system-test compile-messages
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(TEST_ENV) $(VENV)/bin/mypy buergerbuero
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v1
 	$(TEST_ENV) $(PY) manage.py check
@@ -116,6 +117,7 @@ test-pg: $(VENV)/stamp-test system-pg system-test compile-messages
 
 lint: $(VENV)/stamp-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(TEST_ENV) $(VENV)/bin/mypy buergerbuero
 
 # --- benchmarks (they run in a private network namespace of their own, like the browser tests) ---------

@@ -73,7 +73,6 @@ def _instrument() -> None:
     from buergerbuero.calls import actions as call_actions
     from buergerbuero.core import consumers
     from buergerbuero.core import events as core_events
-    from buergerbuero.waitingroom import actions as queue_actions
     from buergerbuero.waitingroom import events as queue_events
 
     def span(module: Any, name: str) -> None:
@@ -89,7 +88,7 @@ def _instrument() -> None:
 
         setattr(module, name, traced)
 
-    span(queue_actions, "leave_queue")
+    span(call_actions, "citizen_leaves")
     span(call_actions, "admit")
     span(queue_events, "queue_entries")
     span(core_events, "_send")

@@ -79,7 +79,7 @@ class Client:
 
     def prepared_form(self, n: int) -> str:
         """A filled-in form with a freshly solved proof of work (done before the clock starts)."""
-        from buergerbuero.appointments.pow import solve
+        from buergerbuero.core.pow import solve
 
         status, _, body = self.request("GET", "/termine/pruefung/")
         if status != 200:

@@ -245,6 +245,18 @@ def post_admit(base: str, path: str, official_session: str) -> int:
         return 0
 
 
+def hang_up_all(server: harness.LiveServer, slug: str) -> None:
+    """Every running consultation of office ``slug`` hung up by its official."""
+    server.manage(
+        "shell",
+        "-c",
+        "from buergerbuero.calls.actions import hang_up\n"
+        "from buergerbuero.calls.models import Consultation\n"
+        f"for c in Consultation.objects.filter(office__slug={slug!r}, ended_at__isnull=True):\n"
+        "    hang_up(c, c.office.assignments.first().staff)",
+    )
+
+
 def db_waiting(server: harness.LiveServer) -> dict[str, int]:
     """Waiting tickets per office, and tickets sharing a token hash, as the database has them."""
     out = server.manage(
@@ -343,6 +355,9 @@ async def restart_redis(run: Run, down_seconds: float) -> dict[str, Any]:
     settled = await settle(run.citizens, t0, run.office_positions_right)
     done = time.monotonic()
     print(f"redis restarted: admission statuses {statuses}, pages right after {(done - t0) * 1000:.0f} ms")
+    # The official hangs up: left open without the official's page, the consultation would end after
+    # the call's grace with the citizen back at the head of the queue (calls.actions.end_gone_participants).
+    await asyncio.to_thread(hang_up_all, run.server, slug)
     return {
         "admit_statuses": statuses,
         "redis_recover_ms": round((done - t0) * 1000, 1) if settled else None,

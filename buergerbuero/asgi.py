@@ -9,7 +9,7 @@ from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
-from buergerbuero.core.asgi import build_application  # noqa: E402
+from buergerbuero.site.asgi import build_application  # noqa: E402
 
 application = build_application(django_asgi_app)
 

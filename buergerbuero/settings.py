@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "buergerbuero.stats",
     "buergerbuero.public",
     "buergerbuero.staff",
+    "buergerbuero.site",
 ]
 
 MIDDLEWARE = [
@@ -80,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "buergerbuero.urls"
+ROOT_URLCONF = "buergerbuero.site.urls"
 ASGI_APPLICATION = "buergerbuero.asgi.application"
 
 TEMPLATES = [
@@ -150,8 +151,8 @@ if _redis_url:
                 # channels_redis waits for messages in BZPOPMIN for 5 s, and redis-py 8 stops reading after
                 # a default socket_timeout of 5 s too: the read timed out first, so an idle consumer's
                 # receive raised redis TimeoutError and its WebSocket dropped every ~5 s (seen in the
-                # browser tests with BB_E2E_BACKENDS=postgres; redis-py issue #4091). A read timeout
-                # well above the blocking time keeps the guard against a dead connection.
+                # browser tests with BB_E2E_BACKENDS=postgres). A read timeout well above the blocking
+                # time keeps the guard against a dead connection.
                 "hosts": [{"address": _redis_url, "socket_timeout": 15}],
                 "capacity": 1000,
                 "expiry": 30,
@@ -216,9 +217,15 @@ RETENTION_DAYS = env_int("RETENTION_DAYS", 30, minimum=1, maximum=3650)
 # Booking form (appointments): the proof of work's size (about half as many SHA-256 hashes for the
 # browser) and how many bookings one address / one e-mail address may make per window.
 BOOKING_POW_MAX_NUMBER = env_int("BOOKING_POW_MAX_NUMBER", 50_000, minimum=1, maximum=10_000_000)
+# How long a challenge may be solved and sent; a page open longer fetches a fresh one by itself.
+BOOKING_POW_TTL_SECONDS = env_int("BOOKING_POW_TTL_SECONDS", 3600, minimum=60, maximum=86400)
 BOOKING_RATE_PER_ADDRESS = env_int("BOOKING_RATE_PER_ADDRESS", 5, minimum=1)
 BOOKING_RATE_PER_EMAIL = env_int("BOOKING_RATE_PER_EMAIL", 3, minimum=1)
 BOOKING_RATE_WINDOW_SECONDS = env_int("BOOKING_RATE_WINDOW_SECONDS", 3600, minimum=1)
+# Registrations for events (events/ratelimit.py), counted the same way as bookings.
+EVENT_RATE_PER_ADDRESS = env_int("EVENT_RATE_PER_ADDRESS", 10, minimum=1)
+EVENT_RATE_PER_EMAIL = env_int("EVENT_RATE_PER_EMAIL", 5, minimum=1)
+EVENT_RATE_WINDOW_SECONDS = env_int("EVENT_RATE_WINDOW_SECONDS", 3600, minimum=1)
 # A citizen whose page reloads or loses its connection keeps the place for this long.
 WAITING_GRACE_SECONDS = env_int("WAITING_GRACE_SECONDS", 180, minimum=10, maximum=3600)
 # An admitted citizen whose browser does not join the call within this time is expired.
@@ -296,6 +303,12 @@ ROOM_MAX_LIVE_HOURS = env_int("ROOM_MAX_LIVE_HOURS", 12, minimum=1, maximum=7 * 
 # Certificates of trainings (and the records behind their verification page) are deleted after this
 # many days.
 CERTIFICATE_RETENTION_DAYS = env_int("CERTIFICATE_RETENTION_DAYS", 3 * 365, minimum=30, maximum=36500)
+# Look-ups on the public verification page per client address in a window (certificates/ratelimit.py).
+CERTIFICATE_LOOKUPS_PER_ADDRESS = env_int("CERTIFICATE_LOOKUPS_PER_ADDRESS", 60, minimum=1)
+CERTIFICATE_LOOKUP_WINDOW_SECONDS = env_int("CERTIFICATE_LOOKUP_WINDOW_SECONDS", 3600, minimum=1)
+# A directory with DejaVuSans.ttf and DejaVuSans-Bold.ttf for the certificates' PDF, searched before the
+# system's font directories (certificates/pdf.py).
+CERTIFICATE_FONT_DIR = env_str("CERTIFICATE_FONT_DIR", "")
 
 # --- Mail (docs/operations.md, "Mail") ---------------------------------------------------------------
 # The links in mails are absolute: the address under which citizens reach this installation.

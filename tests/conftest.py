@@ -1,4 +1,4 @@
-"""Shared personas (../shared/STYLE.md): a citizen, an official of office A, an official of office B
+"""Personas shared by all tests: a citizen, an official of office A, an official of office B
 (the outsider for A), an authority administrator, and an administrator of another authority.
 
 Times: office A has opening hours every day 00:00-23:59 so tests never depend on the clock; tests that
@@ -266,7 +266,7 @@ async def connect(
     path: str, cookie: str | None = None, origin: str = ORIGIN
 ) -> tuple[WebsocketCommunicator, bool, int | None]:
     """Open a socket on the real application (origin check, sessions, auth, routing)."""
-    from buergerbuero.core.asgi import websocket_application
+    from buergerbuero.site.asgi import websocket_application
 
     # A browser's handshake: the page's origin, and the host it opens the socket at (the same site).
     headers = [(b"origin", origin.encode()), (b"host", b"localhost")]

@@ -68,7 +68,7 @@ def claim_step() -> Callable[[int, int], bool]:
     then claim the ticket."""
 
     def step(office_id: int, ticket_id: int) -> bool:
-        office = call_actions._lock_office(office_id)
+        office = call_actions.lock_office(office_id)
         return call_actions.claim_ticket(ticket_id, office.pk)
 
     return step
@@ -90,7 +90,7 @@ def test_without_the_guard_both_officials_win(office, monkeypatch) -> None:
         return is_waiting
 
     monkeypatch.setattr(call_actions, "claim_ticket", naive_claim)
-    monkeypatch.setattr(call_actions, "_lock_office", lambda office_id: Office.objects.get(pk=office_id))
+    monkeypatch.setattr(call_actions, "lock_office", lambda office_id: Office.objects.get(pk=office_id))
     step = claim_step()
     assert together(lambda: step(office.pk, ticket.pk), lambda: step(office.pk, ticket.pk)) == [True, True]
 
@@ -106,7 +106,7 @@ def test_with_the_conditional_update_exactly_one_wins_the_same_interleaving(offi
         return real_claim(ticket_id, office_id)
 
     monkeypatch.setattr(call_actions, "claim_ticket", read_then_claim)
-    monkeypatch.setattr(call_actions, "_lock_office", lambda office_id: Office.objects.get(pk=office_id))
+    monkeypatch.setattr(call_actions, "lock_office", lambda office_id: Office.objects.get(pk=office_id))
     step = claim_step()
     results = together(lambda: step(office.pk, ticket.pk), lambda: step(office.pk, ticket.pk))
     assert sorted(results) == [False, True]
@@ -209,7 +209,7 @@ def test_opposite_transfers_at_once_do_not_deadlock(world, office, monkeypatch) 
     from_a = admit(world.official_a, world.office_a)
     from_b = admit(world.official_b, world.office_b)
     barrier = threading.Barrier(2, timeout=0.5)
-    real_lock = call_actions._lock_office
+    real_lock = call_actions.lock_office
     local = threading.local()
 
     def lock_then_wait(office_id: int) -> Office:
@@ -220,7 +220,7 @@ def test_opposite_transfers_at_once_do_not_deadlock(world, office, monkeypatch) 
                 barrier.wait()
         return locked
 
-    monkeypatch.setattr(call_actions, "_lock_office", lock_then_wait)
+    monkeypatch.setattr(call_actions, "lock_office", lock_then_wait)
     results = together(
         lambda: call_actions.transfer(from_a, world.official_a, world.office_b, ""),
         lambda: call_actions.transfer(from_b, world.official_b, world.office_a, ""),

@@ -18,22 +18,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from buergerbuero.appointments import actions
+from buergerbuero.appointments.display import offers_appointments, slot_label, time_label
 from buergerbuero.appointments.models import Booking
 from buergerbuero.appointments.pages import (
     WEEK_PARAM,
     booking_context,
     invalid_link,
-    offers_appointments,
     office_url,
-    private,
-    slot_label,
-    time_label,
     week_context,
     week_url,
 )
 from buergerbuero.appointments.slots import find_slot, parse_key
 from buergerbuero.appointments.tokens import hash_token, manage_token
 from buergerbuero.core.errors import ActionError
+from buergerbuero.core.http import private
 from buergerbuero.waitingroom.tokens import remember as remember_ticket
 
 # --- confirming (double opt-in) ------------------------------------------------------------------

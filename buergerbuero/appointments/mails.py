@@ -30,6 +30,7 @@ from buergerbuero.appointments.tokens import confirm_token, manage_token
 from buergerbuero.audit.models import AuditEntry
 from buergerbuero.core import calendar as ics
 from buergerbuero.core import mails as core_mails
+from buergerbuero.core.dates import weekday_date
 from buergerbuero.offices.models import Office
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def build(booking: Booking, kind: str, now: dt.datetime) -> EmailMessage:
         return core_mails.message(
             subject=_subject(kind, context),
             body=core_mails.tidy(render_to_string(f"appointments/mail/{kind}.txt", context)),
-            from_email=sender(office),
+            from_email=core_mails.sender(office.name, office.authority.name),
             to=booking.email,
             language=language,
             authority_id=office.authority_id,
@@ -112,11 +113,6 @@ def build(booking: Booking, kind: str, now: dt.datetime) -> EmailMessage:
             if method
             else None,
         )
-
-
-def sender(office: Office) -> str:
-    """The installation's sender address, named after the office."""
-    return core_mails.sender(f"{office.name} – {office.authority.name}")
 
 
 def _context(booking: Booking) -> dict[str, object]:
@@ -128,7 +124,7 @@ def _context(booking: Booking) -> dict[str, object]:
         "concern": booking.concern,
         "office": office.name,
         "authority": office.authority.name,
-        "date": f"{formats.date_format(start, 'l')}, {formats.date_format(start, 'DATE_FORMAT')}",
+        "date": weekday_date(start),
         "time": formats.time_format(start, "TIME_FORMAT"),
         "end_time": formats.time_format(end, "TIME_FORMAT"),
         "manage_url": manage_url(booking),

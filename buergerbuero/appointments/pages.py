@@ -1,29 +1,36 @@
-"""What the citizens' booking pages share: how times and slots read, their addresses, the week of free
-slots (for booking and for moving a booking), and the headers of pages behind a secret link."""
+"""What the citizens' booking pages share: their addresses, the week of free slots (for booking and for
+moving a booking). How times and slots read: appointments.display. The headers of pages behind a secret
+link: core.http.private."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format, time_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from buergerbuero.appointments import actions
+from buergerbuero.appointments.display import (
+    free_slots_by_day,
+    local,
+    monday,
+    offers_appointments,
+    slot_label,
+    time_label,
+    zone_note,
+)
 from buergerbuero.appointments.models import HOLDING, AppointmentSettings, Booking, BookingState
 from buergerbuero.appointments.slots import Slot, office_slots
 from buergerbuero.authorities.models import Authority
+from buergerbuero.core.dates import weekday_date
 from buergerbuero.offices.models import Office
 
 WEEK_PARAM = "woche"
-REFERRER_POLICY = "strict-origin"
 
 
 def get_office(authority_slug: str, office_slug: str) -> Office:
@@ -33,37 +40,6 @@ def get_office(authority_slug: str, office_slug: str) -> Office:
     )
 
 
-def offers_appointments(office: Office) -> AppointmentSettings | None:
-    return AppointmentSettings.objects.filter(office=office, enabled=True).first()
-
-
-def local(moment: dt.datetime, office: Office) -> dt.datetime:
-    return timezone.localtime(moment, office.tz)
-
-
-def day_label(day: dt.date) -> str:
-    return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}"
-
-
-def time_label(moment: dt.datetime, office: Office) -> str:
-    return time_format(local(moment, office), "TIME_FORMAT")
-
-
-def slot_label(start: dt.datetime, end: dt.datetime, office: Office) -> str:
-    """A slot as a person reads it ("Montag, 3. März 2025, 14:30-14:50"), in the office's time zone."""
-    return _("%(day)s, %(start)s–%(end)s") % {
-        "day": day_label(local(start, office).date()),
-        "start": time_label(start, office),
-        "end": time_label(end, office),
-    }
-
-
-def zone_note(office: Office) -> str:
-    if office.time_zone == settings.TIME_ZONE:
-        return ""
-    return _("All times are in the time zone of the office (%(zone)s).") % {"zone": office.time_zone}
-
-
 def week_url(office: Office, week: dt.date | None = None) -> str:
     url = reverse("appointments:week", args=[office.authority.slug, office.slug])
     return f"{url}?{WEEK_PARAM}={week.isoformat()}" if week else url
@@ -71,10 +47,6 @@ def week_url(office: Office, week: dt.date | None = None) -> str:
 
 def book_url(office: Office, slot: Slot) -> str:
     return reverse("appointments:book", args=[office.authority.slug, office.slug, slot.key])
-
-
-def monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 def next_free_slots(
@@ -106,27 +78,6 @@ def office_offer(office: Office, now: dt.datetime, with_slots: bool) -> dict[str
             {"url": book_url(office, s), "text": slot_label(s.start, s.end, office)} for s in slots
         ],
     }
-
-
-def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Pages that carry or are reached by a secret link: never cached, never indexed, and the link never
-    in a Referer header.
-
-    ``strict-origin`` rather than ``no-referrer``: both keep the path (and so the token) out of every
-    Referer, to other sites and to our own server's logs alike, but under ``no-referrer`` browsers send
-    ``Origin: null`` with a same-origin form POST, which Django's CSRF check rejects; the pages' own
-    forms (cancel, move, confirm, the language switch) would all fail with 403 in every real browser.
-    """
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = REFERRER_POLICY
-        response["Cache-Control"] = "no-store"
-        response["X-Robots-Tag"] = "noindex"
-        return response
-
-    return wrapper
 
 
 def invalid_link(request: HttpRequest) -> HttpResponse:
@@ -194,16 +145,12 @@ def week_context(
                 week = last_week
     first_day = max(week, today)
     last_day = min(week + dt.timedelta(days=6), horizon)
-    slots = [
-        s
-        for s in office_slots(office, now, first=first_day, days=(last_day - first_day).days + 1)
-        if s.start != skip
-    ]
+    by_day = free_slots_by_day(office, now, first_day, (last_day - first_day).days + 1, skip=skip)
     days = []
     day = first_day
     while day <= last_day:
-        label = day_label(day)
-        day_slots = [s for s in slots if local(s.start, office).date() == day]
+        label = weekday_date(day)
+        day_slots = by_day.get(day, [])
         days.append(
             {
                 "label": label,
@@ -216,7 +163,7 @@ def week_context(
         )
         day += dt.timedelta(days=1)
     later = None
-    if not slots:
+    if not by_day:
         upcoming = [
             s
             for s in next_free_slots(office, now, 2, after=last_day + dt.timedelta(days=1))

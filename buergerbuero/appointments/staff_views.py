@@ -22,12 +22,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from buergerbuero.appointments import actions
+from buergerbuero.appointments import actions, display
 from buergerbuero.appointments.models import HOLDING, AppointmentSettings, Booking, BookingState
 from buergerbuero.appointments.slots import Slot, office_slots, parse_key
 from buergerbuero.appointments.staff_forms import (
@@ -42,12 +41,13 @@ from buergerbuero.appointments.staff_forms import (
     MoveForm,
     SlotForm,
 )
+from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Staff
+from buergerbuero.core.dates import weekday_date
 from buergerbuero.core.errors import ActionError
+from buergerbuero.offices import access
+from buergerbuero.offices.access import offices_of
 from buergerbuero.offices.models import Office
-from buergerbuero.staff import access
-from buergerbuero.staff.selectors import offices_of
-from buergerbuero.staff.views import staff_required
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -56,7 +56,7 @@ ONE_DAY = dt.timedelta(days=1)
 
 
 def get_booking_for_staff(staff: Staff, booking_id: int) -> Booking:
-    """A booking of an office the official reaches (``staff.access`` rules); anything else is a 404."""
+    """A booking of an office the official reaches (``offices.access`` rules); anything else is a 404."""
     booking = (
         Booking.objects.select_related("office__authority", "booked_by")
         .filter(pk=booking_id, office__in=offices_of(staff))
@@ -70,29 +70,9 @@ def get_booking_for_staff(staff: Staff, booking_id: int) -> Booking:
 # --- presentation ----------------------------------------------------------------------------------
 
 
-def _local(office: Office, moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(office.tz)
-
-
-def _hhmm(office: Office, moment: dt.datetime) -> str:
-    return _local(office, moment).strftime("%H:%M")
-
-
 def appointment_label(office: Office, start: dt.datetime) -> str:
     """ "Termin 14:30": how officials and the workspace name an appointment."""
-    return _("Appointment %(time)s") % {"time": _hhmm(office, start)}
-
-
-def day_label(day: dt.date) -> str:
-    return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}"
-
-
-def _today(office: Office, now: dt.datetime) -> dt.date:
-    return _local(office, now).date()
-
-
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
+    return _("Appointment %(time)s") % {"time": display.clock(start, office)}
 
 
 def _day_start(office: Office, day: dt.date) -> dt.datetime:
@@ -108,7 +88,7 @@ def day_url(office: Office, day: dt.date) -> str:
 
 
 def week_url(office: Office, day: dt.date) -> str:
-    return _with_date(reverse("staff_appointments:week", args=[office.pk]), _monday(day))
+    return _with_date(reverse("staff_appointments:week", args=[office.pk]), display.monday(day))
 
 
 @dataclass(frozen=True)
@@ -154,45 +134,41 @@ def _row(office: Office, booking: Booking, now: dt.datetime) -> BookingRow:
     return BookingRow(
         booking=booking,
         label=appointment_label(office, booking.start),
-        end=_hhmm(office, booking.end),
+        end=display.clock(booking.end, office),
         booked_by=booking.booked_by.display_name if booking.booked_by else _("the citizen, online"),
         is_open=booking.state in HOLDING,
         can_mark_no_show=actions.can_mark_no_show(booking, now),
     )
 
 
-def _settings(office: Office) -> AppointmentSettings | None:
-    settings = AppointmentSettings.objects.filter(office=office).first()
-    return settings if settings and settings.enabled else None
+def _span(office: Office, slot: Slot) -> str:
+    """The time span of a slot as the lists show it, from 14:30 to 14:50."""
+    return f"{display.clock(slot.start, office)}–{display.clock(slot.end, office)}"
 
 
 def _days(office: Office, first: dt.date, count: int, now: dt.datetime, with_slots: bool) -> list[Day]:
     days = {first + dt.timedelta(days=i): Day(first + dt.timedelta(days=i), "", [], []) for i in range(count)}
     for booking in _bookings(office, first, first + dt.timedelta(days=count - 1)):
-        days[_local(office, booking.start).date()].rows.append(_row(office, booking, now))
+        days[display.local(booking.start, office).date()].rows.append(_row(office, booking, now))
     if with_slots:
-        settings = _settings(office)
+        settings = display.offers_appointments(office)
         capacity = settings.capacity if settings else 0
         for slot in office_slots(office, now, first=first, days=count, include_unavailable=True, lead=False):
-            day = days.get(_local(office, slot.start).date())
+            day = days.get(display.local(slot.start, office).date())
             if day is not None:
-                time = f"{_hhmm(office, slot.start)}–{_hhmm(office, slot.end)}"
-                day.slots.append(SlotRow(slot, time, max(0, capacity - slot.free)))
+                day.slots.append(SlotRow(slot, _span(office, slot), max(0, capacity - slot.free)))
     for day in days.values():
-        day.label = day_label(day.date)
+        day.label = weekday_date(day.date)
     return list(days.values())
 
 
 def _free_days(office: Office, monday: dt.date, now: dt.datetime, exclude: dt.datetime | None) -> list[Day]:
     """The week's free, bookable slots by day (what the slot picker offers); days without any left out."""
-    days: dict[dt.date, Day] = {}
-    for slot in office_slots(office, now, first=monday, days=7, lead=False):
-        date = _local(office, slot.start).date()
-        if date > monday + dt.timedelta(days=6) or slot.start == exclude:
-            continue
-        day = days.setdefault(date, Day(date, day_label(date), [], []))
-        day.slots.append(SlotRow(slot, f"{_hhmm(office, slot.start)}–{_hhmm(office, slot.end)}", 0))
-    return list(days.values())
+    by_day = display.free_slots_by_day(office, now, monday, 7, skip=exclude, lead=False)
+    return [
+        Day(date, weekday_date(date), [], [SlotRow(slot, _span(office, slot), 0) for slot in slots])
+        for date, slots in by_day.items()
+    ]
 
 
 def _context(staff: Staff, **extra: Any) -> dict[str, Any]:
@@ -211,7 +187,7 @@ def _bad_input(request: HttpRequest, staff: Staff, form: Any, back: str, message
 
 
 def _date_or_today(form: DateForm, office: Office, now: dt.datetime) -> dt.date:
-    return form.cleaned_data["date"] or _today(office, now)
+    return form.cleaned_data["date"] or display.today(now, office)
 
 
 def _nobody_told(booking: Booking) -> str:
@@ -252,8 +228,8 @@ def day(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
         staff,
         office=office,
         day=shown,
-        enabled=_settings(office) is not None,
-        is_today=date == _today(office, now),
+        enabled=display.offers_appointments(office) is not None,
+        is_today=date == display.today(now, office),
         previous_url=day_url(office, date - ONE_DAY),
         next_url=day_url(office, date + ONE_DAY),
         today_url=reverse("staff_appointments:day", args=[office.pk]),
@@ -271,9 +247,9 @@ def week(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     if not form.is_valid():
         return _bad_input(request, staff, form, reverse("staff_appointments:week", args=[office.pk]))
     now = timezone.now()
-    today = _today(office, now)
-    monday = _monday(form.cleaned_data["date"] or today)
-    settings = _settings(office)
+    today = display.today(now, office)
+    monday = display.monday(form.cleaned_data["date"] or today)
+    settings = display.offers_appointments(office)
     context = _context(
         staff,
         office=office,
@@ -282,11 +258,11 @@ def week(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
         days=_days(office, monday, 7, now, with_slots=True),
         enabled=settings is not None,
         capacity=settings.capacity if settings else 0,
-        is_this_week=monday == _monday(today),
+        is_this_week=monday == display.monday(today),
         previous_url=week_url(office, monday - dt.timedelta(days=7)),
         next_url=week_url(office, monday + dt.timedelta(days=7)),
         today_url=reverse("staff_appointments:week", args=[office.pk]),
-        day_url=day_url(office, today if _monday(today) == monday else monday),
+        day_url=day_url(office, today if display.monday(today) == monday else monday),
         book_url=reverse("staff_appointments:book", args=[office.pk]),
     )
     return render(request, "appointments/staff/week.html", context)
@@ -299,7 +275,7 @@ def _picker(office: Office, monday: dt.date, now: dt.datetime, exclude: dt.datet
         "free_days": _free_days(office, monday, now, exclude),
         "previous_week": (monday - dt.timedelta(days=7)).isoformat(),
         "next_week": (monday + dt.timedelta(days=7)).isoformat(),
-        "show_previous": monday > _monday(_today(office, now)),
+        "show_previous": monday > display.monday(display.today(now, office)),
     }
 
 
@@ -331,10 +307,10 @@ def book(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
                 form.add_error(None, error.message)
                 status = 409
             else:
-                when = _local(office, booking.start)
+                when = display.local(booking.start, office)
                 message = _("%(appointment)s on %(day)s is booked for %(name)s.") % {
                     "appointment": appointment_label(office, booking.start),
-                    "day": day_label(when.date()),
+                    "day": weekday_date(when.date()),
                     "name": booking.name,
                 }
                 if booking.email:
@@ -350,12 +326,12 @@ def book(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
         # ``?slot=`` (the week list's "book" link) only preselects; the POST checks what is sent.
         chosen = parse_key(request.GET.get("slot", ""))
         form = BookForm(initial={"slot": request.GET.get("slot", "") if chosen else ""})
-    shown = date_form.cleaned_data["date"] or _local(office, chosen or now).date()
+    shown = date_form.cleaned_data["date"] or display.local(chosen or now, office).date()
     context = _context(
         staff,
         office=office,
         form=form,
-        enabled=_settings(office) is not None,
+        enabled=display.offers_appointments(office) is not None,
         selected=form["slot"].value() or "",
         limits={
             "name": NAME_MAX_LENGTH,
@@ -365,7 +341,7 @@ def book(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
         },
         picker_url=reverse("staff_appointments:book", args=[office.pk]),
         back_url=day_url(office, shown),
-        **_picker(office, _monday(shown), now),
+        **_picker(office, display.monday(shown), now),
     )
     return render(request, "appointments/staff/book.html", context, status=status)
 
@@ -387,14 +363,14 @@ def cancel(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
             else:
                 message = _("%(appointment)s on %(day)s is cancelled.") % {
                     "appointment": appointment_label(office, booking.start),
-                    "day": day_label(_local(office, booking.start).date()),
+                    "day": weekday_date(display.local(booking.start, office).date()),
                 }
                 if booking.email:
                     message += " " + _("The citizen gets your message by e-mail.")
                 else:
                     message += " " + _nobody_told(booking)
                 messages.success(request, message)
-                return redirect(day_url(office, _local(office, booking.start).date()))
+                return redirect(day_url(office, display.local(booking.start, office).date()))
         else:
             status = 400
     else:
@@ -403,10 +379,10 @@ def cancel(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
         staff,
         office=office,
         row=_row(office, booking, timezone.now()),
-        day_label=day_label(_local(office, booking.start).date()),
+        day_label=weekday_date(display.local(booking.start, office).date()),
         form=form,
         message_max_length=MESSAGE_MAX_LENGTH,
-        back_url=day_url(office, _local(office, booking.start).date()),
+        back_url=day_url(office, display.local(booking.start, office).date()),
     )
     return render(request, "appointments/staff/cancel.html", context, status=status)
 
@@ -417,7 +393,7 @@ def move(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
     booking = get_booking_for_staff(staff, booking_id)
     office = booking.office
     date_form = DateForm(request.GET)
-    back = day_url(office, _local(office, booking.start).date())
+    back = day_url(office, display.local(booking.start, office).date())
     if not date_form.is_valid():
         return _bad_input(request, staff, date_form, back)
     now = timezone.now()
@@ -432,13 +408,13 @@ def move(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
                 form.add_error(None, error.message)
                 status = 409
             else:
-                when = _local(office, booking.start)
+                when = display.local(booking.start, office)
                 if booking.start == old_start:
                     message = _("The appointment stays at this time.")
                 else:
                     message = _("The appointment is moved to %(time)s on %(day)s.") % {
                         "time": when.strftime("%H:%M"),
-                        "day": day_label(when.date()),
+                        "day": weekday_date(when.date()),
                     }
                     if booking.email:
                         message += " " + _("The citizen is told by e-mail.")
@@ -450,17 +426,19 @@ def move(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
             status = 400
     else:
         form = MoveForm()
-    shown = date_form.cleaned_data["date"] or max(_local(office, booking.start).date(), _today(office, now))
+    shown = date_form.cleaned_data["date"] or max(
+        display.local(booking.start, office).date(), display.today(now, office)
+    )
     context = _context(
         staff,
         office=office,
         row=_row(office, booking, now),
-        day_label=day_label(_local(office, booking.start).date()),
+        day_label=weekday_date(display.local(booking.start, office).date()),
         form=form,
         selected=form["slot"].value() or "",
         picker_url=reverse("staff_appointments:move", args=[booking.pk]),
         back_url=back,
-        **_picker(office, _monday(shown), now, exclude=booking.start),
+        **_picker(office, display.monday(shown), now, exclude=booking.start),
     )
     return render(request, "appointments/staff/move.html", context, status=status)
 
@@ -480,7 +458,7 @@ def no_show(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse
             _("%(appointment)s is recorded as missed.")
             % {"appointment": appointment_label(office, booking.start)},
         )
-    return redirect(day_url(office, _local(office, booking.start).date()))
+    return redirect(day_url(office, display.local(booking.start, office).date()))
 
 
 def _change_slot(
@@ -501,8 +479,8 @@ def _change_slot(
         change(office, start, staff)
     except ActionError as error:
         return _bad_input(request, staff, form, back, message=error.message)
-    when = _local(office, start)
-    messages.success(request, done % {"time": when.strftime("%H:%M"), "day": day_label(when.date())})
+    when = display.local(start, office)
+    messages.success(request, done % {"time": when.strftime("%H:%M"), "day": weekday_date(when.date())})
     return redirect(week_url(office, when.date()))
 
 

@@ -18,29 +18,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from buergerbuero.appointments import actions, pow, ratelimit
-from buergerbuero.appointments.forms import BookingForm, error_list
+from buergerbuero.appointments import actions
+from buergerbuero.appointments.display import local, monday, offers_appointments, slot_label, zone_note
+from buergerbuero.appointments.forms import BookingForm
 from buergerbuero.appointments.models import Booking
 from buergerbuero.appointments.pages import (
     WEEK_PARAM,
     book_url,
     booking_context,
     get_office,
-    local,
-    monday,
-    offers_appointments,
     office_url,
-    private,
-    slot_label,
     unavailable,
     week_context,
     week_url,
-    zone_note,
 )
 from buergerbuero.appointments.slots import Slot, find_slot, parse_key
 from buergerbuero.appointments.tokens import manage_token
+from buergerbuero.core import bookinglimit as ratelimit
+from buergerbuero.core import pow
 from buergerbuero.core.errors import ActionError
-from buergerbuero.core.ratelimit import client_address
+from buergerbuero.core.forms import error_list
+from buergerbuero.core.http import private
+from buergerbuero.core.ratelimit import BOOKINGS_REFUSED, client_address
 from buergerbuero.offices.models import Office
 
 SESSION_BOOKED = "bb_appointment_booked"
@@ -121,16 +120,9 @@ def book(request: HttpRequest, authority_slug: str, office_slug: str, slot_key: 
         return _render_form(request, office, slot, form, status=400)
     data = form.cleaned_data
     address = client_address(request)
-    limited = ratelimit.take(address, data["email"])
-    if limited is not None:
-        form.add_error(
-            None,
-            _("Too many bookings were made from your connection within an hour. Please try again later.")
-            if limited == ratelimit.ADDRESS
-            else _(
-                "Too many bookings were made for this e-mail address within an hour. Please try again later."
-            ),
-        )
+    refused = BOOKINGS_REFUSED.check(ratelimit.BOOKINGS, address, data["email"])
+    if refused:
+        form.add_error(None, refused)
         return _render_form(request, office, slot, form, status=429)
     try:
         booking = actions.book(

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from buergerbuero.audit.labels import action_label, object_label
+
 
 class AuditEntry(models.Model):
     """One state change, written by the action that made it. Action codes are namespaced
@@ -42,4 +44,10 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action_label()}: {self.object_label()} {self.object_id}"
+
+    def action_label(self) -> str:
+        return action_label(self.action)
+
+    def object_label(self) -> str:
+        return object_label(self.object_type)

@@ -63,8 +63,8 @@ class Authority(models.Model):
     holiday_state = models.CharField(
         _("federal state for public holidays"), max_length=2, choices=GERMAN_STATES, default="BY"
     )
-    # Policy per authority (STYLE.md, "Settings"): which of its own websites may frame the status widget
-    # and read the status API from a browser (docs/status-api.md).
+    # Policy per authority lives in the database, not in settings: which of its own websites may frame
+    # the status widget and read the status API from a browser (docs/status-api.md).
     embed_origins = models.TextField(
         _("websites that may embed the status widget"),
         blank=True,

@@ -1,4 +1,5 @@
-"""Admission and consultations. Every change goes through these functions; see waitingroom.actions for
+"""Admission and consultations, and what becomes of a ticket from its admission on (the citizen leaving or
+never coming, the call's end). Every change goes through these functions; see waitingroom.actions for
 the locking invariants, which apply here too (queue changes lock the office row first)."""
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from buergerbuero.calls.events import (
 from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
 from buergerbuero.calls.selectors import call_payload
 from buergerbuero.core.errors import ActionError
+from buergerbuero.offices.actions import lock_office
 from buergerbuero.offices.events import announce_office_state
 from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import open_presences
-from buergerbuero.waitingroom.actions import _lock_office, transition
+from buergerbuero.waitingroom.actions import leave_queue, transition
 from buergerbuero.waitingroom.events import announce_queue_change, announce_ticket_state
 from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
 from buergerbuero.waitingroom.selectors import waiting_tickets
@@ -59,7 +61,7 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None, page: str 
     """Let the next (or a chosen) waiting citizen in. The consultation starts at once, held by the
     official's workspace page ``page`` (the one that let them in; see hold_call)."""
     with transaction.atomic():
-        office = _lock_office(office.pk)
+        office = lock_office(office.pk)
         staff = Staff.objects.get(pk=staff.pk)
         if not open_presences(office).filter(staff=staff).exists():
             raise ActionError("not_present", _("Open this office before you let someone in."))
@@ -120,7 +122,7 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None, page: str 
 def citizen_joined(ticket: Ticket) -> Consultation:
     """The admitted citizen's browser joined the call: the consultation is connected."""
     with transaction.atomic():
-        _lock_office(ticket.office_id)
+        lock_office(ticket.office_id)
         ticket = Ticket.objects.select_related("office").get(pk=ticket.pk)
         consultation = Consultation.objects.filter(ticket=ticket, ended_at__isnull=True).first()
         if consultation is None:
@@ -165,8 +167,50 @@ def end_active_consultation_of_ticket(ticket: Ticket, reason: str) -> None:
         _close_consultation(consultation, reason, None)
 
 
+def citizen_leaves(ticket: Ticket) -> Ticket:
+    """The citizen's "leave": out of the waiting area (waitingroom.actions.leave_queue), or, admitted
+    but not yet in the call, they hang up before it connected."""
+    with transaction.atomic():
+        lock_office(ticket.office_id)
+        ticket = Ticket.objects.select_related("office").get(pk=ticket.pk)
+        if ticket.state != TicketState.INVITED:
+            return leave_queue(ticket)
+        transition(ticket, TicketState.LEFT)
+        # The consultation's end announces the office's state.
+        end_active_consultation_of_ticket(ticket, EndReason.HANGUP_CITIZEN)
+        announce_ticket_state(ticket, reason="left")
+    return ticket
+
+
+def expire_invitations(now: datetime | None = None) -> int:
+    """End the admissions whose citizen has not joined the call within INVITE_TIMEOUT_SECONDS: the
+    ticket expires, the consultation ends (``no_show``). Run by the background jobs; safe in several
+    processes at once. Returns how many ended."""
+    now = now or timezone.now()
+    deadline = now - timedelta(seconds=settings.INVITE_TIMEOUT_SECONDS)
+    stale = list(
+        Ticket.objects.filter(state=TicketState.INVITED, state_changed_at__lt=deadline).values_list(
+            "pk", "office_id"
+        )
+    )
+    ended = 0
+    for ticket_id, office_id in stale:
+        with transaction.atomic():
+            lock_office(office_id)
+            # Read again under the office lock: the citizen may have joined meanwhile (citizen_joined
+            # takes the same lock, so it waits for this decision or was first and is seen here).
+            ticket = Ticket.objects.select_for_update().select_related("office").get(pk=ticket_id)
+            if ticket.state != TicketState.INVITED or ticket.state_changed_at >= deadline:
+                continue
+            transition(ticket, TicketState.EXPIRED, now=now)
+            end_active_consultation_of_ticket(ticket, EndReason.NO_SHOW)
+            announce_ticket_state(ticket, reason="expired")
+            ended += 1
+    return ended
+
+
 def _locked_active(consultation: Consultation) -> tuple[Consultation, Ticket]:
-    _lock_office(consultation.office_id)
+    lock_office(consultation.office_id)
     consultation = Consultation.objects.select_related("office", "ticket__office").get(pk=consultation.pk)
     if consultation.ended_at is not None:
         raise ActionError("ended", _("This consultation has already ended."))
@@ -208,11 +252,11 @@ def transfer(consultation: Consultation, staff: Staff, target: Office, note: str
         # Both offices are locked in one order (by id): two transfers in opposite directions at the same
         # time would otherwise deadlock on PostgreSQL.
         for office_id in sorted({consultation.office_id, target.pk}):
-            _lock_office(office_id)
+            lock_office(office_id)
         consultation, ticket = _locked_active(consultation)
         if target.authority_id != ticket.office.authority_id or target.pk == ticket.office_id:
             raise ActionError("invalid_target", _("Choose another office of your authority."))
-        target = _lock_office(target.pk)
+        target = lock_office(target.pk)
         if not open_presences(target).exists():
             raise ActionError("target_closed", _("The other office is closed at the moment."))
         now = timezone.now()
@@ -528,7 +572,7 @@ def staff_participant_gone(participant_id: int, now: datetime) -> bool:
     if office_id is None:
         return False
     with transaction.atomic():
-        office = _lock_office(office_id)
+        office = lock_office(office_id)
         # Locked too: hold_call (the page coming back) waits for this decision, or was first and is seen.
         participant = (
             Participant.objects.select_for_update(of=("self",))
@@ -597,7 +641,7 @@ def citizen_gone(ticket_id: int, now: datetime) -> bool:
     if office_id is None:
         return False
     with transaction.atomic():
-        _lock_office(office_id)
+        lock_office(office_id)
         # Locked: a page reconnecting now (connection_opened) waits for this decision or is seen here.
         ticket = Ticket.objects.select_for_update().select_related("office").get(pk=ticket_id)
         if (

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Staff
 from buergerbuero.certificates.models import Certificate
-from buergerbuero.offices.models import Assignment
-from buergerbuero.staff.selectors import offices_of
+from buergerbuero.offices.access import leads, led_office_ids, offices_of
 
 
 def certificates_for_staff(staff: Staff) -> QuerySet[Certificate]:
@@ -37,16 +36,12 @@ def get_certificate_for_staff(staff: Staff, certificate_id: int) -> Certificate:
 def may_revoke(staff: Staff, certificate: Certificate) -> bool:
     if certificate.authority_id != staff.authority_id:
         return False
-    if staff.is_authority_admin:
-        return True
-    return Assignment.objects.filter(staff=staff, office_id=certificate.office_id, is_lead=True).exists()
+    return leads(staff, certificate.office_id)
 
 
 def revocable_offices(staff: Staff) -> set[int]:
-    """The ids of the offices whose certificates ``staff`` may revoke (for a list: one query)."""
-    if staff.is_authority_admin:
-        return set(offices_of(staff).values_list("pk", flat=True))
-    return set(Assignment.objects.filter(staff=staff, is_lead=True).values_list("office_id", flat=True))
+    """The ids of the offices whose certificates ``staff`` may revoke: those they lead."""
+    return set(led_office_ids(staff))
 
 
 def check_may_revoke(staff: Staff, certificate: Certificate) -> None:

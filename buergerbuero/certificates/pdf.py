@@ -47,7 +47,7 @@ GREY = HexColor("#444444")
 def fonts() -> tuple[str, str, bool]:
     """(regular, bold, unicode): the registered font names, and whether they cover all of Unicode's
     European letters (else only WinAnsi)."""
-    dirs = [getattr(settings, "CERTIFICATE_FONT_DIR", ""), *FONT_DIRS]
+    dirs = [settings.CERTIFICATE_FONT_DIR, *FONT_DIRS]
     for directory in filter(None, dirs):
         regular, bold = Path(directory) / "DejaVuSans.ttf", Path(directory) / "DejaVuSans-Bold.ttf"
         if regular.is_file() and bold.is_file():

@@ -7,29 +7,27 @@ caught by the check part before anything is looked up).
 
 Invariants: no address is stored in clear, only a keyed hash in the cache key (as in
 ``staff.ratelimit``); nothing about lookups is written to the database. An IPv6 client counts by its /64
-(``core.ratelimit.address_bucket``).
+(``core.ratelimit.address_bucket``). A refused lookup counts too.
 
-Settings (read with defaults): ``CERTIFICATE_LOOKUPS_PER_ADDRESS`` (60),
-``CERTIFICATE_LOOKUP_WINDOW_SECONDS`` (3600).
+Settings: ``CERTIFICATE_LOOKUPS_PER_ADDRESS``, ``CERTIFICATE_LOOKUP_WINDOW_SECONDS``.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-from buergerbuero.core.ratelimit import address_bucket
+from buergerbuero.core.ratelimit import address_bucket, count
 
 _SALT = "buergerbuero.certificates.ratelimit"
 
 
 def limit() -> int:
-    return int(getattr(settings, "CERTIFICATE_LOOKUPS_PER_ADDRESS", 60))
+    return int(settings.CERTIFICATE_LOOKUPS_PER_ADDRESS)
 
 
 def window_seconds() -> int:
-    return int(getattr(settings, "CERTIFICATE_LOOKUP_WINDOW_SECONDS", 3600))
+    return int(settings.CERTIFICATE_LOOKUP_WINDOW_SECONDS)
 
 
 def _key(address: str) -> str:
@@ -38,13 +36,4 @@ def _key(address: str) -> str:
 
 def take(address: str) -> bool:
     """Count one lookup; False when the address has used up its lookups for the window."""
-    key = _key(address)
-    # add() starts the window only once; incr() keeps the key's expiry.
-    if cache.add(key, 1, window_seconds()):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, window_seconds())
-        return True
-    return count <= limit()
+    return count(_key(address), window_seconds()) <= limit()

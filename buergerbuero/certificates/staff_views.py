@@ -18,13 +18,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Staff
 from buergerbuero.certificates import access, actions, pdf, selectors
 from buergerbuero.certificates.actions import REASON_MAX_LENGTH
 from buergerbuero.certificates.forms import FilterForm, RevokeForm
 from buergerbuero.core.errors import ActionError
-from buergerbuero.staff.selectors import offices_of
-from buergerbuero.staff.views import staff_required
+from buergerbuero.offices.access import offices_of
 
 PAGE_SIZE = 50
 

@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from buergerbuero.appointments.pages import private
 from buergerbuero.certificates import identifiers, ratelimit, selectors
 from buergerbuero.certificates.forms import VerifyForm
 from buergerbuero.certificates.selectors import Status
+from buergerbuero.core.http import private
 from buergerbuero.core.ratelimit import client_address
 
 STATUS_CODES = {Status.VALID: 200, Status.REVOKED: 200, Status.UNKNOWN: 404, Status.MALFORMED: 404}

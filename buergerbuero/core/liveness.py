@@ -4,7 +4,7 @@ A worker killed with SIGKILL (or hanging) runs no ``disconnect`` code: the pages
 "connected" for ever. So every event loop that serves sockets keeps one ``WorkerProcess`` row fresh with
 one UPDATE every WORKER_TIMEOUT_SECONDS / 3 (``heartbeat``; one write per process, never one per page),
 and every row that a page's connection holds (``Ticket.connected_worker``, ``Participant.call_worker``)
-names that worker. The background job (``end_dead_workers``, run by core.jobs in every process) treats
+names that worker. The background job (``end_dead_workers``, run by site.jobs in every process) treats
 the pages of a worker not seen for WORKER_TIMEOUT_SECONDS as gone since its last sign of life, so the
 ordinary graces apply, and deletes its row.
 
@@ -27,12 +27,13 @@ import logging
 import uuid
 import weakref
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -121,10 +122,25 @@ async def _heartbeat(current: Worker) -> None:
             logger.warning("worker heartbeat failed: %r", exc)
 
 
+# The heartbeat's own thread, and so its own database connection. On the database thread that the pages'
+# work shares (Channels runs every database_sync_to_async call of a process on one thread), a beat waited
+# behind a reconnect storm: with 150 pages reconnecting to a worker on a loaded machine its beat came 15 s
+# late and the live worker was taken for dead (bench/bench_faults.py).
+_beat_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heartbeat")
+
+
+def _beat_apart(worker_id: uuid.UUID) -> bool:
+    close_old_connections()  # as Channels does around each call: a connection broken meanwhile is replaced
+    try:
+        return beat(worker_id)
+    finally:
+        close_old_connections()
+
+
 async def pulse(current: Worker) -> bool:
     """One heartbeat of the worker; when its row had been deleted (it was taken for dead), every live
     connection of it claims back what it holds. Returns whether that happened."""
-    revived = await database_sync_to_async(beat)(current.id)
+    revived = await asyncio.get_running_loop().run_in_executor(_beat_thread, _beat_apart, current.id)
     if revived:
         await reclaim_all(current)
     return revived

@@ -17,9 +17,11 @@ def language_of(code: str) -> str:
     return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def sender(name: str) -> str:
-    """The installation's sender address under ``name`` (DEFAULT_FROM_EMAIL's own name is replaced:
-    people recognise the office, not the software)."""
+def sender(*names: str) -> str:
+    """The installation's sender address under ``names`` joined by a dash, the empty ones left out, e.g.
+    (office, authority) (DEFAULT_FROM_EMAIL's own name is replaced: people recognise the office, not the
+    software)."""
+    name = " – ".join(n for n in names if n)
     return formataddr((" ".join(name.split()), parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
 
 
@@ -29,7 +31,7 @@ def tidy(body: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-# Names the authority a mail was sent for, so that the development mailbox (core/views.py) shows each
+# Names the authority a mail was sent for, so that the development mailbox (site/mailbox.py) shows each
 # official only their own authority's mails.
 AUTHORITY_HEADER = "X-Buergerbuero-Authority"
 

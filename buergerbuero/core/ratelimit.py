@@ -18,12 +18,15 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 ADDRESS = "address"
 EMAIL = "email"
@@ -55,21 +58,41 @@ def address_bucket(address: str) -> str:
     return str(parsed)
 
 
+def count(key: str, window: int) -> int:
+    """Count one more under ``key`` and return the count. The first count starts a window of ``window``
+    seconds (``cache.add``); later ones keep its expiry (``cache.incr``, atomic, so of concurrent
+    requests each sees a count of its own)."""
+    if cache.add(key, 1, window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.add(key, 1, window)
+        return 1
+
+
+def uncount(key: str) -> None:
+    """Take one count back under ``key`` (a try refused, or not made after all)."""
+    with contextlib.suppress(ValueError):  # the window ended meanwhile
+        cache.decr(key)
+
+
 @dataclass(frozen=True)
 class TryLimit:
-    """One kind of try. ``per_address``, ``per_email`` and ``window`` are (setting name, default)."""
+    """One kind of try. ``per_address``, ``per_email`` and ``window`` read their settings (called at
+    every try, so a changed setting applies at once)."""
 
     salt: str
     prefix: str
-    per_address: tuple[str, int]
-    per_email: tuple[str, int]
-    window: tuple[str, int]
+    per_address: Callable[[], int]
+    per_email: Callable[[], int]
+    window: Callable[[], int]
 
     def limits(self) -> dict[str, int]:
-        return {ADDRESS: _setting(self.per_address), EMAIL: _setting(self.per_email)}
+        return {ADDRESS: int(self.per_address()), EMAIL: int(self.per_email())}
 
     def window_seconds(self) -> int:
-        return _setting(self.window)
+        return int(self.window())
 
     def _keys(self, address: str, email: str) -> dict[str, str]:
         values = {ADDRESS: address_bucket(address), EMAIL: email.strip().casefold()}
@@ -78,16 +101,6 @@ class TryLimit:
             for kind, value in values.items()
         }
 
-    def _incr(self, key: str) -> int:
-        # add() starts the window only once; incr() keeps the key's expiry.
-        if cache.add(key, 1, self.window_seconds()):
-            return 1
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, self.window_seconds())
-            return 1
-
     def take(self, address: str, email: str) -> str | None:
         """Count one try. Returns None if it may go ahead, else which limit it hit (``ADDRESS`` or
         ``EMAIL``); a refused try is not counted."""
@@ -95,43 +108,65 @@ class TryLimit:
         taken: list[str] = []
         for kind, limit in self.limits().items():
             taken.append(keys[kind])
-            if self._incr(keys[kind]) > limit:
+            if count(keys[kind], self.window_seconds()) > limit:
                 for key in taken:
-                    _decr(key)
+                    uncount(key)
                 return kind
         return None
 
     def give_back(self, address: str, email: str) -> None:
         """The try was not made after all (e.g. the slot was taken meanwhile): it does not count."""
         for key in self._keys(address, email).values():
-            _decr(key)
+            uncount(key)
 
 
-def _setting(name_and_default: tuple[str, int]) -> int:
-    name, default = name_and_default
-    return int(getattr(settings, name, default))
+@dataclass(frozen=True)
+class Refusals:
+    """What a form says when a ``TryLimit`` refuses a try (the view answers 429 with it), by the limit
+    that was hit."""
+
+    per_address: str | Promise
+    per_email: str | Promise
+
+    def check(self, limit: TryLimit, address: str, email: str) -> str | None:
+        """Count one try with ``limit`` (``TryLimit.take``): None if it may go ahead, else the message."""
+        limited = limit.take(address, email)
+        if limited is None:
+            return None
+        return str(self.per_address if limited == ADDRESS else self.per_email)
 
 
-def _decr(key: str) -> None:
-    with contextlib.suppress(ValueError):  # the window ended meanwhile
-        cache.decr(key)
+BOOKINGS_REFUSED = Refusals(
+    gettext_lazy("Too many bookings were made from your connection within an hour. Please try again later."),
+    gettext_lazy(
+        "Too many bookings were made for this e-mail address within an hour. Please try again later."
+    ),
+)
+REGISTRATIONS_REFUSED = Refusals(
+    gettext_lazy(
+        "Too many registrations were made from your connection within an hour. Please try again later."
+    ),
+    gettext_lazy(
+        "Too many registrations were made for this e-mail address within an hour. Please try again later."
+    ),
+)
 
 
 @dataclass(frozen=True)
 class AddressLimit:
     """Tries counted per client address only (``address_bucket``), with the same invariants as
-    ``TryLimit``. ``per_address`` and ``window`` are (setting name, default)."""
+    ``TryLimit``. ``per_address`` and ``window`` read their settings."""
 
     salt: str
     prefix: str
-    per_address: tuple[str, int]
-    window: tuple[str, int]
+    per_address: Callable[[], int]
+    window: Callable[[], int]
 
     def limit(self) -> int:
-        return _setting(self.per_address)
+        return int(self.per_address())
 
     def window_seconds(self) -> int:
-        return _setting(self.window)
+        return int(self.window())
 
     def _key(self, address: str) -> str:
         return f"{self.prefix}:{ADDRESS}:{salted_hmac(self.salt, address_bucket(address)).hexdigest()}"
@@ -139,20 +174,13 @@ class AddressLimit:
     def take(self, address: str) -> bool:
         """Count one try; False (and not counted) when the address has used up its window."""
         key = self._key(address)
-        if cache.add(key, 1, self.window_seconds()):
-            return True
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, self.window_seconds())
-            return True
-        if count > self.limit():
-            _decr(key)
+        if count(key, self.window_seconds()) > self.limit():
+            uncount(key)
             return False
         return True
 
     def give_back(self, address: str) -> None:
-        _decr(self._key(address))
+        uncount(self._key(address))
 
 
 class TokenBucket:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Authority, Staff
 from buergerbuero.events.models import Event, Registration, RegistrationMode
-from buergerbuero.staff.selectors import offices_of
+from buergerbuero.offices.access import offices_of
 
 
 def events_for_staff(staff: Staff) -> QuerySet[Event]:

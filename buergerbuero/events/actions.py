@@ -1,4 +1,4 @@
-"""Every change to events and their registrations goes through these functions (../shared/STYLE.md).
+"""Every change to events and their registrations goes through these functions (docs/architecture.md).
 
 Invariants a reader must not break:
 - ``register`` counts the event's places under a lock of the event row (``_lock_event``: SELECT … FOR
@@ -6,7 +6,7 @@ Invariants a reader must not break:
   the INSERT of one request are never interleaved with another's: an event never has more registrations
   than its capacity (tests/events/test_concurrency.py shows the race without the lock).
 - The room (rooms.Room) is made with the event and changed only while it is scheduled; its members come
-  from ``rooms.actions.add_member``. Each registration is one member: a participant in a conference, a
+  from ``rooms.actions.members.add_member``. Each registration is one member: a participant in a conference, a
   viewer in a webinar (viewers never publish, rooms.access.may_publish).
 - Mails leave after commit (``mails.send`` never raises); personal data never enters the audit log.
 """
@@ -29,7 +29,8 @@ from buergerbuero.core.errors import ActionError
 from buergerbuero.events import mails, tokens
 from buergerbuero.events.models import CancelledBy, Event, Registration, RegistrationMode
 from buergerbuero.offices.models import Office
-from buergerbuero.rooms import actions as room_actions
+from buergerbuero.rooms.actions import lifecycle as room_lifecycle
+from buergerbuero.rooms.actions import members as room_members
 from buergerbuero.rooms.models import Member, MemberRole, Room, RoomKind, RoomMode, RoomState
 
 # How many people a webinar's audience may have at most (the media server's streaming serves them).
@@ -132,13 +133,13 @@ def _sync_staff(event: Event, moderators: list[Staff], speakers: list[Staff], ac
     for person in moderators:
         wanted[person.user_id] = (person, MemberRole.MODERATOR)
     for person, role in wanted.values():
-        room_actions.add_member(
+        room_members.add_member(
             event.room, display_name=person.display_name, role=role, user=person.user, actor=actor.user
         )
     dropped = event.room.members.filter(user__isnull=False).exclude(user_id__in=wanted).select_related("user")
     for member in dropped:
         if member.role != MemberRole.VIEWER and member.user is not None:
-            room_actions.add_member(
+            room_members.add_member(
                 event.room,
                 display_name=member.display_name,
                 role=MemberRole.VIEWER,
@@ -174,7 +175,7 @@ def create_event(
         speakers=speakers,
     )
     with transaction.atomic():
-        room = room_actions.create_room(
+        room = room_lifecycle.create_room(
             staff.authority,
             kind=RoomKind.EVENT,
             title=title.strip(),
@@ -311,9 +312,9 @@ def event_by_invitation(token: str | None) -> Event | None:
 
 def _revoke(member: Member | None, now: dt.datetime, staff: Staff | None) -> None:
     """The member's join link stops opening the room, and its open pages and media in the live room end
-    at once (rooms.actions.revoke_member, after the commit)."""
+    at once (rooms.actions.members.revoke_member, after the commit)."""
     if member is not None and member.removed_at is None:
-        room_actions.revoke_member(member, actor=staff.user if staff else None, now=now)
+        room_members.revoke_member(member, actor=staff.user if staff else None, now=now)
 
 
 def make_hall_link(event: Event, staff: Staff, now: dt.datetime | None = None) -> str:
@@ -327,7 +328,7 @@ def make_hall_link(event: Event, staff: Staff, now: dt.datetime | None = None) -
         if event.room.state == RoomState.ENDED:
             raise ActionError("ended", _("This event is over."))
         old = event.hall_member
-        member, token = room_actions.add_member(
+        member, token = room_members.add_member(
             event.room, display_name=_("Meeting hall"), role=hall_role(event), is_hall=True, actor=staff.user
         )
         assert token is not None  # a member without a user always gets a link
@@ -344,7 +345,7 @@ def hall_token(event: Event) -> str:
 
 
 def start_event(event: Event, staff: Staff) -> Room:
-    """Open the live room (rooms.actions.start_room); an already live room is left as it is."""
+    """Open the live room (rooms.actions.lifecycle.start_room); an already live room is left as it is."""
     if event.is_cancelled:
         raise ActionError("cancelled", _("This event has been cancelled."))
     room = Room.objects.get(pk=event.room_id)
@@ -353,7 +354,7 @@ def start_event(event: Event, staff: Staff) -> Room:
     if room.state == RoomState.SCHEDULED:
         with transaction.atomic():
             try:
-                room = room_actions.start_room(room, actor=staff.user)
+                room = room_lifecycle.start_room(room, actor=staff.user)
             except ActionError as error:
                 if error.code != "already_live":  # a colleague started it a moment ago
                     raise
@@ -376,7 +377,7 @@ def cancel_event(event: Event, staff: Staff, message: str = "", now: dt.datetime
         event.cancel_message = message.strip()
         event.save(update_fields=["cancelled_at", "cancel_message"])
         if event.room.state == RoomState.LIVE:
-            room_actions.end_room(event.room, actor=staff.user)
+            room_lifecycle.end_room(event.room, actor=staff.user)
         record(event.authority_id, "event.cancelled", event, staff.user_id)
         ids = list(active_registrations(event).values_list("pk", flat=True))
         transaction.on_commit(lambda: [mails.send(pk, mails.EVENT_CANCELLED) for pk in ids])
@@ -428,7 +429,7 @@ def register(
             )
         if _taken(event) >= event.capacity:
             raise _full()
-        member, join = room_actions.add_member(
+        member, join = room_members.add_member(
             event.room, display_name=name.strip(), role=participant_role(event)
         )
         assert join is not None

@@ -15,20 +15,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from buergerbuero.appointments.forms import ProofOfWorkForm, consent_field, email_field
 from buergerbuero.authorities.models import Staff
+from buergerbuero.core.forms import ProofOfWorkForm, consent_field, email_field
 from buergerbuero.events import actions
 from buergerbuero.events.models import Event, RegistrationMode
+from buergerbuero.offices.access import offices_of
 from buergerbuero.offices.models import Office
 from buergerbuero.rooms.models import RoomMode
-from buergerbuero.staff.selectors import offices_of
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 class RegistrationForm(ProofOfWorkForm):
     """Name and e-mail (the confirmation and the personal links go by e-mail), consent, and the solved
-    proof of work (appointments/pow.py) in the hidden ``pow`` field."""
+    proof of work (core/pow.py) in the hidden ``pow`` field."""
 
     name = forms.CharField(
         label=_("Your name"),

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from buergerbuero.audit.models import AuditEntry
 from buergerbuero.core import calendar as ics
 from buergerbuero.core import mails as core_mails
+from buergerbuero.core.dates import weekday_date
 from buergerbuero.events import tokens
 from buergerbuero.events.models import CancelledBy, Event, Registration
 
@@ -94,21 +95,17 @@ def deliver(registration_id: int, kind: str, now: dt.datetime | None = None) -> 
 
 
 def sender(event: Event) -> str:
-    return core_mails.sender(
-        f"{event.office.name} – {event.authority.name}" if event.office else event.authority.name
-    )
+    return core_mails.sender(event.office.name if event.office else "", event.authority.name)
 
 
 def _when(event: Event) -> dict[str, str]:
     start = timezone.localtime(event.starts_at, event.tz)
     end = timezone.localtime(event.ends_at, event.tz)
     return {
-        "date": f"{formats.date_format(start, 'l')}, {formats.date_format(start, 'DATE_FORMAT')}",
+        "date": weekday_date(start),
         "time": formats.time_format(start, "TIME_FORMAT"),
         "end_time": formats.time_format(end, "TIME_FORMAT"),
-        "end_date": ""
-        if end.date() == start.date()
-        else f"{formats.date_format(end, 'l')}, {formats.date_format(end, 'DATE_FORMAT')}",
+        "end_date": "" if end.date() == start.date() else weekday_date(end),
     }
 
 

@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
+from buergerbuero.core.dates import weekday_date
 from buergerbuero.events import actions
 from buergerbuero.events.models import Event
 
@@ -16,7 +17,7 @@ from buergerbuero.events.models import Event
 def when(event: Event) -> str:
     start = timezone.localtime(event.starts_at, event.tz)
     end = timezone.localtime(event.ends_at, event.tz)
-    day = f"{date_format(start, 'l')}, {date_format(start, 'DATE_FORMAT')}"
+    day = weekday_date(start)
     if start.date() == end.date():
         return _("%(day)s, %(start)s–%(end)s") % {
             "day": day,
@@ -26,7 +27,7 @@ def when(event: Event) -> str:
     return _("%(day)s, %(start)s to %(end_day)s, %(end)s") % {
         "day": day,
         "start": time_format(start, "TIME_FORMAT"),
-        "end_day": f"{date_format(end, 'l')}, {date_format(end, 'DATE_FORMAT')}",
+        "end_day": weekday_date(end),
         "end": time_format(end, "TIME_FORMAT"),
     }
 

@@ -21,13 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Staff
 from buergerbuero.core.errors import ActionError
 from buergerbuero.events import access, actions, mails
 from buergerbuero.events.forms import CancelEventForm, EventForm
 from buergerbuero.events.models import Event, RegistrationMode
 from buergerbuero.events.presentation import event_facts
-from buergerbuero.staff.views import staff_required
 
 
 def room_url(event: Event) -> str:

@@ -3,8 +3,8 @@
 - Invitation and registrant links are 256 bits: HMAC-SHA256 of a random salt under SECRET_KEY (as the
   appointments' links, appointments/tokens.py). Only the SHA-256 of a link is stored; a new salt ends the
   old link. Every mail can carry the link again without it being stored.
-- Join links of the room are made by ``rooms.actions.add_member``, which returns the secret once. We need
-  it again (in every mail, on the registrant's page, on the staff page for the meeting hall), so it is
+- Join links of the room are made by ``rooms.actions.members.add_member``, which returns the secret once.
+  We need it again (in every mail, on the registrant's page, on the staff page for the meeting hall), so it is
   kept *sealed*: AES-256-GCM under a key derived from SECRET_KEY (core/sealing.py). The database alone
   cannot open it, nor change it unnoticed; changing SECRET_KEY ends all links, as it does for
   appointments. (Links sealed by older versions with a home-made key stream were sealed anew by

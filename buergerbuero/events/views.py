@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from buergerbuero.appointments import pow
-from buergerbuero.appointments.forms import error_list
-from buergerbuero.appointments.pages import private
 from buergerbuero.authorities.models import Authority
+from buergerbuero.core import pow
 from buergerbuero.core.errors import ActionError
-from buergerbuero.core.ratelimit import client_address
+from buergerbuero.core.forms import error_list
+from buergerbuero.core.http import private
+from buergerbuero.core.ratelimit import REGISTRATIONS_REFUSED, client_address
 from buergerbuero.events import access, actions, mails, ratelimit
 from buergerbuero.events.forms import RegistrationForm
 from buergerbuero.events.models import Event, Registration
@@ -90,17 +90,9 @@ def _register(request: HttpRequest, event: Event, *, invitation: bool) -> HttpRe
         return _render_event(request, event, form, invitation=invitation, status=400)
     data = form.cleaned_data
     address = client_address(request)
-    limited = ratelimit.take(address, data["email"])
-    if limited is not None:
-        form.add_error(
-            None,
-            _("Too many registrations were made from your connection within an hour. Please try again later.")
-            if limited == ratelimit.ADDRESS
-            else _(
-                "Too many registrations were made for this e-mail address within an hour. "
-                "Please try again later."
-            ),
-        )
+    refused = REGISTRATIONS_REFUSED.check(ratelimit.REGISTRATIONS, address, data["email"])
+    if refused:
+        form.add_error(None, refused)
         return _render_event(request, event, form, invitation=invitation, status=429)
     try:
         registration = actions.register(

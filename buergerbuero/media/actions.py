@@ -1,4 +1,4 @@
-"""The only place that changes what the media part stores: where a room's media runs (../shared/STYLE.md).
+"""The only place that changes what the media part stores: where a room's media runs (docs/architecture.md).
 
 Called from async code through ``sync_to_async``. Janus itself is driven by ``placement``; these
 functions only record (and arbitrate) its choices.

@@ -153,7 +153,7 @@ async def janus_room_for(room_id: int) -> JanusRoom:
         raise ActionError("room_ended", _("This session has ended."))
     if room.janus_room is not None and room.janus_instance in urls:
         placed = JanusRoom(room.janus_instance, room.janus_room, room.janus_secret)
-        await _guarded(_ensure(placed, room_id), placed.url)
+        await guarded(_ensure(placed, room_id), placed.url)
         return placed
     # Not placed yet, or on an instance that is no longer configured.
     replacing = room.janus_instance if room.janus_room is not None else ""
@@ -176,13 +176,13 @@ async def janus_room_for(room_id: int) -> JanusRoom:
         if not won:
             # Another worker placed the room first: use its room, drop ours.
             logger.info("room %s was placed by another worker; dropping Janus room %s", room_id, number)
-            await _guarded(_destroy(url, number, secret), url, quiet=True)
-            await _guarded(_ensure(placed, room_id), placed.url)
+            await guarded(_destroy(url, number, secret), url, quiet=True)
+            await guarded(_ensure(placed, room_id), placed.url)
         return placed
     raise MediaUnavailable("no configured Janus instance answers: " + "; ".join(failures))
 
 
-async def _guarded(work: Any, url: str, quiet: bool = False) -> None:
+async def guarded(work: Any, url: str, quiet: bool = False) -> None:
     """Run ``work``, turning Janus's absence or refusal into ``MediaUnavailable`` (or nothing)."""
     try:
         await work
@@ -195,20 +195,19 @@ async def _guarded(work: Any, url: str, quiet: bool = False) -> None:
         raise MediaUnavailable(f"{url}: {exc!r}") from exc
 
 
-async def release(room_id: int) -> None:
-    """Destroy the room's Janus room and its mountpoints (when the room ends). The stored placement stays;
-    an ended room counts for no instance's load. Quiet when Janus or the room there is gone."""
+async def stored_placement(room_id: int) -> JanusRoom | None:
+    """Where the room's media was placed, None if it never was; asks no Janus."""
     room = await sync_to_async(_get_room)(room_id)
     if room.janus_room is None or not room.janus_instance:
-        return
-    # streaming builds on this module; imported here so neither needs the other at import time.
-    from buergerbuero.media.streaming import release_mountpoints
+        return None
+    return JanusRoom(room.janus_instance, room.janus_room, room.janus_secret)
 
-    placed = JanusRoom(room.janus_instance, room.janus_room, room.janus_secret)
-    await _guarded(release_mountpoints(placed, room_id), room.janus_instance, quiet=True)
-    await _guarded(
-        _destroy(room.janus_instance, room.janus_room, room.janus_secret), room.janus_instance, quiet=True
-    )
+
+async def destroy_room(placed: JanusRoom) -> None:
+    """Destroy the Janus room (when the room ends: streaming.release, which first destroys what was built
+    on it). The stored placement stays; an ended room counts for no instance's load. Quiet when Janus or
+    the room there is gone."""
+    await guarded(_destroy(placed.url, placed.room, placed.secret), placed.url, quiet=True)
 
 
 async def _kick(url: str, number: int, secret: str, member_id: int) -> None:
@@ -229,7 +228,7 @@ async def kick(room_id: int, member_id: int) -> None:
     room = await sync_to_async(_get_room)(room_id)
     if room.janus_room is None or not room.janus_instance:
         return
-    await _guarded(
+    await guarded(
         _kick(room.janus_instance, room.janus_room, room.janus_secret, member_id),
         room.janus_instance,
         quiet=True,

@@ -32,7 +32,14 @@ from django.conf import settings
 
 from buergerbuero.media.connections import JanusSession, plugin_handle
 from buergerbuero.media.janus import JanusClient, JanusError
-from buergerbuero.media.placement import VIDEOROOM, JanusRoom, janus_room_for
+from buergerbuero.media.placement import (
+    VIDEOROOM,
+    JanusRoom,
+    destroy_room,
+    guarded,
+    janus_room_for,
+    stored_placement,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -318,3 +325,13 @@ async def release_mountpoints(placed: JanusRoom, room_id: int) -> int:
         await _destroy_mountpoint(placed.url, number, secret)
         found += 1
     return found
+
+
+async def release(room_id: int) -> None:
+    """Destroy the room's mountpoints, then its Janus room (when the room ends; placement.destroy_room).
+    Quiet when Janus or the room there is gone."""
+    placed = await stored_placement(room_id)
+    if placed is None:
+        return
+    await guarded(release_mountpoints(placed, room_id), placed.url, quiet=True)
+    await destroy_room(placed)

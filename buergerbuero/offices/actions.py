@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,11 +18,24 @@ from buergerbuero.offices.hours import Schedule
 from buergerbuero.offices.models import Office, OpenPeriod, Presence
 from buergerbuero.offices.selectors import open_presences
 
+# What the last official's close means to the apps above offices, which offices does not import: each
+# entry (set in that app's ``ready()``; the waiting room ends the places of the people still waiting)
+# runs in close_office's transaction, under the office lock, with the office and the acting user's id
+# (None for the background job).
+on_close: dict[str, Callable[[Office, int | None], None]] = {}
+
+
+def lock_office(office_id: int) -> Office:
+    """Lock the office's row for the rest of the transaction, with its authority. Every change of the
+    office's presences, queue or consultations takes this lock first: on PostgreSQL that serialises
+    them per office (SQLite's IMMEDIATE transactions already serialise all writers)."""
+    return Office.objects.select_for_update().select_related("authority").get(pk=office_id)
+
 
 def open_office(staff: Staff, office: Office, outside_hours: bool = False) -> Presence:
     """The official starts serving the office. Outside the opening hours only when said deliberately."""
     with transaction.atomic():
-        office = Office.objects.select_for_update().select_related("authority").get(pk=office.pk)
+        office = lock_office(office.pk)
         if not office.assignments.filter(staff=staff).exists():
             raise ActionError("not_assigned", _("You are not assigned to this office."))
         now = timezone.now()
@@ -51,10 +65,8 @@ def close_office(staff: Staff, office: Office, *, absent_since: datetime | None 
     closing, so the presence ends only if no workspace page of theirs has been seen since then (one
     may have come back meanwhile; then nothing changes and the result is False). Its audit entries
     carry the reason ``absent`` and no actor."""
-    from buergerbuero.waitingroom.actions import end_waiting_on_close
-
     with transaction.atomic():
-        office = Office.objects.select_for_update().select_related("authority").get(pk=office.pk)
+        office = lock_office(office.pk)
         presences = open_presences(office).filter(staff=staff)
         if absent_since is not None:
             # Locked: a heartbeat of a page that came back waits for this decision and then finds the
@@ -75,7 +87,8 @@ def close_office(staff: Staff, office: Office, *, absent_since: datetime | None 
         if not open_presences(office).exists():
             OpenPeriod.objects.filter(office=office, ended_at__isnull=True).update(ended_at=now)
             record(office.authority_id, "office.closed", office, actor, **why)
-            end_waiting_on_close(office, actor)
+            for consequence in on_close.values():
+                consequence(office, actor)
         announce_office_state(office)
         announce_staff_me(staff)
     return True

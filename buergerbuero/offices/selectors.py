@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Window
-from django.db.models.functions import RowNumber
-from django.utils import timezone
+from django.db.models import BooleanField, Value
+from django.db.models.expressions import BaseExpression
 
 from buergerbuero.authorities.models import Availability
 from buergerbuero.offices.models import Office, Presence
-
-DEFAULT_SERVICE_SECONDS = 600
-SERVICE_SAMPLE = 20
 
 
 @dataclass(frozen=True)
@@ -58,33 +52,31 @@ def open_presences(office: Office):
     return Presence.objects.filter(office=office, ended_at__isnull=True)
 
 
-def median_service_seconds(office: Office) -> int:
-    return median_service_seconds_of([office.pk])[office.pk]
+def _no_figures(office_ids: list[int]) -> dict[int, int]:
+    return {}
 
 
-def median_service_seconds_of(office_ids: Iterable[int]) -> dict[int, int]:
-    """The median length of each office's last SERVICE_SAMPLE consultations of the past 30 days (at least
-    a minute; DEFAULT_SERVICE_SECONDS without any), in one query."""
-    from buergerbuero.calls.models import Consultation
+def _nobody_in_consultation() -> BaseExpression:
+    return Value(False, output_field=BooleanField())
 
-    ids = list(office_ids)
-    since = timezone.now() - timedelta(days=30)
-    rows = (
-        Consultation.objects.filter(
-            office_id__in=ids, connected_at__isnull=False, ended_at__isnull=False, connected_at__gte=since
-        )
-        .annotate(latest=Window(RowNumber(), partition_by=[F("office_id")], order_by=F("ended_at").desc()))
-        .filter(latest__lte=SERVICE_SAMPLE)
-        .values_list("office_id", "connected_at", "ended_at")
-    )
-    lengths: dict[int, list[float]] = defaultdict(list)
-    # Both are set: the filter above excludes consultations that never connected or still run.
-    for office_id, start, end in rows:
-        lengths[office_id].append((end - start).total_seconds())
-    return {
-        pk: max(60, int(statistics.median(lengths[pk]))) if lengths[pk] else DEFAULT_SERVICE_SECONDS
-        for pk in ids
-    }
+
+@dataclass
+class LiveSources:
+    """The parts of an office's live state that belong to the apps above offices, which offices does not
+    import: the waiting room counts the people waiting, the calls know who is in a consultation and how
+    long consultations take. Those apps set them when Django starts (``ready()`` in waitingroom/apps.py
+    and calls/apps.py). Each answers for all offices of one ``office_states`` call in one query (or
+    none), which keeps that call at a fixed number of queries."""
+
+    # office ids -> people waiting per office (offices without any may be left out)
+    waiting: Callable[[list[int]], dict[int, int]] = _no_figures
+    # an expression over a Presence row: whether its official takes part in a running consultation
+    in_consultation: Callable[[], BaseExpression] = _nobody_in_consultation
+    # office ids -> median length of recent consultations in seconds, for every office
+    service_seconds: Callable[[list[int]], dict[int, int]] = _no_figures
+
+
+live_sources = LiveSources()
 
 
 def office_state(office: Office) -> OfficeState:
@@ -92,34 +84,23 @@ def office_state(office: Office) -> OfficeState:
 
 
 def office_states(offices: Iterable[Office]) -> dict[int, OfficeState]:
-    """The live state of each of ``offices`` by id, in four queries however many there are (the public
-    overview, its socket and the workspace show all of an authority's offices at once)."""
-    from buergerbuero.calls.models import Participant
-    from buergerbuero.waitingroom.models import Ticket, TicketState
-
+    """The live state of each of ``offices`` by id, in three queries however many there are (the public
+    overview, its socket and the workspace show all of an authority's offices at once; see LiveSources)."""
     ids = [office.pk for office in offices]
     if not ids:
         return {}
-    busy = Participant.objects.filter(
-        staff_id=OuterRef("staff_id"), joined_at__isnull=False, left_at__isnull=True
-    )
     opened: set[int] = set()
     present: dict[int, list[bool]] = defaultdict(list)  # busy or not, per available official
     for office_id, availability, is_busy in (
         Presence.objects.filter(office_id__in=ids, ended_at__isnull=True)
-        .annotate(busy=Exists(busy))
+        .annotate(busy=live_sources.in_consultation())
         .values_list("office_id", "staff__availability", "busy")
     ):
         opened.add(office_id)
         if availability == Availability.AVAILABLE:
             present[office_id].append(is_busy)
-    waiting = dict(
-        Ticket.objects.filter(office_id__in=ids, state=TicketState.WAITING)
-        .values("office_id")
-        .annotate(n=Count("id"))
-        .values_list("office_id", "n")
-    )
-    service = median_service_seconds_of(ids)
+    waiting = live_sources.waiting(ids)
+    service = live_sources.service_seconds(ids)
     states = {}
     for pk in ids:
         free = sum(1 for b in present[pk] if not b)
@@ -135,6 +116,6 @@ def office_states(offices: Iterable[Office]) -> dict[int, OfficeState]:
             waiting=waiting.get(pk, 0),
             officials_present=len(present[pk]),
             officials_free=free,
-            service_seconds=service[pk],
+            service_seconds=service.get(pk, 0),
         )
     return states

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from buergerbuero.appointments.forms import check_pow
+from buergerbuero.core.forms import check_pow
 
 
 class EnterForm(forms.Form):

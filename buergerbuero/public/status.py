@@ -16,7 +16,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from buergerbuero.appointments.pages import offers_appointments, week_url
+from buergerbuero.appointments.display import offers_appointments
+from buergerbuero.appointments.pages import week_url
 from buergerbuero.authorities.models import Authority
 from buergerbuero.offices.hours import Schedule
 from buergerbuero.offices.models import Office
@@ -64,7 +65,7 @@ def _opening_hours(office: Office, now: dt.datetime) -> dict[str, Any]:
 def _office(
     office: Office, now: dt.datetime, absolute: AbsoluteUrl, state: OfficeState | None = None
 ) -> dict[str, Any]:
-    state = (state or office_state(office)).as_event()
+    live = (state or office_state(office)).as_event()
     slugs = [office.authority.slug, office.slug]
     offered = offers_appointments(office) is not None
     return {
@@ -78,9 +79,9 @@ def _office(
         },
         "opening_hours": _opening_hours(office, now),
         "live": {
-            "state": state["state"],
-            "waiting": state["waiting"],
-            "expected_wait_seconds": state["expected_wait_seconds"],
+            "state": live["state"],
+            "waiting": live["waiting"],
+            "expected_wait_seconds": live["expected_wait_seconds"],
         },
         "appointments": {"offered": offered, "url": absolute(week_url(office)) if offered else None},
     }

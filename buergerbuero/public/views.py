@@ -26,10 +26,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from buergerbuero.appointments import pow
-from buergerbuero.appointments.pages import offers_appointments, week_url
+from buergerbuero.appointments.display import offers_appointments
 from buergerbuero.appointments.pages import office_offer as appointment_offer
+from buergerbuero.appointments.pages import week_url
 from buergerbuero.authorities.models import Authority
+from buergerbuero.calls.actions import citizen_leaves
+from buergerbuero.core import pow
+from buergerbuero.core.dates import weekday_date
 from buergerbuero.core.errors import ActionError
 from buergerbuero.core.ratelimit import client_address
 from buergerbuero.offices.hours import DayHours, Schedule
@@ -73,7 +76,7 @@ def when(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
     local = timezone.localtime(moment)
-    return f"{date_format(local, 'l')}, {date_format(local, 'DATETIME_FORMAT')}"
+    return weekday_date(local, "DATETIME_FORMAT")
 
 
 def upcoming_openings(schedule: Schedule, now: dt.datetime, count: int = 8) -> list[dict[str, str]]:
@@ -350,7 +353,7 @@ def leave(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpRe
         messages.info(request, _("You are not in the waiting area of this office."))
         return redirect(_url("office", office))
     try:
-        actions.leave_queue(ticket)
+        citizen_leaves(ticket)
     except ActionError as exc:
         messages.error(request, exc.message)
     else:

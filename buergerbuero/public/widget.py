@@ -55,9 +55,9 @@ def widget(request: HttpRequest, authority_slug: str) -> HttpResponse:
     lang = _language(request)
     with translation.override(lang):
         now = timezone.now()
-        offices = list(offices)
-        states = office_states(offices)
-        cards = [_office_info(office, now, states[office.pk]) for office in offices]
+        shown = list(offices)
+        states = office_states(shown)
+        cards = [_office_info(office, now, states[office.pk]) for office in shown]
         live = _live_config(
             authority,
             wait=_wait_templates(),

@@ -74,7 +74,8 @@ def refusal(member: Member) -> tuple[str, str] | None:
 
 def member_for_staff(room: Room, user: AbstractBaseUser | AnonymousUser) -> Member | None:
     """The staff user's place in the room, or None. Authority administrators of the room's authority may
-    enter every room of it as moderators; their place is made when they enter (rooms.actions)."""
+    enter every room of it as moderators; their place is made when they enter
+    (rooms.actions.members.enter_as_admin)."""
     if not user.is_authenticated:
         return None
     return room.members.select_related("room").filter(user_id=user.pk).first()

@@ -32,7 +32,8 @@ from buergerbuero.authorities.models import Staff
 from buergerbuero.core import groups
 from buergerbuero.core.consumers import BaseConsumer, FrameError, require_int, require_str
 from buergerbuero.core.errors import ActionError
-from buergerbuero.rooms import access, actions
+from buergerbuero.rooms import access
+from buergerbuero.rooms.actions import activity, lifecycle, members, moderation
 from buergerbuero.rooms.models import ChatMessage, Member, PresenceCheck, Room, RoomState
 from buergerbuero.rooms.selectors import (
     chat_for,
@@ -85,7 +86,7 @@ def _authenticate(room_id: int, user: Any, session: Any) -> Member | None:
             if member is not None:
                 return member
             if staff.is_authority_admin and room.state != RoomState.ENDED:
-                return actions.enter_as_admin(room, user, staff.display_name)
+                return members.enter_as_admin(room, user, staff.display_name)
     member = access.member_for_token_hash(access.token_hash_from_session(session, room_id))
     if member is not None and member.room_id == room_id:
         return member
@@ -163,7 +164,7 @@ class RoomConsumer(MediaMixin, BaseConsumer):
             return
         if room.state == RoomState.LIVE and access.must_wait_in_lobby(member):
             try:
-                await database_sync_to_async(actions.knock)(member, self.channel_name)
+                await database_sync_to_async(members.knock)(member, self.channel_name)
             except ActionError as exc:
                 await self.refuse(exc.code, exc.message, REFUSAL_CODES.get(exc.code, CLOSE_LOCKED))
                 return
@@ -180,7 +181,7 @@ class RoomConsumer(MediaMixin, BaseConsumer):
         self.in_lobby = False
         if member.room.state == RoomState.LIVE and not self.attending:
             try:
-                await database_sync_to_async(actions.join)(member, self.channel_name)
+                await database_sync_to_async(members.join)(member, self.channel_name)
             except ActionError as exc:
                 await self.refuse(exc.code, exc.message, REFUSAL_CODES.get(exc.code, CLOSE_LOCKED))
                 return
@@ -215,7 +216,7 @@ class RoomConsumer(MediaMixin, BaseConsumer):
         self.attending = self.in_lobby = False
         member = await database_sync_to_async(_reload)(self.member_id)
         if member is not None:
-            await database_sync_to_async(actions.leave)(member, self.channel_name)
+            await database_sync_to_async(members.leave)(member, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         try:
@@ -254,10 +255,10 @@ class RoomConsumer(MediaMixin, BaseConsumer):
         return self.room
 
     async def frame_room_start(self, frame: dict[str, Any]) -> None:
-        await self._run(actions.start_room, await self._room(), actor=self._me())
+        await self._run(lifecycle.start_room, await self._room(), actor=self._me())
 
     async def frame_room_end(self, frame: dict[str, Any]) -> None:
-        await self._run(actions.end_room, await self._room(), actor=self._me())
+        await self._run(lifecycle.end_room, await self._room(), actor=self._me())
 
     async def frame_room_lock(self, frame: dict[str, Any]) -> None:
         locked = frame.get("locked")
@@ -265,18 +266,18 @@ class RoomConsumer(MediaMixin, BaseConsumer):
             raise FrameError(
                 "invalid", _("The field “%(field)s” must be true or false.") % {"field": "locked"}
             )
-        await self._run(actions.set_locked, await self._room(), locked, actor=self._me())
+        await self._run(lifecycle.set_locked, await self._room(), locked, actor=self._me())
 
     async def frame_hand_raise(self, frame: dict[str, Any]) -> None:
-        await self._run(actions.raise_hand, self._me())
+        await self._run(moderation.raise_hand, self._me())
 
     async def frame_hand_lower(self, frame: dict[str, Any]) -> None:
         me = self._me()
         target = await self._member_of_room(frame) if "member" in frame else me
-        await self._run(actions.lower_hand, target, actor=me)
+        await self._run(moderation.lower_hand, target, actor=me)
 
     async def frame_hands_lower_all(self, frame: dict[str, Any]) -> None:
-        await self._run(actions.lower_all_hands, await self._room(), actor=self._me())
+        await self._run(moderation.lower_all_hands, await self._room(), actor=self._me())
 
     async def _on_member(self, frame: dict[str, Any], action: Callable[..., Any]) -> None:
         me = self._me()
@@ -284,44 +285,44 @@ class RoomConsumer(MediaMixin, BaseConsumer):
         await self._run(action, target, actor=me)
 
     async def frame_speak_grant(self, frame: dict[str, Any]) -> None:
-        await self._on_member(frame, actions.grant_speak)
+        await self._on_member(frame, moderation.grant_speak)
 
     async def frame_speak_revoke(self, frame: dict[str, Any]) -> None:
-        await self._on_member(frame, actions.revoke_speak)
+        await self._on_member(frame, moderation.revoke_speak)
 
     async def frame_member_promote(self, frame: dict[str, Any]) -> None:
-        await self._on_member(frame, actions.promote)
+        await self._on_member(frame, moderation.promote)
 
     async def frame_member_demote(self, frame: dict[str, Any]) -> None:
-        await self._on_member(frame, actions.demote)
+        await self._on_member(frame, moderation.demote)
 
     async def frame_member_mute(self, frame: dict[str, Any]) -> None:
-        await self._on_member(frame, actions.mute_member)
+        await self._on_member(frame, moderation.mute_member)
 
     async def frame_member_stop_video(self, frame: dict[str, Any]) -> None:
-        await self._on_member(frame, actions.stop_video)
+        await self._on_member(frame, moderation.stop_video)
 
     async def frame_member_remove(self, frame: dict[str, Any]) -> None:
-        await self._on_member(frame, actions.remove_member)
+        await self._on_member(frame, members.remove_member)
 
     async def frame_members_mute_all(self, frame: dict[str, Any]) -> None:
-        await self._run(actions.mute_all, await self._room(), actor=self._me())
+        await self._run(moderation.mute_all, await self._room(), actor=self._me())
 
     async def frame_lobby_admit(self, frame: dict[str, Any]) -> None:
-        await self._on_member(frame, actions.admit_from_lobby)
+        await self._on_member(frame, members.admit_from_lobby)
 
     async def frame_lobby_decline(self, frame: dict[str, Any]) -> None:
-        await self._on_member(frame, actions.decline)
+        await self._on_member(frame, members.decline)
 
     async def frame_member_unmute(self, frame: dict[str, Any]) -> None:
         me = self._me()
         target = await self._member_of_room(frame)
         kind = require_str(frame, "kind", 10)
-        await self._run(actions.lift_mute, target, kind, actor=me)
+        await self._run(moderation.lift_mute, target, kind, actor=me)
 
     async def frame_chat_send(self, frame: dict[str, Any]) -> None:
         text = require_str(frame, "text", settings.CHAT_MAX_LENGTH)
-        await self._run(actions.send_chat, self._me(), text)
+        await self._run(activity.send_chat, self._me(), text)
 
     async def frame_chat_delete(self, frame: dict[str, Any]) -> None:
         me = self._me()
@@ -331,11 +332,11 @@ class RoomConsumer(MediaMixin, BaseConsumer):
         )()
         if message is None:
             raise FrameError("no_message", _("There is no such message."))
-        await self._run(actions.delete_chat, message, actor=me)
+        await self._run(activity.delete_chat, message, actor=me)
 
     async def frame_presence_start(self, frame: dict[str, Any]) -> None:
         seconds = require_int(frame, "seconds")
-        await self._run(actions.start_presence_check, await self._room(), seconds, actor=self._me())
+        await self._run(activity.start_presence_check, await self._room(), seconds, actor=self._me())
 
     async def frame_presence_answer(self, frame: dict[str, Any]) -> None:
         me = self._me()
@@ -345,12 +346,12 @@ class RoomConsumer(MediaMixin, BaseConsumer):
         )()
         if check is None:
             raise FrameError("no_check", _("There is no such presence check."))
-        await self._run(actions.answer_presence_check, check, me)
+        await self._run(activity.answer_presence_check, check, me)
 
     async def frame_stage_set(self, frame: dict[str, Any]) -> None:
         if "stage" not in frame:
             raise FrameError("invalid", _("The field “%(field)s” is missing.") % {"field": "stage"})
-        await self._run(actions.set_stage, await self._room(), frame["stage"], self._me())
+        await self._run(activity.set_stage, await self._room(), frame["stage"], self._me())
 
     # --- events -------------------------------------------------------------------------------------------
 
@@ -385,7 +386,7 @@ class RoomConsumer(MediaMixin, BaseConsumer):
         await self.send_frame({"type": "room.state", "room": event["room"]})
         if state == RoomState.LIVE and not self.attending and self.member is not None:
             try:
-                await database_sync_to_async(actions.join)(self.member, self.channel_name)
+                await database_sync_to_async(members.join)(self.member, self.channel_name)
                 self.attending = True
             except ActionError as exc:
                 await self.send_error(exc.code, exc.message)

@@ -12,10 +12,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Staff
 from buergerbuero.rooms import access, tokens
 from buergerbuero.rooms.models import Member, Room, RoomKind, RoomState
-from buergerbuero.staff.views import staff_required
 
 # A join page names the member in its address: it must not leak through the Referer header, and no
 # shared cache may keep it (as the appointment management pages do).
@@ -37,7 +37,7 @@ def _config(room: Room, member: Member | None, staff: bool) -> dict[str, Any]:
         "socket": f"/ws/room/{room.pk}/",
         "kind": room.kind,
         "staff": staff,
-        # Participants of trainings start with their camera off (issue 4); they may turn it on.
+        # Participants of trainings start with their camera off; they may turn it on.
         "camera_off": room.kind == RoomKind.TRAINING and not moderator and not staff,
         "starts_at": room.starts_at.isoformat() if room.starts_at else None,
     }

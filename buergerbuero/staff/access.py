@@ -1,8 +1,9 @@
 """Every object a staff view touches is fetched here, through one helper per kind.
 
 Invariant: an object of another authority is a 404, never a 403, so ids of other tenants reveal nothing.
-Within the authority, officials reach the offices they are assigned to; authority administrators reach
-every office of their authority.
+Within the authority, officials reach the offices of ``offices.access.offices_of`` (an office itself is
+fetched with ``offices.access.get_office_for_staff``); the official of a user is
+``authorities.access.get_staff_for_user``.
 """
 
 from __future__ import annotations
@@ -15,27 +16,15 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Staff
 from buergerbuero.calls.models import Consultation, Participant
+from buergerbuero.offices.access import offices_of
 from buergerbuero.offices.models import Office
-from buergerbuero.staff.selectors import offices_of
 from buergerbuero.waitingroom.models import Ticket
-
-
-def get_staff_for_user(user: AbstractBaseUser | AnonymousUser) -> Staff:
-    """The workspace is for users with a ``Staff`` record only (a bare Django superuser is not staff)."""
-    staff = None
-    if user.is_authenticated:
-        staff = Staff.objects.select_related("authority", "user").filter(user_id=user.pk).first()
-    if staff is None:
-        raise PermissionDenied(_("Your account has no place in an authority."))
-    return staff
 
 
 @dataclass(frozen=True)
@@ -83,13 +72,6 @@ def session_expires_at(session_key: str | None) -> datetime | None:
 
 def _offices(staff: Staff) -> QuerySet[Office]:
     return offices_of(staff).select_related("authority")
-
-
-def get_office_for_staff(staff: Staff, office_id: int) -> Office:
-    office = _offices(staff).filter(pk=office_id).first()
-    if office is None:
-        raise Http404(_("No such office."))
-    return office
 
 
 def get_ticket_for_staff(staff: Staff, ticket_id: int) -> Ticket:

@@ -62,7 +62,7 @@ class StaffAuthenticationForm(LockoutMixin, AuthenticationForm):
 
 
 class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
-    """The admin site's login form with the same lockout (installed in buergerbuero/urls.py)."""
+    """The admin site's login form with the same lockout (installed in buergerbuero/site/urls.py)."""
 
 
 class OpenOfficeForm(forms.Form):

@@ -20,7 +20,6 @@ under the threshold while the first ones are still being hashed.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-from buergerbuero.core.ratelimit import address_bucket
+from buergerbuero.core.ratelimit import address_bucket, count, uncount
 
 _SALT = "buergerbuero.staff.ratelimit"
 _PREFIX = "login-failures"
@@ -44,7 +43,7 @@ def lock_seconds(failures: int, threshold: int) -> int:
     if failures < threshold:
         return 0
     base = int(settings.LOGIN_LOCKOUT_SECONDS)
-    ceiling = int(getattr(settings, "LOGIN_LOCKOUT_MAX_SECONDS", 86400))
+    ceiling = int(settings.LOGIN_LOCKOUT_MAX_SECONDS)
     # Past ~40 doublings every sensible ceiling is reached; the cap keeps the power small.
     return min(ceiling, base * 2 ** min(failures - threshold, 40))
 
@@ -67,29 +66,14 @@ def _counters(username: str, address: str) -> list[_Counter]:
     user = username.strip().casefold()
     pair = salted_hmac(_SALT, f"{user}\x00{bucket}").hexdigest()
     addr = salted_hmac(_SALT, bucket).hexdigest()
-    per_address = int(getattr(settings, "LOGIN_MAX_FAILURES_PER_ADDRESS", 20))
-    memory = int(getattr(settings, "LOGIN_FAILURE_MEMORY_SECONDS", 2 * 86400))
+    per_address = int(settings.LOGIN_MAX_FAILURES_PER_ADDRESS)
+    memory = int(settings.LOGIN_FAILURE_MEMORY_SECONDS)
     return [
         _Counter(f"{_PREFIX}:pair:{pair}", int(settings.LOGIN_MAX_FAILURES), memory, sliding=True),
         # A fixed window: behind one address (an authority's own network) many people log in, and
         # their occasional typos must not add up over days.
         _Counter(f"{_PREFIX}:addr:{addr}", per_address, int(settings.LOGIN_LOCKOUT_SECONDS), sliding=False),
     ]
-
-
-def _incr(counter: _Counter) -> int:
-    if cache.add(counter.key, 1, counter.memory):
-        return 1
-    try:
-        return cache.incr(counter.key)
-    except ValueError:  # forgotten between add() and incr()
-        cache.add(counter.key, 1, counter.memory)
-        return 1
-
-
-def _decr(key: str) -> None:
-    with contextlib.suppress(ValueError):  # forgotten meanwhile
-        cache.decr(key)
 
 
 def _remaining(counter: _Counter, failures: int, now: float) -> int:
@@ -112,14 +96,14 @@ def begin_attempt(username: str, address: str, now: float | None = None) -> int:
     taken: list[_Counter] = []
     wait = 0
     for counter in counters:
-        count = _incr(counter)
+        failures = count(counter.key, counter.memory)
         taken.append(counter)
-        wait = max(wait, _remaining(counter, count - 1, now))
+        wait = max(wait, _remaining(counter, failures - 1, now))
         if wait:
             break
     if wait:
         for counter in taken:
-            _decr(counter.key)
+            uncount(counter.key)
     return wait
 
 
@@ -136,13 +120,13 @@ def register_success(username: str, address: str) -> None:
     """The attempt succeeded: the pair's counter is cleared, the address's gets its attempt back."""
     pair, addr = _counters(username, address)
     cache.delete_many([pair.key, pair.time_key])
-    _decr(addr.key)
+    uncount(addr.key)
 
 
 def cancel_attempt(username: str, address: str) -> None:
     """The attempt begun with ``begin_attempt`` checked no password (a field was empty): not counted."""
     for counter in _counters(username, address):
-        _decr(counter.key)
+        uncount(counter.key)
 
 
 def is_locked(username: str, address: str, now: float | None = None) -> bool:

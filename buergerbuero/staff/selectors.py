@@ -2,21 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
 from buergerbuero.authorities.models import Staff
 from buergerbuero.calls.actions import active_participation
 from buergerbuero.calls.models import Participant
+from buergerbuero.offices.access import offices_of
 from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import office_states, open_presences
 from buergerbuero.waitingroom.selectors import queue_entries
-
-
-def offices_of(staff: Staff) -> QuerySet[Office]:
-    """The offices an official works in. Authority administrators see every office of their authority."""
-    if staff.is_authority_admin:
-        return Office.objects.filter(authority_id=staff.authority_id)
-    return Office.objects.filter(authority_id=staff.authority_id, assignments__staff=staff)
 
 
 def workspace_snapshot(staff: Staff) -> dict[str, Any]:
@@ -58,5 +50,9 @@ def workspace_snapshot(staff: Staff) -> dict[str, Any]:
             for o in Office.objects.filter(authority_id=staff.authority_id).order_by("name")
         ],
         "invitations": invitations,
+        # The consultation the official takes part in, if any: a page whose socket reconnected keeps its
+        # peer connections while this is its call (the call.start or call.elsewhere that follows may
+        # take a moment on a busy server) and ends the call at once when it is not.
+        "consultation": participation.consultation_id if participation else None,
         "participant": participation.pk if participation else None,
     }

@@ -10,13 +10,11 @@ effects over its socket (/ws/staff/), never from these answers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -26,10 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Availability, Staff
 from buergerbuero.calls import actions as call_actions
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices import actions as office_actions
+from buergerbuero.offices.access import get_office_for_staff
 from buergerbuero.staff import access
 from buergerbuero.staff.forms import (
     TEXT_MAX_LENGTH,
@@ -53,22 +53,7 @@ STATE_LABELS = {
     "open_busy": gettext_lazy("open – busy"),
 }
 
-StaffView = Callable[..., HttpResponse]
-
-
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def staff_required(view: StaffView) -> Callable[..., HttpResponse]:
-    """Logged in and with a ``Staff`` record (else 403); the view receives the staff as 2nd argument."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        staff = access.get_staff_for_user(request.user)
-        return view(request, staff, *args, **kwargs)
-
-    return wrapper
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -131,7 +116,7 @@ class LoginView(auth_views.LoginView):
 
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin site's own login, answering 429 while locked as the staff login does. Routed in
-    buergerbuero/urls.py ahead of the admin's URLs, which also gives the site forms.AdminLoginForm (the
+    buergerbuero/site/urls.py ahead of the admin's URLs, which also gives the site forms.AdminLoginForm (the
     staff login's lockout)."""
     response = admin.site.login(request)
     context = getattr(response, "context_data", None) or {}
@@ -231,7 +216,7 @@ def dashboard(request: HttpRequest, staff: Staff) -> HttpResponse:
 @require_POST
 @staff_required
 def open_office(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
-    office = access.get_office_for_staff(staff, office_id)
+    office = get_office_for_staff(staff, office_id)
     return act_on(
         request,
         OpenOfficeForm(request.POST),
@@ -246,7 +231,7 @@ def close_office(request: HttpRequest, staff: Staff, office_id: int) -> HttpResp
     """Closing with people waiting who would lose their place needs the official's confirmation naming
     their number (``confirm_waiting``); without it nothing changes and the answer asks for it: JSON with
     the number, or a page with the confirmation form (the workspace works without script)."""
-    office = access.get_office_for_staff(staff, office_id)
+    office = get_office_for_staff(staff, office_id)
     form = CloseOfficeForm(request.POST)
     if not form.is_valid():
         return bad_input(request, form)
@@ -280,7 +265,7 @@ def set_availability(request: HttpRequest, staff: Staff) -> HttpResponse:
 @require_POST
 @staff_required
 def admit_next(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
-    office = access.get_office_for_staff(staff, office_id)
+    office = get_office_for_staff(staff, office_id)
     return act_on(
         request,
         CallPageForm(request.POST),

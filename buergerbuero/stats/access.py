@@ -18,18 +18,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Min
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from buergerbuero.authorities.models import Staff
-from buergerbuero.offices.models import Assignment, Department, Office, OpenPeriod
-from buergerbuero.stats.models import OfficeDay
-from buergerbuero.stats.periods import named_period
+from buergerbuero.offices.access import led_office_ids, offices_of
+from buergerbuero.offices.models import Department, Office
+from buergerbuero.stats.periods import EARLIEST, MAX_DAYS, named_period
 from buergerbuero.stats.types import Figures, Period, Scope
-from buergerbuero.waitingroom.models import Ticket
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -43,10 +41,6 @@ PERIODS = [
     ("custom", gettext_lazy("Custom period")),
 ]
 DEFAULT_PERIOD = "month"
-# Bounds of a custom period: nothing of this software is older than 2000, and ten years of daily figures
-# are the most a single page or export should have to compute.
-EARLIEST = dt.date(2000, 1, 1)
-MAX_DAYS = 3660
 # Ids are 64-bit; a larger number would overflow the database driver (a 500) instead of finding nothing.
 MAX_ID = 2**63 - 1
 
@@ -73,18 +67,12 @@ class Reach:
 
 
 def reach_of(staff: Staff) -> Reach:
-    offices = Office.objects.filter(authority_id=staff.authority_id).select_related("department")
+    offices = offices_of(staff).select_related("department")
     officials = Staff.objects.filter(authority_id=staff.authority_id)
+    led = led_office_ids(staff)
     if staff.is_authority_admin:
-        led: frozenset[int] = frozenset(offices.values_list("pk", flat=True))
         departments = Department.objects.filter(authority_id=staff.authority_id)
     else:
-        offices = offices.filter(assignments__staff=staff)
-        led = frozenset(
-            Assignment.objects.filter(
-                staff=staff, is_lead=True, office__authority_id=staff.authority_id
-            ).values_list("office_id", flat=True)
-        )
         departments = Department.objects.filter(offices__in=offices)
         officials = officials.filter(pk=staff.pk) | officials.filter(assignments__office_id__in=led)
     return Reach(
@@ -287,23 +275,6 @@ def period_of(
             raise ValueError("a custom period needs its first and last day")
         return Period(start, end)
     return named_period(kind, today, staff.authority_id)
-
-
-def first_day_of(authority_id: int, today: dt.date) -> dt.date:
-    """The first day the authority has data of: its first ticket, open period or stored day; today when it
-    has none, and never before ``EARLIEST`` or more than ``MAX_DAYS`` back."""
-    # The raw tables have no index on their times, but their ids grow with them: the first row by id is
-    # found through the primary key instead of reading every row of the authority.
-    firsts = [
-        Ticket.objects.filter(office__authority_id=authority_id).order_by("pk").values_list("created_at"),
-        OpenPeriod.objects.filter(office__authority_id=authority_id).order_by("pk").values_list("started_at"),
-    ]
-    days = [timezone.localdate(first[0]) for query in firsts if (first := query.first()) is not None]
-    # Stored daily figures outlive raw rows that a retention job may have removed.
-    stored = OfficeDay.objects.filter(authority_id=authority_id).aggregate(day=Min("day"))["day"]
-    days += [stored] if stored is not None else []
-    floor = max(EARLIEST, today - dt.timedelta(days=MAX_DAYS - 1))
-    return min(max(min(days, default=today), floor), today)
 
 
 def visible_figures(figures: Figures, selection: Selection) -> Figures:

@@ -29,7 +29,7 @@ from buergerbuero.certificates.models import Certificate
 from buergerbuero.offices.models import Office, OpenPeriod, Presence
 from buergerbuero.rooms.models import Attendance, Member, Room, RoomKind
 from buergerbuero.trainings.models import Pupil, Registration, RegistrationKind
-from buergerbuero.waitingroom.models import TicketState, TicketTransition
+from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
 
 # --- histograms ----------------------------------------------------------------------------------
 
@@ -358,8 +358,6 @@ class _Collector:
     # the sources
 
     def tickets(self) -> None:
-        from buergerbuero.waitingroom.models import Ticket
-
         rows = Ticket.objects.filter(
             office_id__in=self.ids, pk__gt=self.floors.ticket, **self.within("created_at")
         ).values_list("pk", "office_id", "created_at", "transferred_from_id")

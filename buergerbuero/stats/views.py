@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Staff
-from buergerbuero.staff.views import staff_required
 from buergerbuero.stats import access, charts, exports
 from buergerbuero.stats.access import Selection
 from buergerbuero.stats.figures import compute

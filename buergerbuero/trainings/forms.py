@@ -1,4 +1,4 @@
-"""The public registration forms. Both carry the proof of work of the booking form (appointments/pow.py)
+"""The public registration forms. Both carry the proof of work of the booking form (core/pow.py)
 on the step that registers; the class form reads the pupil list typed or uploaded (csvimport.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from buergerbuero.appointments.forms import ProofOfWorkForm, check_pow, consent_field, email_field
+from buergerbuero.core.forms import ProofOfWorkForm, check_pow, consent_field, email_field
 from buergerbuero.trainings import csvimport
 
 DATE_INPUTS = ["%Y-%m-%d", "%d.%m.%Y"]

@@ -19,9 +19,9 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from buergerbuero.appointments.mails import sender
 from buergerbuero.core import calendar as ics
 from buergerbuero.core import mails as core_mails
+from buergerbuero.core.dates import weekday_date
 from buergerbuero.trainings.models import Registration
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def context(registration: Registration, join_token: str, token: str) -> dict[str
         "training": session.training_type.title,
         "office": office.name,
         "authority": office.authority.name,
-        "date": f"{formats.date_format(start, 'l')}, {formats.date_format(start, 'DATE_FORMAT')}",
+        "date": weekday_date(start),
         "time": formats.time_format(start, "TIME_FORMAT"),
         "end_time": formats.time_format(end, "TIME_FORMAT"),
         "join_url": join_url(join_token),
@@ -84,7 +84,7 @@ def build(registration: Registration, join_token: str, token: str, now: dt.datet
         return core_mails.message(
             subject=_("Registration confirmed: %(training)s on %(date)s at %(time)s") % data,
             body=core_mails.tidy(render_to_string(f"trainings/mail/{template}.txt", data)),
-            from_email=sender(office),
+            from_email=core_mails.sender(office.name, office.authority.name),
             to=registration.email,
             language=language,
             authority_id=office.authority_id,

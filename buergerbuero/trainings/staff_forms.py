@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.authorities.models import Staff
 from buergerbuero.offices.models import Office
-from buergerbuero.trainings import actions
+from buergerbuero.trainings import checktext, selectors
 from buergerbuero.trainings.models import TrainingType
 
 
@@ -44,11 +44,11 @@ class TypeForm(forms.ModelForm):
         office_field = self.fields["office"]
         assert isinstance(office_field, forms.ModelChoiceField)
         office_field.queryset = offices
-        self.parsed: list[actions.ParsedQuestion] = []
+        self.parsed: list[checktext.ParsedQuestion] = []
 
     def clean_questions(self) -> str:
         text: str = self.cleaned_data["questions"]
-        self.parsed, errors = actions.parse_questions(text)
+        self.parsed, errors = checktext.parse_questions(text)
         if errors:
             raise forms.ValidationError(errors)
         return text
@@ -62,7 +62,7 @@ class MaterialForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if actions.material_kind(upload.name or "") is None:
+        if selectors.material_kind(upload.name or "") is None:
             raise forms.ValidationError(
                 _("Please upload a PDF, an image (PNG, JPEG, WebP) or a video (MP4, WebM).")
             )

@@ -2,7 +2,7 @@
 sessions (create, change, registrations, start the live room, completion, certificates).
 
 Who: the officials of the giving office (its leads among them) and the authority's administrators
-(``staff.selectors.offices_of``). A type or session of an office the official does not reach, or of
+(``offices.access.offices_of``). A type or session of an office the official does not reach, or of
 another authority, is a 404 (``get_*_for_staff``). Views parse input (bad input: 400 with the reason),
 call one action and answer POST/redirect/GET with a message; an action's refusal is shown with 409.
 """
@@ -19,21 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Staff
 from buergerbuero.core.errors import ActionError
-from buergerbuero.staff.selectors import offices_of
-from buergerbuero.staff.views import staff_required
-from buergerbuero.trainings import actions
+from buergerbuero.offices.access import offices_of
+from buergerbuero.trainings import checktext, completion, selectors
+from buergerbuero.trainings.actions import catalogue as catalogue_actions
+from buergerbuero.trainings.actions import sessions as session_actions
 from buergerbuero.trainings.models import Material, TrainingSession, TrainingType
 from buergerbuero.trainings.staff_forms import MaterialForm, SessionForm, TypeForm
 from buergerbuero.trainings.views import when
-
-
-def staff_of(request: HttpRequest) -> Staff | None:
-    if not request.user.is_authenticated:
-        return None
-    return Staff.objects.filter(user_id=request.user.pk).first()
-
 
 # --- access ------------------------------------------------------------------------------------------
 
@@ -108,7 +103,7 @@ def index(request: HttpRequest, staff: Staff) -> HttpResponse:
         .order_by("-starts_at")[:200]
     )
     rows = [
-        {"session": s, "when": when(s), "taken": actions.seats_taken(s), "past": s.ends_at < now}
+        {"session": s, "when": when(s), "taken": selectors.seats_taken(s), "past": s.ends_at < now}
         for s in sessions
     ]
     return render(request, "trainings/staff/index.html", _context(staff, types=types, rows=rows))
@@ -125,9 +120,9 @@ def type_new(request: HttpRequest, staff: Staff) -> HttpResponse:
             data = dict(form.cleaned_data)
             office = data.pop("office")
             data.pop("questions")
-            training_type = actions.create_type(office, by=staff, **data)
+            training_type = catalogue_actions.create_type(office, by=staff, **data)
             if form.parsed:
-                actions.set_questions(training_type, form.parsed, by=staff)
+                catalogue_actions.set_questions(training_type, form.parsed, by=staff)
             messages.success(
                 request, _("The training “%(title)s” is created.") % {"title": training_type.title}
             )
@@ -153,8 +148,8 @@ def type_edit(request: HttpRequest, staff: Staff, type_id: int) -> HttpResponse:
                 status = 400
             else:
                 data.pop("office")
-                actions.update_type(training_type, by=staff, **data)
-                actions.set_questions(training_type, form.parsed, by=staff)
+                catalogue_actions.update_type(training_type, by=staff, **data)
+                catalogue_actions.set_questions(training_type, form.parsed, by=staff)
                 messages.success(request, _("The training is saved."))
                 return redirect("staff_trainings:type", training_type.pk)
         else:
@@ -163,7 +158,7 @@ def type_edit(request: HttpRequest, staff: Staff, type_id: int) -> HttpResponse:
         form = TypeForm(
             instance=training_type,
             offices=offices,
-            initial={"questions": actions.questions_as_text(training_type)},
+            initial={"questions": checktext.questions_as_text(training_type)},
         )
     context = _context(
         staff,
@@ -185,7 +180,7 @@ def material_add(request: HttpRequest, staff: Staff, type_id: int) -> HttpRespon
     if not form.is_valid():
         return _bad_input(request, staff, form, back)
     try:
-        material = actions.add_material(
+        material = catalogue_actions.add_material(
             training_type, form.cleaned_data["file"], title=form.cleaned_data["title"], by=staff
         )
     except ActionError as error:
@@ -199,7 +194,7 @@ def material_add(request: HttpRequest, staff: Staff, type_id: int) -> HttpRespon
 def material_delete(request: HttpRequest, staff: Staff, material_id: int) -> HttpResponse:
     material = get_material_for_staff(staff, material_id)
     back = reverse("staff_trainings:type", args=[material.training_type_id])
-    actions.delete_material(material, by=staff)
+    catalogue_actions.delete_material(material, by=staff)
     messages.success(request, _("“%(title)s” is deleted.") % {"title": material.title})
     return redirect(back)
 
@@ -222,7 +217,7 @@ def session_new(request: HttpRequest, staff: Staff, type_id: int) -> HttpRespons
                 form.add_error("starts_at", _("Please choose a start in the future."))
                 status = 400
             else:
-                session = actions.create_session(
+                session = session_actions.create_session(
                     training_type,
                     starts_at=data["starts_at"],
                     capacity=data["capacity"],
@@ -248,7 +243,7 @@ def session_edit(request: HttpRequest, staff: Staff, session_id: int) -> HttpRes
         if form.is_valid():
             data = form.cleaned_data
             try:
-                actions.update_session(
+                session_actions.update_session(
                     session,
                     starts_at=data["starts_at"],
                     capacity=data["capacity"],
@@ -291,10 +286,10 @@ def session_detail(request: HttpRequest, staff: Staff, session_id: int) -> HttpR
         training_type=session.training_type,
         when=when(session),
         registrations=registrations,
-        taken=actions.seats_taken(session),
+        taken=selectors.seats_taken(session),
         presenters=list(session.presenters.all()),
         materials=list(session.training_type.materials.all()),
-        over=actions.completion.session_over(session, now),
+        over=completion.session_over(session, now),
         is_presenter=session.room.members.filter(user_id=staff.user_id).exists(),
         room_url=f"/staff/rooms/{session.room_id}/",
     )
@@ -306,7 +301,7 @@ def session_detail(request: HttpRequest, staff: Staff, session_id: int) -> HttpR
 def session_start(request: HttpRequest, staff: Staff, session_id: int) -> HttpResponse:
     session = get_session_for_staff(staff, session_id)
     try:
-        actions.start_session(session, by=staff)
+        session_actions.start_session(session, by=staff)
     except ActionError as error:
         messages.error(request, error.message)
         return redirect(session_url(session))
@@ -318,7 +313,7 @@ def session_start(request: HttpRequest, staff: Staff, session_id: int) -> HttpRe
 def session_completion(request: HttpRequest, staff: Staff, session_id: int) -> HttpResponse:
     session = get_session_for_staff(staff, session_id)
     try:
-        done, total = actions.compute_completion(session, by=staff)
+        done, total = session_actions.compute_completion(session, by=staff)
     except ActionError as error:
         messages.error(request, error.message)
     else:
@@ -334,7 +329,7 @@ def session_completion(request: HttpRequest, staff: Staff, session_id: int) -> H
 def session_certificates(request: HttpRequest, staff: Staff, session_id: int) -> HttpResponse:
     session = get_session_for_staff(staff, session_id)
     try:
-        issued = actions.issue_certificates(session, by=staff)
+        issued = session_actions.issue_certificates(session, by=staff)
     except ActionError as error:
         messages.error(request, error.message)
     else:
@@ -354,7 +349,7 @@ def session_show_material(request: HttpRequest, staff: Staff, session_id: int) -
         return _bad_input(request, staff, None, session_url(session), message=_("No such material."))
     url = reverse("trainings:material", args=[material.pk])
     try:
-        actions.show_material(session, material, by=staff, url=url)
+        session_actions.show_material(session, material, by=staff, url=url)
     except ActionError as error:
         messages.error(request, error.message)
     else:

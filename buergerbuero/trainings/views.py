@@ -24,16 +24,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from buergerbuero.appointments import pow, ratelimit
-from buergerbuero.appointments.forms import error_list
-from buergerbuero.appointments.pages import private
-from buergerbuero.authorities.models import Authority
-from buergerbuero.core import sealing
+from buergerbuero.authorities.models import Authority, Staff
+from buergerbuero.core import bookinglimit as ratelimit
+from buergerbuero.core import pow, sealing
+from buergerbuero.core.dates import weekday_date
 from buergerbuero.core.errors import ActionError
-from buergerbuero.core.ratelimit import client_address
+from buergerbuero.core.forms import error_list
+from buergerbuero.core.http import private
+from buergerbuero.core.ratelimit import REGISTRATIONS_REFUSED, client_address
+from buergerbuero.offices.access import offices_of
 from buergerbuero.rooms.models import RoomState
 from buergerbuero.rooms.tokens import session_hashes as room_link_hashes
-from buergerbuero.trainings import actions, csvimport, mails
+from buergerbuero.trainings import completion, csvimport, mails, selectors
+from buergerbuero.trainings.actions import registrations as registration_actions
 from buergerbuero.trainings.forms import CheckForm, ClassForm, IndividualForm
 from buergerbuero.trainings.models import Material, Registration, TrainingSession
 from buergerbuero.trainings.tokens import registration_token
@@ -50,7 +53,7 @@ def when(session: TrainingSession) -> dict[str, str]:
     start = timezone.localtime(session.starts_at, office.tz)
     end = timezone.localtime(session.ends_at, office.tz)
     return {
-        "date": f"{formats.date_format(start, 'l')}, {formats.date_format(start, 'DATE_FORMAT')}",
+        "date": weekday_date(start),
         "time": formats.time_format(start, "TIME_FORMAT"),
         "end_time": formats.time_format(end, "TIME_FORMAT"),
     }
@@ -72,37 +75,24 @@ def _session_context(session: TrainingSession, now: dt.datetime) -> dict[str, An
         "office": session.training_type.office,
         "authority": session.training_type.authority,
         "when": when(session),
-        "free": actions.free_places(session),
-        "open": actions.open_for_registration(session, now),
+        "free": selectors.free_places(session),
+        "open": selectors.open_for_registration(session, now),
         "list_url": reverse("trainings:list", args=[session.training_type.authority.slug]),
         "retention_days": settings.RETENTION_DAYS,
     }
 
 
 def _closed(request: HttpRequest, session: TrainingSession, now: dt.datetime) -> HttpResponse | None:
-    if actions.open_for_registration(session, now) and actions.free_places(session) > 0:
+    if selectors.open_for_registration(session, now) and selectors.free_places(session) > 0:
         return None
-    if actions.open_for_registration(session, now):
+    if selectors.open_for_registration(session, now):
         messages.error(request, _("This session is fully booked. Please choose another date."))
     else:
         messages.error(request, _("Registration for this session has closed."))
     return redirect("trainings:list", session.training_type.authority.slug)
 
 
-def _rate_limited(request: HttpRequest, email: str) -> str | None:
-    limited = ratelimit.take(client_address(request), email)
-    if limited is None:
-        return None
-    if limited == ratelimit.ADDRESS:
-        return _(
-            "Too many registrations were made from your connection within an hour. Please try again later."
-        )
-    return _(
-        "Too many registrations were made for this e-mail address within an hour. Please try again later."
-    )
-
-
-def _remember(request: HttpRequest, registered: actions.Registered) -> None:
+def _remember(request: HttpRequest, registered: registration_actions.Registered) -> None:
     """For the page after registering (an hour, this browser only): the links are shown there once.
     The session keeps no secret: the registration page's link comes again from the registration's salt,
     and the room's join link (made once, stored nowhere else) is kept sealed with AES-GCM under a key the
@@ -132,7 +122,7 @@ def session_list(request: HttpRequest, authority_slug: str) -> HttpResponse:
         .order_by("starts_at")
     )
     entries = [
-        {"session": s, "when": when(s), "free": actions.free_places(s), "training": s.training_type}
+        {"session": s, "when": when(s), "free": selectors.free_places(s), "training": s.training_type}
         for s in sessions[:200]
     ]
     return render(request, "trainings/list.html", {"authority": authority, "entries": entries})
@@ -152,13 +142,13 @@ def register(request: HttpRequest, authority_slug: str, session_id: int) -> Http
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            limited = _rate_limited(request, data["email"])
+            limited = REGISTRATIONS_REFUSED.check(ratelimit.BOOKINGS, client_address(request), data["email"])
             if limited:
                 form.add_error(None, limited)
                 status = 429
             else:
                 try:
-                    registered = actions.register_individual(
+                    registered = registration_actions.register_individual(
                         session,
                         name=data["name"],
                         birth_date=data["birth_date"],
@@ -209,7 +199,7 @@ def _register_class(request: HttpRequest, authority_slug: str, session_id: int) 
         request.POST or None,
         request.FILES or None,
         today=today,
-        session_day=actions.local_date(session),
+        session_day=selectors.local_date(session),
         confirm=confirm,
     )
     status = 200
@@ -223,13 +213,15 @@ def _register_class(request: HttpRequest, authority_slug: str, session_id: int) 
                 step, status = 2, 200
             else:
                 data = form.cleaned_data
-                limited = _rate_limited(request, data["email"])
+                limited = REGISTRATIONS_REFUSED.check(
+                    ratelimit.BOOKINGS, client_address(request), data["email"]
+                )
                 if limited:
                     form.add_error(None, limited)
                     step, status = 2, 429
                 else:
                     try:
-                        registered = actions.register_class(
+                        registered = registration_actions.register_class(
                             session,
                             teacher_name=" ".join(data["teacher_name"].split()),
                             email=data["email"],
@@ -323,8 +315,8 @@ def _registration_context(registration: Registration, now: dt.datetime) -> dict[
     session = registration.session
     return _session_context(session, now) | {
         "registration": registration,
-        "over": actions.completion.session_over(session, now),
-        "check_open": actions.check_open(session, now),
+        "over": completion.session_over(session, now),
+        "check_open": selectors.check_open(session, now),
         "has_check": session.training_type.has_check,
     }
 
@@ -332,7 +324,7 @@ def _registration_context(registration: Registration, now: dt.datetime) -> dict[
 @private
 @require_http_methods(["GET", "HEAD", "POST"])
 def registration_page(request: HttpRequest, token: str) -> HttpResponse:
-    registration = actions.registration_by_token(token)
+    registration = selectors.registration_by_token(token)
     if registration is None or registration.is_class or not registration.name:
         return _invalid(request)
     now = timezone.now()
@@ -343,7 +335,7 @@ def registration_page(request: HttpRequest, token: str) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                score = actions.take_check(registration, form.answers(), now)
+                score = registration_actions.take_check(registration, form.answers(), now)
             except ActionError as exc:
                 form.add_error(None, exc.message)
                 status = 409
@@ -376,7 +368,7 @@ def _pdf(certificate_ids: list[int], filename: str) -> HttpResponse:
 @private
 @require_safe
 def registration_certificate(request: HttpRequest, token: str) -> HttpResponse:
-    registration = actions.registration_by_token(token)
+    registration = selectors.registration_by_token(token)
     if registration is None or registration.is_class or registration.certificate_id is None:
         return _invalid(request)
     return _pdf([registration.certificate_id], _("certificate") + ".pdf")
@@ -387,7 +379,7 @@ def registration_certificate(request: HttpRequest, token: str) -> HttpResponse:
 def class_page(request: HttpRequest, token: str) -> HttpResponse:
     """The teacher's page: during the session the roster check-in (who sits in front of the screen),
     after it the comprehension check per pupil, and the class's certificates."""
-    registration = actions.registration_by_token(token)
+    registration = selectors.registration_by_token(token)
     if registration is None or not registration.is_class or not registration.name:
         return _invalid(request)
     now = timezone.now()
@@ -402,14 +394,14 @@ def class_page(request: HttpRequest, token: str) -> HttpResponse:
         what = request.POST.get("what")
         try:
             if what == "check_in":
-                count = actions.check_in(registration, ids, now)
+                count = registration_actions.check_in(registration, ids, now)
                 messages.success(
                     request,
                     _("Saved: %(count)d of %(total)d pupils are there.")
                     % {"count": count, "total": len(pupils)},
                 )
             elif what == "check":
-                actions.record_class_check(registration, ids, now)
+                registration_actions.record_class_check(registration, ids, now)
                 messages.success(request, _("The results of the comprehension check are saved."))
             else:
                 return render(request, "trainings/invalid_link.html", status=400)
@@ -420,7 +412,7 @@ def class_page(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("trainings:class", token)
     context = _registration_context(registration, now) | {
         "pupils": pupils,
-        "roster_open": actions.roster_open(registration.session, now),
+        "roster_open": selectors.roster_open(registration.session, now),
         "certificates": sum(1 for p in pupils if p.certificate_id),
         "token": token,
         "questions": list(registration.session.training_type.questions.prefetch_related("choices")),
@@ -431,7 +423,7 @@ def class_page(request: HttpRequest, token: str) -> HttpResponse:
 @private
 @require_safe
 def class_certificates(request: HttpRequest, token: str) -> HttpResponse:
-    registration = actions.registration_by_token(token)
+    registration = selectors.registration_by_token(token)
     if registration is None or not registration.is_class:
         return _invalid(request)
     ids = [p.certificate_id for p in registration.pupils.all() if p.certificate_id]
@@ -443,14 +435,16 @@ def class_certificates(request: HttpRequest, token: str) -> HttpResponse:
 # --- materials ---------------------------------------------------------------------------------------
 
 
+def staff_of(request: HttpRequest) -> Staff | None:
+    if not request.user.is_authenticated:
+        return None
+    return Staff.objects.filter(user_id=request.user.pk).first()
+
+
 def may_see_material(request: HttpRequest, material: Material) -> bool:
     """Staff who reach the giving office, and the members (not removed) of this type's sessions' rooms."""
-    from buergerbuero.trainings.staff_views import staff_of
-
     staff = staff_of(request)
     if staff is not None:
-        from buergerbuero.staff.selectors import offices_of
-
         return offices_of(staff).filter(pk=material.training_type.office_id).exists()
     hashes = list(room_link_hashes(request.session).values())[:50]
     if not hashes:

@@ -1,8 +1,9 @@
 """Every change to tickets goes through these functions (``do_*`` perform; the rest check, then perform).
 
 Invariants a reader must not break:
-- A queue-changing action first locks its office row (``_lock_office``). On PostgreSQL that serialises
-  changes per office; on SQLite the IMMEDIATE transaction mode already serialises all writers.
+- A queue-changing action first locks its office row (``offices.actions.lock_office``). On PostgreSQL
+  that serialises changes per office; on SQLite the IMMEDIATE transaction mode already serialises all
+  writers.
 - Claiming a ticket is a conditional UPDATE on its state, so exactly one of two concurrent admissions wins
   even without the office lock.
 - Events leave after commit (core.events); personal data never enters the audit log.
@@ -22,7 +23,7 @@ from django.utils.translation import ngettext
 from buergerbuero.audit.actions import record
 from buergerbuero.authorities.models import Staff
 from buergerbuero.core.errors import ActionError
-from buergerbuero.offices.actions import close_office
+from buergerbuero.offices.actions import close_office, lock_office
 from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import open_presences
 from buergerbuero.waitingroom.events import (
@@ -34,11 +35,6 @@ from buergerbuero.waitingroom.events import (
 from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
 from buergerbuero.waitingroom.selectors import waiting_tickets
 from buergerbuero.waitingroom.tokens import hash_token, new_token
-
-
-def _lock_office(office_id: int) -> Office:
-    return Office.objects.select_for_update().select_related("authority").get(pk=office_id)
-
 
 _TRANSITION_FIELDS = [
     f.name
@@ -83,7 +79,7 @@ def enter_queue(
     browser session. A citizen who comes for a booked appointment (``appointment_at``) goes ahead of
     walk-ins (priority 1) and is let in even when the waiting area is full."""
     with transaction.atomic():
-        office = _lock_office(office.pk)
+        office = lock_office(office.pk)
         if not open_presences(office).exists():
             raise ActionError("office_closed", _("This office is closed at the moment."))
         waiting = Ticket.objects.filter(office=office, state=TicketState.WAITING).count()
@@ -129,21 +125,16 @@ def get_ticket_by_token(token: str | None) -> Ticket | None:
 
 
 def leave_queue(ticket: Ticket) -> Ticket:
-    """The citizen leaves the waiting area (or hangs up before the call connected)."""
+    """The citizen leaves the waiting area. (Their page's "leave" also hangs up an admission whose call
+    has not connected yet: calls.actions.citizen_leaves.)"""
     with transaction.atomic():
-        office = _lock_office(ticket.office_id)
+        office = lock_office(ticket.office_id)
         ticket = Ticket.objects.select_related("office").get(pk=ticket.pk)
-        if ticket.state == TicketState.WAITING:
-            transition(ticket, TicketState.LEFT)
-            announce_queue_change(office, "remove", ticket)
-        elif ticket.state == TicketState.INVITED:
-            from buergerbuero.calls.actions import end_active_consultation_of_ticket
-
-            transition(ticket, TicketState.LEFT)
-            end_active_consultation_of_ticket(ticket, "hangup_citizen")
-        else:
+        if ticket.state != TicketState.WAITING:
             raise ActionError("not_waiting", _("You are no longer in the waiting area."))
-        # The queue delta (waiting) or the consultation's end (invited) announced the office's state.
+        transition(ticket, TicketState.LEFT)
+        # The queue delta announces the office's state.
+        announce_queue_change(office, "remove", ticket)
         announce_ticket_state(ticket, reason="left")
     return ticket
 
@@ -151,7 +142,7 @@ def leave_queue(ticket: Ticket) -> Ticket:
 def decline(actor_staff_id: int, actor_user_id: int, ticket: Ticket, message: str) -> Ticket:
     """An official declines a waiting citizen with a message the citizen sees."""
     with transaction.atomic():
-        office = _lock_office(ticket.office_id)
+        office = lock_office(ticket.office_id)
         ticket = Ticket.objects.select_related("office").get(pk=ticket.pk)
         if ticket.state != TicketState.WAITING:
             raise ActionError("not_waiting", _("This person is no longer waiting."))
@@ -240,42 +231,32 @@ def rate(ticket: Ticket, rating: int) -> Ticket:
 
 
 def expire_stale(now: datetime | None = None) -> int:
-    """End waiting tickets whose page has been gone longer than the grace period, and invitations the
-    citizen never took up. Safe to run in several processes at once. Returns how many ended. (A citizen
-    gone from a running consultation: calls.actions.end_gone_participants, with the call's grace.)"""
-    from buergerbuero.calls.actions import end_active_consultation_of_ticket
-
+    """End waiting tickets whose page has been gone longer than the grace period. Safe to run in several
+    processes at once. Returns how many ended. (Invitations the citizen never took up:
+    calls.actions.expire_invitations; a citizen gone from a running consultation:
+    calls.actions.end_gone_participants, with the call's grace.)"""
     now = now or timezone.now()
     grace = timedelta(seconds=settings.WAITING_GRACE_SECONDS)
-    invite_timeout = timedelta(seconds=settings.INVITE_TIMEOUT_SECONDS)
     stale = list(
         Ticket.objects.filter(state=TicketState.WAITING, disconnected_at__lt=now - grace).values_list(
             "pk", "office_id"
         )
-    ) + list(
-        Ticket.objects.filter(
-            state=TicketState.INVITED, state_changed_at__lt=now - invite_timeout
-        ).values_list("pk", "office_id")
     )
     ended = 0
     for ticket_id, office_id in stale:
         with transaction.atomic():
-            office = _lock_office(office_id)
+            office = lock_office(office_id)
             # Locked too: a page reconnecting now (connection_opened) waits for this decision or, if
             # it came first, is seen here, never overwritten by a decision made on what was before.
             ticket = Ticket.objects.select_for_update().select_related("office").get(pk=ticket_id)
-            if (
+            if not (
                 ticket.state == TicketState.WAITING
                 and ticket.disconnected_at
                 and ticket.disconnected_at < now - grace
             ):
-                transition(ticket, TicketState.EXPIRED, now=now)
-                announce_queue_change(office, "remove", ticket)
-            elif ticket.state == TicketState.INVITED and ticket.state_changed_at < now - invite_timeout:
-                transition(ticket, TicketState.EXPIRED, now=now)
-                end_active_consultation_of_ticket(ticket, "no_show")
-            else:
                 continue
+            transition(ticket, TicketState.EXPIRED, now=now)
+            announce_queue_change(office, "remove", ticket)
             announce_ticket_state(ticket, reason="expired")
             ended += 1
     return ended
@@ -321,7 +302,7 @@ def check_close_office(staff: Staff, office: Office, confirmed_waiting: int) -> 
     named), nothing changes and CloseNeedsConfirmation says how many. Counted under the office lock,
     so a person who entered after the confirmation was shown is asked about again."""
     with transaction.atomic():
-        office = Office.objects.select_for_update().get(pk=office.pk)
+        office = lock_office(office.pk)
         if not open_presences(office).exclude(staff=staff).exists():
             waiting = waiting_tickets(office).count()
             if waiting > confirmed_waiting and open_presences(office).filter(staff=staff).exists():

@@ -4,7 +4,7 @@
   ``WAITING_ENTRY_WINDOW_SECONDS``, counted in the cache under a keyed hash.
 - Per browser session: ``WAITING_ENTRIES_PER_SESSION`` in the same window, kept in the session itself
   (server-side; a client that drops its cookie is still counted by its address).
-- Under pressure (``under_pressure``) the form must carry a solved proof of work (appointments.pow),
+- Under pressure (``under_pressure``) the form must carry a solved proof of work (core.pow),
   which the page's script solves by itself: cheap for one person, costly for a flood.
 
 An entry is counted before the ticket is made and given back when the action refuses it (office
@@ -31,8 +31,8 @@ SESSION_ENTRIES_KEY = "bb_waiting_entries"
 ENTRIES = AddressLimit(
     salt="buergerbuero.waitingroom.ratelimit",
     prefix="waitingroom-entries",
-    per_address=("WAITING_ENTRIES_PER_ADDRESS", 10),
-    window=("WAITING_ENTRY_WINDOW_SECONDS", 3600),
+    per_address=lambda: settings.WAITING_ENTRIES_PER_ADDRESS,
+    window=lambda: settings.WAITING_ENTRY_WINDOW_SECONDS,
 )
 
 

@@ -36,6 +36,17 @@ def waiting_tickets(office: Office) -> QuerySet[Ticket]:
     )
 
 
+def waiting_counts(office_ids: list[int]) -> dict[int, int]:
+    """How many people wait in each of the offices, in one query; offices without anyone are left out
+    (the office's live state, offices.selectors.LiveSources, set in waitingroom/apps.py)."""
+    return dict(
+        Ticket.objects.filter(office_id__in=office_ids, state=TicketState.WAITING)
+        .values("office_id")
+        .annotate(n=Count("id"))
+        .values_list("office_id", "n")
+    )
+
+
 def _ahead_of(ticket: Ticket) -> QuerySet[Ticket]:
     return Ticket.objects.filter(office_id=ticket.office_id, state=TicketState.WAITING).filter(
         Q(priority__gt=ticket.priority)

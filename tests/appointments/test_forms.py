@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from buergerbuero.appointments import pow
-from buergerbuero.appointments.forms import POW_ERRORS, BookingForm
+from buergerbuero.appointments.forms import BookingForm
+from buergerbuero.core import pow
+from buergerbuero.core.forms import POW_ERRORS
 
 VALID = {"name": "Erika Muster", "email": "erika@example.org", "phone": "", "concern": "", "consent": "on"}
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from buergerbuero.appointments import actions, mails, pow
+from buergerbuero.appointments import actions, mails
 from buergerbuero.appointments.models import (
     AppointmentSettings,
     BlockedSlot,
@@ -25,6 +25,7 @@ from buergerbuero.appointments.slots import Slot, office_slots, parse_key
 from buergerbuero.appointments.tokens import confirm_token, manage_token
 from buergerbuero.appointments.views import SESSION_BOOKED
 from buergerbuero.audit.models import AuditEntry
+from buergerbuero.core import pow
 from buergerbuero.offices.models import Office
 from tests.conftest import enter, open_
 from tests.public.helpers import de

@@ -11,6 +11,8 @@ from buergerbuero.calls.actions import (
     admit,
     answer_invitation,
     citizen_joined,
+    citizen_leaves,
+    expire_invitations,
     hang_up,
     hold_call,
     hold_citizen_call,
@@ -30,7 +32,7 @@ from buergerbuero.waitingroom.actions import (
     expire_stale,
     get_ticket_by_token,
 )
-from buergerbuero.waitingroom.models import TicketState, TicketTransition
+from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
 from buergerbuero.waitingroom.selectors import position, waiting_tickets
 from tests.conftest import enter, make_staff, open_
 
@@ -563,3 +565,40 @@ def test_hold_citizen_call_tells_a_reload_from_a_reconnect(world, office, events
     assert events.of(groups.consultation(consultation.pk)) == []
     citizen.refresh_from_db()
     assert citizen.call_page == "page-two-2"
+
+
+def test_leave_after_admission_ends_the_consultation(world, office, events) -> None:
+    ticket, _ = enter(office)
+    consultation = admit(world.official_a, office)
+    events.sent.clear()
+    citizen_leaves(ticket)
+    ticket.refresh_from_db()
+    consultation.refresh_from_db()
+    assert ticket.state == TicketState.LEFT
+    assert consultation.end_reason == EndReason.HANGUP_CITIZEN and consultation.ended_at
+    assert events.of(groups.staff(world.official_a.pk)) == [
+        {"type": "staff.consultation", "consultation": None}
+    ]
+    assert "queue.delta" not in events.types()
+
+
+def test_invite_timeout(world, office, settings, events) -> None:
+    settings.INVITE_TIMEOUT_SECONDS = 90
+    ticket, _ = enter(office)
+    connection_opened(ticket, "p")
+    consultation = admit(world.official_a, office)
+    invited_at = Ticket.objects.get(pk=ticket.pk).state_changed_at
+    assert expire_invitations(now=invited_at + timedelta(seconds=89)) == 0
+    events.sent.clear()
+    assert expire_invitations(now=invited_at + timedelta(seconds=91)) == 1
+    ticket.refresh_from_db()
+    consultation.refresh_from_db()
+    assert ticket.state == TicketState.EXPIRED
+    assert consultation.end_reason == EndReason.NO_SHOW
+    assert events.of(groups.consultation(consultation.pk))[-1]["type"] == "consultation.ended"
+    assert events.of(groups.staff(world.official_a.pk)) == [
+        {"type": "staff.consultation", "consultation": None}
+    ]
+    # The official is free again.
+    enter(office)
+    admit(world.official_a, office)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from buergerbuero.calls.actions import admit, answer_invitation, end_gone_participants, invite_colleague
 from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
-from buergerbuero.core.jobs import run_expiry
+from buergerbuero.site.jobs import run_expiry
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from tests.conftest import citizen_cookie, connect, drain, enter, frame_of, open_, staff_cookie
 

@@ -1,5 +1,5 @@
 """Pages served by a web worker that died without running any disconnect code (SIGKILL, a hang) count
-as gone since the worker's last sign of life (core.liveness, core.jobs.run_dead_workers), so the
+as gone since the worker's last sign of life (core.liveness, site.jobs.run_dead_workers), so the
 ordinary graces end their places and calls. A worker is "killed" here by not refreshing its row while
 the clock is moved explicitly (``now``)."""
 
@@ -20,9 +20,9 @@ from buergerbuero.calls.actions import (
 )
 from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
 from buergerbuero.core import groups
-from buergerbuero.core.jobs import run_dead_workers
 from buergerbuero.core.liveness import beat
 from buergerbuero.core.models import WorkerProcess
+from buergerbuero.site.jobs import run_dead_workers
 from buergerbuero.waitingroom.actions import (
     connection_closed,
     connection_opened,

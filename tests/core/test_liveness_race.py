@@ -15,9 +15,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from buergerbuero.core.jobs import run_dead_workers
 from buergerbuero.core.liveness import beat, end_dead_workers
 from buergerbuero.core.models import WorkerProcess
+from buergerbuero.site.jobs import run_dead_workers
 from buergerbuero.waitingroom.actions import connection_opened, pages_of_worker_gone
 from buergerbuero.waitingroom.models import Ticket
 from tests.conftest import enter, open_

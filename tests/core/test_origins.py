@@ -7,7 +7,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from buergerbuero.core.asgi import normalise_origin, websocket_application
+from buergerbuero.core.asgi import normalise_origin
+from buergerbuero.site.asgi import websocket_application
 from tests.conftest import connect, frame_of, staff_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)

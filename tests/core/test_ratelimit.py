@@ -6,10 +6,20 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
+from django.utils import translation
 
-from buergerbuero.appointments import ratelimit as bookings
 from buergerbuero.certificates import ratelimit as certificates
-from buergerbuero.core.ratelimit import ADDRESS, TokenBucket, address_bucket, client_address
+from buergerbuero.core import bookinglimit as bookings
+from buergerbuero.core.ratelimit import (
+    ADDRESS,
+    BOOKINGS_REFUSED,
+    REGISTRATIONS_REFUSED,
+    TokenBucket,
+    address_bucket,
+    client_address,
+    count,
+    uncount,
+)
 from buergerbuero.events import ratelimit as events
 from buergerbuero.staff import ratelimit as logins
 from buergerbuero.waitingroom.ratelimit import ENTRIES as waiting_entries
@@ -112,3 +122,33 @@ def test_token_bucket_refills() -> None:
     assert [bucket.take(), bucket.take()] == [True, False]
     now[0] = 100
     assert [bucket.take() for _ in range(3)] == [True, True, False]  # never more than the burst
+
+
+def test_the_counter_keeps_the_window_of_its_first_count() -> None:
+    assert [count("k", 60) for _ in range(3)] == [1, 2, 3]
+    uncount("k")
+    assert count("k", 60) == 3
+    cache.delete("k")  # the window ended
+    uncount("k")  # nothing to take back: no error, nothing counted
+    assert count("k", 60) == 1
+
+
+@pytest.mark.parametrize(
+    ("refusals", "what"), [(BOOKINGS_REFUSED, "bookings"), (REGISTRATIONS_REFUSED, "registrations")]
+)
+def test_a_refused_try_says_which_limit_it_hit(refusals, what, settings) -> None:
+    settings.BOOKING_RATE_PER_ADDRESS = 2
+    settings.BOOKING_RATE_PER_EMAIL = 1
+    with translation.override("en"):
+        assert refusals.check(bookings.BOOKINGS, SAME_64[0], "a@example.org") is None
+        assert refusals.check(bookings.BOOKINGS, SAME_64[1], "a@example.org") == (
+            f"Too many {what} were made for this e-mail address within an hour. Please try again later."
+        )
+        assert refusals.check(bookings.BOOKINGS, SAME_64[1], "b@example.org") is None
+        assert refusals.check(bookings.BOOKINGS, SAME_64[2], "c@example.org") == (
+            f"Too many {what} were made from your connection within an hour. Please try again later."
+        )
+    with translation.override("de"):
+        assert refusals.check(bookings.BOOKINGS, SAME_64[2], "c@example.org").startswith(
+            "Über Ihre Verbindung"
+        )

@@ -84,7 +84,7 @@ def test_refusals_are_logged_once_per_episode_without_the_address(caplog) -> Non
 
 
 async def open_socket(cookie: str, address: str) -> tuple[WebsocketCommunicator, bool]:
-    from buergerbuero.core.asgi import websocket_application
+    from buergerbuero.site.asgi import websocket_application
 
     headers = [(b"origin", ORIGIN.encode()), (b"host", b"localhost"), (b"cookie", cookie.encode())]
     communicator = WebsocketCommunicator(websocket_application(), "/ws/ticket/", headers=headers)

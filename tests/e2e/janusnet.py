@@ -1,8 +1,8 @@
 """A network inside the test's own network namespace on which Janus can gather ICE candidates, and a Janus
 started on it.
 
-Janus 1.1.2 skips loopback interfaces when it gathers ICE candidates (../shared/LANDSCAPE.md): in a
-namespace that has only ``lo`` every publish fails with error 490. :func:`ensure_veth` creates a veth pair
+Janus 1.1.2 skips loopback interfaces when it gathers ICE candidates: in a namespace that has only
+``lo`` every publish fails with error 490. :func:`ensure_veth` creates a veth pair
 whose two ends both stay in the current namespace, each with a private address, and :func:`start_janus`
 starts Janus from our configuration with ``-E <one end>`` so that its only candidate is that address.
 Chromium in the same namespace reaches it like any local address; nothing leaves the namespace.
@@ -79,17 +79,18 @@ import json, sys
 import django
 django.setup()
 from buergerbuero.authorities.models import Authority
-from buergerbuero.rooms import actions
+from buergerbuero.rooms.actions import lifecycle
+from buergerbuero.rooms.actions import members
 from buergerbuero.rooms.models import RoomKind
 spec = json.loads(sys.stdin.read())
 authority = Authority.objects.get(slug=spec["authority"])
-room = actions.create_room(authority, kind=RoomKind(spec["kind"]), title=spec["title"], mode=spec["mode"])
+room = lifecycle.create_room(authority, kind=RoomKind(spec["kind"]), title=spec["title"], mode=spec["mode"])
 out = {"room": room.pk, "members": {}}
 for name, role in spec["members"]:
-    member, token = actions.add_member(room, display_name=name, role=role)
+    member, token = members.add_member(room, display_name=name, role=role)
     out["members"][name] = {"id": member.pk, "token": token}
 if spec["start"]:
-    actions.start_room(room, actor=None)
+    lifecycle.start_room(room, actor=None)
 print(json.dumps(out))
 """
 

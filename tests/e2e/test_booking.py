@@ -4,7 +4,7 @@ axe-core (no violation of impact "serious" or "critical") on the week view, the 
 page after booking, the management page and its cancel and reschedule steps.
 
 Two tests book through the pages; the others book through the action in a process of their own, so that
-the server's limit of bookings per client address (5 an hour, appointments/ratelimit.py) leaves room for
+the server's limit of bookings per client address (5 an hour, core/bookinglimit.py) leaves room for
 other modules of the session.
 
 axe is injected as a script, which the pages' CSP forbids; only the auditing context bypasses the CSP.

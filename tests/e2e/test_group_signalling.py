@@ -123,7 +123,7 @@ def test_a_reloaded_presenter_is_seen_again_and_a_second_page_takes_over(group: 
     presenter = open_test_page(pages.new("presenter"), group, room, "Paul Presenter")
     viewer = open_test_page(pages.new("viewer"), group, room, "Vroni Viewer")
     publish(presenter)
-    decodes(viewer, presenter_id)
+    assert decodes(viewer, presenter_id) > 0
 
     # Reload: the old socket may still be open when the new page joins; its feed is replaced.
     offers = len([f for f in frames(viewer) if f["type"] == "media.offer"])
@@ -133,15 +133,18 @@ def test_a_reloaded_presenter_is_seen_again_and_a_second_page_takes_over(group: 
         "(n) => window.bbFrames.filter((f) => f.type === 'media.offer').length > n", arg=offers
     )
     # Frames of a stream that ended stay counted but stop growing: growth means the new one.
-    decodes(viewer, presenter_id, more_than=decodes(viewer, presenter_id, more_than=-1))
+    before = decodes(viewer, presenter_id, more_than=-1)
+    assert decodes(viewer, presenter_id, more_than=before) > before
 
     # A second page of the same member takes over; the first one is told and stays quiet.
     second = open_test_page(
         pages.another_window("presenter-2", of="presenter"), group, room, "Paul Presenter"
     )
     presenter.wait_for_function("() => window.bbRefused.includes('replaced')")
+    assert second.evaluate("() => window.bbRefused") == []
     publish(second)
-    decodes(viewer, presenter_id, more_than=decodes(viewer, presenter_id, more_than=-1))
+    before = decodes(viewer, presenter_id, more_than=-1)
+    assert decodes(viewer, presenter_id, more_than=before) > before
     harness.wait_http(group.url + "/staff/login/", timeout=5)  # the server is still fine
 
 

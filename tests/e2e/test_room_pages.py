@@ -25,7 +25,8 @@ import datetime as dt
 import json
 from django.utils import timezone
 from buergerbuero.authorities.models import Staff
-from buergerbuero.rooms import actions
+from buergerbuero.rooms.actions import lifecycle
+from buergerbuero.rooms.actions import members
 from buergerbuero.rooms.models import RoomKind
 
 staff = Staff.objects.select_related("authority", "user").get(user__username=%(moderator)r)
@@ -33,30 +34,30 @@ out = {}
 
 def room(title, **kwargs):
     kind = kwargs.pop("kind", RoomKind.TRAINING)
-    r = actions.create_room(staff.authority, kind=kind, title=title, **kwargs)
-    mod, _ = actions.add_member(r, display_name=staff.display_name, role="moderator", user=staff.user)
+    r = lifecycle.create_room(staff.authority, kind=kind, title=title, **kwargs)
+    mod, _ = members.add_member(r, display_name=staff.display_name, role="moderator", user=staff.user)
     return r, mod
 
 live, mod = room("Belehrung nach § 43 IfSG")
-actions.start_room(live, actor=mod)
+lifecycle.start_room(live, actor=mod)
 out["live"] = live.pk
-out["erika"] = actions.add_member(live, display_name="Erika Muster")[1]
-out["keyboard"] = actions.add_member(live, display_name="Karl Tastatur")[1]
-removed, out["removed"] = actions.add_member(live, display_name="Rudi Raus")
-actions.remove_member(removed, actor=mod)
+out["erika"] = members.add_member(live, display_name="Erika Muster")[1]
+out["keyboard"] = members.add_member(live, display_name="Karl Tastatur")[1]
+removed, out["removed"] = members.add_member(live, display_name="Rudi Raus")
+members.remove_member(removed, actor=mod)
 
 scheduled, _ = room("Vereinsschulung", starts_at=timezone.now() + dt.timedelta(days=1))
-out["scheduled"] = actions.add_member(scheduled, display_name="Sara Später")[1]
+out["scheduled"] = members.add_member(scheduled, display_name="Sara Später")[1]
 
 ended, mod_e = room("Bürgermeisterkonferenz", kind=RoomKind.EVENT)
-out["ended"] = actions.add_member(ended, display_name="Eva Ende")[1]
-actions.start_room(ended, actor=mod_e)
-actions.end_room(ended, actor=mod_e)
+out["ended"] = members.add_member(ended, display_name="Eva Ende")[1]
+lifecycle.start_room(ended, actor=mod_e)
+lifecycle.end_room(ended, actor=mod_e)
 
 locked, mod_l = room("Kurs Ehrenamt", kind=RoomKind.EVENT)
-out["locked"] = actions.add_member(locked, display_name="Lena Later")[1]
-actions.start_room(locked, actor=mod_l)
-actions.lock(locked, actor=mod_l)
+out["locked"] = members.add_member(locked, display_name="Lena Later")[1]
+lifecycle.start_room(locked, actor=mod_l)
+lifecycle.lock(locked, actor=mod_l)
 
 print(json.dumps(out))
 """

@@ -57,40 +57,41 @@ import datetime as dt, json
 from django.utils import timezone
 from buergerbuero.authorities.models import Staff
 from buergerbuero.offices.models import Office
-from buergerbuero.trainings import actions
+from buergerbuero.trainings.actions import catalogue as catalogue_actions
+from buergerbuero.trainings.actions import sessions as session_actions
 office = Office.objects.get(slug="{OFFICE}")
 greta = Staff.objects.get(user__username="{PRESENTER}")
-kind = actions.create_type(office, by=greta, title="Belehrung nach § 43 IfSG",
+kind = catalogue_actions.create_type(office, by=greta, title="Belehrung nach § 43 IfSG",
     legal_basis="§ 43 Abs. 1 Nr. 1 Infektionsschutzgesetz (IfSG)", duration_minutes=1,
     required_attendance_percent=50)
-session = actions.create_session(kind, starts_at=timezone.now() + dt.timedelta(minutes=20), capacity=30,
-    presenters=[greta], by=greta)
+session = session_actions.create_session(kind, starts_at=timezone.now() + dt.timedelta(minutes=20),
+    capacity=30, presenters=[greta], by=greta)
 print(json.dumps({{"type": kind.pk, "session": session.pk}}))
 """
 
 # The session begins now: the room goes live, the class screen joins (as the room's socket does through
-# rooms.actions.join) and answers a presence check sent by the presenter.
+# rooms.actions.members.join) and answers a presence check sent by the presenter.
 BEGIN = f"""
 from django.utils import timezone
-from buergerbuero.rooms import actions as rooms
+from buergerbuero.rooms.actions import activity, lifecycle, members
 from buergerbuero.trainings.models import Registration, TrainingSession
 session = TrainingSession.objects.select_related("room").get(pk=%(session)d)
 TrainingSession.objects.filter(pk=session.pk).update(starts_at=timezone.now())
 presenter = session.room.members.get(user__username="{PRESENTER}")
-rooms.start_room(session.room, actor=presenter.user)
+lifecycle.start_room(session.room, actor=presenter.user)
 screen = Registration.objects.get(session=session, kind="class").member
-rooms.join(screen, "e2e-class-screen")
-check = rooms.start_presence_check(session.room, 20, actor=presenter)
-rooms.answer_presence_check(check, screen)
+members.join(screen, "e2e-class-screen")
+check = activity.start_presence_check(session.room, 20, actor=presenter)
+activity.answer_presence_check(check, screen)
 print("ok")
 """
 
 END = f"""
-from buergerbuero.rooms import actions as rooms
+from buergerbuero.rooms.actions import lifecycle, members
 from buergerbuero.trainings.models import TrainingSession
 session = TrainingSession.objects.select_related("room").get(pk=%(session)d)
-rooms.leave(session.registrations.get(kind="class").member, "e2e-class-screen")
-rooms.end_room(session.room, actor=session.room.members.get(user__username="{PRESENTER}").user)
+members.leave(session.registrations.get(kind="class").member, "e2e-class-screen")
+lifecycle.end_room(session.room, actor=session.room.members.get(user__username="{PRESENTER}").user)
 print("ok")
 """
 

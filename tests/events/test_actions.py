@@ -149,7 +149,7 @@ def test_removal_by_the_office_is_audited_with_the_official(world) -> None:
 
 def test_a_removal_holds_for_the_event(world) -> None:
     """Removed people who register again with the same address get no new working join link."""
-    from buergerbuero.rooms.actions import remove_member
+    from buergerbuero.rooms.actions.members import remove_member
 
     event = make_event(world)
     actions.cancel_registration(register(event, email="erika@example.org"), by=world.official_a)

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from buergerbuero.appointments import pow
+from buergerbuero.core import pow
 from buergerbuero.events import actions, mails, tokens
 from buergerbuero.events.models import Event, Registration, RegistrationMode
 from buergerbuero.rooms.access import member_for_token

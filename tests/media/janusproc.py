@@ -10,9 +10,8 @@ Instances that stand for several Janus of one installation share the secrets (``
 ``admin_secret``), as the settings name one of each. ``restart()`` stops and starts the same instance
 on the same port (a crashed Janus coming back: all its rooms and sessions are gone). ``ice_interface``
 names the only interface Janus gathers ICE candidates on (``-E``); Janus 1.1.2 skips loopback, so tests
-with real media run Janus inside a network namespace that has a veth pair and pass its name
-(../shared/LANDSCAPE.md). The process dies with the test run
-(PR_SET_PDEATHSIG), so an aborted run leaves no Janus behind.
+with real media run Janus inside a network namespace that has a veth pair and pass its name. The process
+dies with the test run (PR_SET_PDEATHSIG), so an aborted run leaves no Janus behind.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ from buergerbuero.core.errors import ActionError
 from buergerbuero.media import actions
 from buergerbuero.media.connections import MediaUnavailable, client_for, close_all
 from buergerbuero.media.janus import JanusClient
-from buergerbuero.media.placement import JanusRoom, janus_room_for, least_loaded, release
-from buergerbuero.rooms.actions import create_room
+from buergerbuero.media.placement import JanusRoom, janus_room_for, least_loaded
+from buergerbuero.media.streaming import release
+from buergerbuero.rooms.actions.lifecycle import create_room
 from buergerbuero.rooms.models import Room, RoomKind, RoomState
 
 from .janusproc import AVAILABLE, Janus, free_port
@@ -284,7 +285,7 @@ async def test_a_room_on_an_instance_no_longer_configured_moves(world, configure
 
 
 async def test_ending_a_room_frees_its_janus_room(world, configured) -> None:
-    from buergerbuero.rooms.actions import end_room, start_room
+    from buergerbuero.rooms.actions.lifecycle import end_room, start_room
 
     a, b = configured
     room = await sync_to_async(new_room)(world)

@@ -22,8 +22,9 @@ from asgiref.sync import sync_to_async
 from buergerbuero.media import streaming
 from buergerbuero.media.connections import close_all, open_session
 from buergerbuero.media.janus import JanusClient, JanusError
-from buergerbuero.media.placement import janus_room_for, release
-from buergerbuero.rooms.actions import create_room
+from buergerbuero.media.placement import janus_room_for
+from buergerbuero.media.streaming import release
+from buergerbuero.rooms.actions.lifecycle import create_room
 from buergerbuero.rooms.models import RoomKind
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS
 

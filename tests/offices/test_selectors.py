@@ -1,22 +1,12 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from buergerbuero.authorities.models import Availability
 from buergerbuero.calls.actions import admit
-from buergerbuero.calls.models import Consultation
 from buergerbuero.offices.actions import set_availability
-from buergerbuero.offices.selectors import (
-    DEFAULT_SERVICE_SECONDS,
-    OfficeState,
-    median_service_seconds,
-    median_service_seconds_of,
-    office_state,
-    office_states,
-)
+from buergerbuero.offices.selectors import OfficeState, office_state, office_states
+from tests.calls.test_selectors import make_consultations
 from tests.conftest import enter, open_
 
 pytestmark = pytest.mark.django_db
@@ -68,48 +58,6 @@ def test_busy_in_one_office_is_busy_everywhere(world) -> None:
     enter(world.office_a)
     admit(world.official_a, world.office_a)
     assert office_state(world.office_b).state == "open_busy"
-
-
-def make_consultations(office, ticket, minutes: list[float], days_ago: int = 1) -> None:
-    end = timezone.now() - timedelta(days=days_ago)
-    for n, length in enumerate(minutes):
-        stop = end - timedelta(hours=n)
-        Consultation.objects.create(
-            office=office,
-            ticket=ticket,
-            started_at=stop - timedelta(minutes=length),
-            connected_at=stop - timedelta(minutes=length),
-            ended_at=stop,
-        )
-
-
-def test_median_service_time(world) -> None:
-    ticket, _ = enter_closed(world)
-    assert median_service_seconds(world.office_a) == DEFAULT_SERVICE_SECONDS
-    make_consultations(world.office_a, ticket, [4, 8, 30])
-    assert median_service_seconds(world.office_a) == 8 * 60
-
-
-def test_median_ignores_old_unconnected_and_other_offices(world) -> None:
-    ticket, _ = enter_closed(world)
-    make_consultations(world.office_a, ticket, [50, 50, 50], days_ago=31)
-    make_consultations(world.office_b, ticket, [50])
-    Consultation.objects.create(
-        office=world.office_a, ticket=ticket, started_at=timezone.now(), ended_at=timezone.now()
-    )
-    assert median_service_seconds(world.office_a) == DEFAULT_SERVICE_SECONDS
-
-
-def test_median_of_the_last_twenty_and_at_least_a_minute(world) -> None:
-    ticket, _ = enter_closed(world)
-    make_consultations(world.office_a, ticket, [0.1] * 20, days_ago=1)
-    make_consultations(world.office_a, ticket, [40] * 10, days_ago=2)
-    assert median_service_seconds(world.office_a) == 60
-
-
-def enter_closed(world):
-    open_(world.official_a, world.office_a)
-    return enter(world.office_a)
 
 
 def state(present: int, free: int, service: int = 600, name: str = "open_busy") -> OfficeState:
@@ -169,17 +117,6 @@ def test_office_states_equal_each_office_on_its_own(world) -> None:
     assert office_states([]) == {}
     assert office_states(offices)[world.office_a.pk].waiting == 3
     assert office_states(offices)[world.office_b.pk].service_seconds == 8 * 60
-
-
-def test_medians_of_several_offices_take_each_office_s_last_twenty(world) -> None:
-    ticket, _ = enter_closed(world)
-    make_consultations(world.office_a, ticket, [0.1] * 20, days_ago=1)
-    make_consultations(world.office_a, ticket, [40] * 10, days_ago=2)
-    make_consultations(world.office_b, ticket, [40] * 10, days_ago=2)
-    assert median_service_seconds_of([world.office_a.pk, world.office_b.pk]) == {
-        world.office_a.pk: 60,
-        world.office_b.pk: 40 * 60,
-    }
 
 
 def test_office_states_query_count_does_not_grow_with_offices(world, django_assert_max_num_queries) -> None:

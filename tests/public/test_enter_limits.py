@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from buergerbuero.appointments import pow
+from buergerbuero.core import pow
 from buergerbuero.waitingroom.models import Ticket
 from tests.conftest import enter, open_
 from tests.public.helpers import de, url
@@ -110,7 +110,7 @@ def test_the_office_page_carries_a_challenge_for_the_browser(office) -> None:
     response = Client().get(url("office", office))
     html = response.content.decode()
     assert 'id="pow-config"' in html and 'name="pow"' in html and "data-pow" in html
-    assert "appointments/pow-form" in html
+    assert "core/pow-form" in html
 
 
 def test_without_pressure_no_solution_is_needed(office) -> None:

@@ -8,9 +8,14 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 
-from buergerbuero.rooms import actions
+from buergerbuero.audit.models import AuditEntry
+from buergerbuero.rooms.actions import lifecycle, members
 from buergerbuero.rooms.models import Member, MemberRole, Room, RoomKind
 from tests.conftest import World
+
+
+def audited(action: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=action))
 
 
 @dataclass
@@ -26,15 +31,15 @@ class Session:
 def make_session(
     world: World, *, kind: str = RoomKind.TRAINING, lobby: bool = False, live: bool = True
 ) -> Session:
-    room = actions.create_room(world.authority, kind=kind, title="Belehrung § 43 IfSG", lobby=lobby)
-    moderator, _ = actions.add_member(
+    room = lifecycle.create_room(world.authority, kind=kind, title="Belehrung § 43 IfSG", lobby=lobby)
+    moderator, _ = members.add_member(
         room, display_name="Anna Amsel", role=MemberRole.MODERATOR, user=world.official_a.user
     )
-    erika, erika_token = actions.add_member(room, display_name="Erika Muster")
-    max_, max_token = actions.add_member(room, display_name="Max Mustermann")
+    erika, erika_token = members.add_member(room, display_name="Erika Muster")
+    max_, max_token = members.add_member(room, display_name="Max Mustermann")
     assert erika_token and max_token
     if live:
-        actions.start_room(room, actor=moderator)
+        lifecycle.start_room(room, actor=moderator)
     room.refresh_from_db()
     return Session(
         room,

@@ -9,7 +9,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from buergerbuero.rooms import actions
+from buergerbuero.rooms.actions import members, moderation
 from buergerbuero.rooms.models import MemberRole, Room, RoomMode
 from tests.conftest import connect, drain, frame_of, staff_cookie
 from tests.rooms.conftest import Session, fresh, make_session, token_cookie
@@ -23,7 +23,7 @@ def make_webinar(world) -> tuple[Session, str]:
     """The session as a webinar (Erika and Max are participants: the audience) with a viewer, Vera."""
     s = make_session(world)
     Room.objects.filter(pk=s.room.pk).update(mode=RoomMode.WEBINAR)
-    _vera, token = actions.add_member(s.room, display_name="Vera Viewer", role=MemberRole.VIEWER)
+    _vera, token = members.add_member(s.room, display_name="Vera Viewer", role=MemberRole.VIEWER)
     assert token
     s.room.refresh_from_db()
     return s, token
@@ -95,10 +95,10 @@ async def test_the_audience_of_a_webinar_sees_the_stage_and_a_count_not_each_oth
     # A member let speak is on the stage: named to everyone; sent back, they leave the audience's lists.
     before_stage = json.dumps(vera.frames)
     assert "Erika Muster" not in before_stage
-    await db(actions.grant_speak)(await db(fresh)(s.erika), actor=s.moderator)
+    await db(moderation.grant_speak)(await db(fresh)(s.erika), actor=s.moderator)
     granted = await member_frame(vera, s.erika.pk)
     assert granted["member"]["name"] == "Erika Muster" and granted["audience"] == 0
-    await db(actions.revoke_speak)(await db(fresh)(s.erika), actor=s.moderator)
+    await db(moderation.revoke_speak)(await db(fresh)(s.erika), actor=s.moderator)
     revoked = await member_frame(vera, s.erika.pk)
     assert revoked["member"] == {"id": s.erika.pk, "hidden": True} and revoked["audience"] == 1
 

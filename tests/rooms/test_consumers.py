@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from buergerbuero.core import groups
-from buergerbuero.rooms import actions
+from buergerbuero.rooms.actions import activity, lifecycle, moderation
 from buergerbuero.rooms.models import Attendance, ChatMessage, Member, MemberRole, PresenceAnswer, Room
 from tests.conftest import all_group_members, connect, drain, frame_of, staff_cookie
 from tests.rooms.conftest import Session, make_session, token_cookie
@@ -128,7 +128,7 @@ async def test_locked_room_refuses_newcomers_only(world) -> None:
     page = await participant(s)
     await inside(page)
     await page.disconnect()
-    await db(actions.lock)(s.room, actor=s.moderator)
+    await db(lifecycle.lock)(s.room, actor=s.moderator)
     newcomer = await participant(s, s.max_token)
     refused = await frame_of(newcomer, "room.refused")
     assert refused["reason"] == "locked"
@@ -140,7 +140,7 @@ async def test_locked_room_refuses_newcomers_only(world) -> None:
 
 async def test_ended_room_refused(world) -> None:
     s = await db(make_session)(world)
-    await db(actions.end_room)(s.room, actor=s.moderator)
+    await db(lifecycle.end_room)(s.room, actor=s.moderator)
     page = await participant(s)
     assert (await frame_of(page, "room.refused"))["reason"] == "ended"
     await closed_with(page, 4410)
@@ -394,7 +394,7 @@ async def test_events_of_another_room_do_not_arrive(world) -> None:
     other = await db(make_session)(world)
     page = await participant(s)
     await inside(page)
-    await db(actions.send_chat)(other.erika, "Anderswo")
-    await db(actions.raise_hand)(other.max)
+    await db(activity.send_chat)(other.erika, "Anderswo")
+    await db(moderation.raise_hand)(other.max)
     assert not [f for f in await drain(page) if f["type"] in ("room.chat", "room.hands")]
     await page.disconnect()

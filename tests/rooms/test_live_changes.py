@@ -12,7 +12,7 @@ from buergerbuero.audit.models import AuditEntry
 from buergerbuero.core import groups
 from buergerbuero.events import actions as event_actions
 from buergerbuero.rooms.models import Attendance, Member, MemberRole
-from buergerbuero.trainings import actions as training_actions
+from buergerbuero.trainings.actions import sessions as session_actions
 from tests.conftest import all_group_members, connect, drain, frame_of, staff_cookie
 from tests.events.helpers import make_event, register
 from tests.rooms.conftest import token_cookie
@@ -139,7 +139,7 @@ async def test_a_presenter_dropped_from_a_training_session_loses_the_rights_at_o
     def prepare():
         training_type = make_type(world.office_a, world.official_a)
         session = make_training_session(training_type, world.official_a)
-        training_actions.update_session(
+        session_actions.update_session(
             session,
             starts_at=session.starts_at,
             capacity=session.capacity,
@@ -152,7 +152,7 @@ async def test_a_presenter_dropped_from_a_training_session_loses_the_rights_at_o
     page = await open_page(session.room_id, await db(staff_cookie)(world.official_a2))
     assert (await frame_of(page, "room.snapshot"))["me"]["moderator"] is True
 
-    await db(training_actions.update_session)(
+    await db(session_actions.update_session)(
         session,
         starts_at=session.starts_at,
         capacity=session.capacity,

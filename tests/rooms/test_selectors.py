@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from buergerbuero.rooms import actions
+from buergerbuero.rooms.actions import activity, members, moderation
 from buergerbuero.rooms.models import Attendance, PresenceAnswer, PresenceCheck, RoomState
 from buergerbuero.rooms.selectors import attendance_seconds, presence_summary, snapshot
 from tests.rooms.conftest import Session, fresh
@@ -86,12 +86,12 @@ def test_presence_summary_leaving_at_the_moment_of_a_check(session: Session) -> 
 
 
 def test_snapshot_shows_what_the_page_shows(session: Session) -> None:
-    actions.join(session.erika, "c1")
-    actions.raise_hand(session.erika)
-    actions.send_chat(session.erika, "Hallo")
-    deleted = actions.send_chat(session.erika, "weg")
-    actions.delete_chat(deleted, actor=session.moderator)
-    actions.start_presence_check(session.room, 60, actor=session.moderator)
+    members.join(session.erika, "c1")
+    moderation.raise_hand(session.erika)
+    activity.send_chat(session.erika, "Hallo")
+    deleted = activity.send_chat(session.erika, "weg")
+    activity.delete_chat(deleted, actor=session.moderator)
+    activity.start_presence_check(session.room, 60, actor=session.moderator)
     snap = snapshot(fresh(session.erika))
     assert snap["type"] == "room.snapshot"
     assert snap["room"]["state"] == "live"

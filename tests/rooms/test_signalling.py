@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 
 from buergerbuero.media import connections
 from buergerbuero.media.janus import JanusClient
-from buergerbuero.rooms import actions
+from buergerbuero.rooms.actions import members, moderation
 from buergerbuero.rooms.models import MemberRole, Room, RoomMode
 from tests.conftest import connect, staff_cookie
 from tests.media.janusproc import AVAILABLE, Janus
@@ -109,7 +109,7 @@ async def janus_participants(janus: Janus, room: Room) -> list[dict]:
 def make_webinar(world) -> tuple[Session, str, int]:
     s = make_session(world)
     Room.objects.filter(pk=s.room.pk).update(mode=RoomMode.WEBINAR)
-    viewer, token = actions.add_member(s.room, display_name="Vera Viewer", role=MemberRole.VIEWER)
+    viewer, token = members.add_member(s.room, display_name="Vera Viewer", role=MemberRole.VIEWER)
     assert token
     s.room.refresh_from_db()
     return s, token, viewer.pk
@@ -152,7 +152,7 @@ async def test_a_viewers_publish_is_refused_by_our_server_and_never_reaches_janu
     # A participant of a webinar may not publish either, until a moderator lets them speak.
     erika = await as_participant(s, s.erika_token)
     assert (await erika.frame("media.config"))["may_publish"] is False
-    await db(actions.grant_speak)(await db(fresh)(s.erika), actor=s.moderator)
+    await db(moderation.grant_speak)(await db(fresh)(s.erika), actor=s.moderator)
     assert (await erika.frame("media.permissions"))["may_publish"] is True
     await viewer.close()
     await erika.close()
@@ -256,7 +256,7 @@ async def test_permissions_follow_the_moderator(world, media) -> None:
     s = await db(make_session)(world)
     erika = await as_participant(s, s.erika_token)
     await erika.frame("media.config")
-    await db(actions.mute_member)(await db(fresh)(s.erika), actor=s.moderator)
+    await db(moderation.mute_member)(await db(fresh)(s.erika), actor=s.moderator)
     permissions = await erika.frame("media.permissions")
     assert permissions == {
         "type": "media.permissions",
@@ -264,7 +264,7 @@ async def test_permissions_follow_the_moderator(world, media) -> None:
         "audio_muted": True,
         "video_stopped": False,
     }
-    await db(actions.stop_video)(await db(fresh)(s.erika), actor=s.moderator)
+    await db(moderation.stop_video)(await db(fresh)(s.erika), actor=s.moderator)
     assert (await erika.frame("media.permissions", video_stopped=True))["audio_muted"] is True
     await erika.close()
 
@@ -395,10 +395,10 @@ async def test_a_removed_member_leaves_janus_even_without_a_page(world, media) -
         await orphan.message(session, handle, join)
         assert {p["id"] for p in await janus_participants(media, s.room)} == {s.erika.pk, s.max.pk}
 
-        await db(actions.remove_member)(await db(fresh)(s.erika), actor=s.moderator)
+        await db(members.remove_member)(await db(fresh)(s.erika), actor=s.moderator)
         assert {p["id"] for p in await janus_participants(media, s.room)} == {s.max.pk}
 
-        await db(actions.revoke_member)(await db(fresh)(s.max), actor=None)
+        await db(members.revoke_member)(await db(fresh)(s.max), actor=None)
         assert (await max_page.frame("room.removed"))["reason"] == "removed"
         assert await janus_participants(media, s.room) == []
     finally:

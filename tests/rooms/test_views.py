@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session as StoredSession
 from django.test import Client
 from django.urls import reverse
 
-from buergerbuero.rooms import actions
+from buergerbuero.rooms.actions import lifecycle, members
 from buergerbuero.rooms.models import Room
 from buergerbuero.rooms.tokens import SESSION_KEY, hash_token
 from tests.conftest import login
@@ -96,14 +96,14 @@ def test_not_started_room_says_when_it_starts(world, citizen_client: Client) -> 
 def test_closed_states(world, citizen_client: Client, setup: str, reason: str, status: int) -> None:
     s = make_session(world, lobby=setup == "declined")
     if setup == "removed":
-        actions.remove_member(s.erika, actor=s.moderator)
+        members.remove_member(s.erika, actor=s.moderator)
     elif setup == "declined":
-        actions.knock(s.erika, "c1")
-        actions.decline(s.erika, actor=s.moderator)
+        members.knock(s.erika, "c1")
+        members.decline(s.erika, actor=s.moderator)
     elif setup == "ended":
-        actions.end_room(s.room, actor=s.moderator)
+        lifecycle.end_room(s.room, actor=s.moderator)
     else:
-        actions.lock(s.room, actor=s.moderator)
+        lifecycle.lock(s.room, actor=s.moderator)
     response = citizen_client.get(join_url(s.erika_token))
     assert response.status_code == status
     assert f'data-reason="{reason}"' in response.content.decode()
@@ -151,10 +151,10 @@ def test_staff_room_page_needs_login_and_get(world, session: Session, client: Cl
 def test_removed_official_is_told(world, session: Session, client: Client) -> None:
     from buergerbuero.rooms.models import MemberRole
 
-    member, _ = actions.add_member(
+    member, _ = members.add_member(
         session.room, display_name="Bernd", role=MemberRole.PARTICIPANT, user=world.official_b.user
     )
-    actions.remove_member(member, actor=session.moderator)
+    members.remove_member(member, actor=session.moderator)
     login(client, world.official_b)
     response = client.get(reverse("staff_rooms:room", args=[session.room.pk]))
     assert response.status_code == 404  # no longer a member: the room is not theirs

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from buergerbuero.calls.actions import (
@@ -19,26 +16,6 @@ from buergerbuero.staff import access
 from tests.conftest import enter, open_
 
 pytestmark = pytest.mark.django_db
-
-
-def test_staff_for_user(world) -> None:
-    assert access.get_staff_for_user(world.official_a.user) == world.official_a
-    with pytest.raises(PermissionDenied):
-        access.get_staff_for_user(AnonymousUser())
-    with pytest.raises(PermissionDenied):
-        access.get_staff_for_user(get_user_model().objects.create_superuser("root", "", "x"))
-
-
-def test_office_for_staff(world) -> None:
-    assert access.get_office_for_staff(world.official_a, world.office_a.pk) == world.office_a
-    assert access.get_office_for_staff(world.admin, world.office_b.pk) == world.office_b
-    for staff, office in [
-        (world.official_b, world.office_a),
-        (world.other_admin, world.office_a),
-        (world.admin, world.other_office),
-    ]:
-        with pytest.raises(Http404):
-            access.get_office_for_staff(staff, office.pk)
 
 
 def test_ticket_for_staff(world) -> None:

@@ -64,6 +64,7 @@ async def test_snapshot(world) -> None:
     assert {c["name"] for c in snapshot["colleagues"]} == {"Alex Adler", "Bernd Bussard", "Ada Admin"}
     assert {t["name"] for t in snapshot["transfer_targets"]} == {"Energieberatung", "Gartenkultur"}
     assert snapshot["invitations"] == []
+    assert snapshot["consultation"] is None  # in no call
     assert "participant" not in snapshot
     await page.disconnect()
 
@@ -353,7 +354,8 @@ async def test_socket_reconnect_keeps_the_call_without_new_peer_connections(worl
     official_id = (await frame_of(first, "call.start"))["me"]
     await first.disconnect()
     again = await workspace(world.official_a, page="tab-of-anna-1")  # the same page, a new socket
-    await frame_of(again, "snapshot")
+    # The snapshot names the running call: the page keeps its peer connections until call.start comes.
+    assert (await frame_of(again, "snapshot"))["consultation"] == _consultation.pk
     assert (await again.receive_json_from())["type"] == "call.start"
     await citizen.send_json_to({"type": "chat", "text": "Sind Sie noch da?"})
     await frame_of(again, "chat")

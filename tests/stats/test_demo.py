@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from buergerbuero.core.demo import load_demo
+from buergerbuero.site.demo import load_demo
 from buergerbuero.stats.figures import compute
 from buergerbuero.stats.models import OfficeDay
 from buergerbuero.stats.periods import named_period

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from buergerbuero.core import retention
+from buergerbuero.site import retention
 from buergerbuero.stats.actions import rollup_due
 from buergerbuero.stats.figures import compute
 from buergerbuero.stats.models import OfficeDay

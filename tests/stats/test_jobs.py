@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from buergerbuero.core import jobs
+from buergerbuero.site import jobs
 from buergerbuero.stats.models import OfficeDay
 from tests.stats import scenario
 
@@ -46,7 +46,7 @@ async def test_run_forever_rolls_up_every_five_minutes(monkeypatch) -> None:
 
 
 def test_retention_rolls_up_first(world, monkeypatch, settings) -> None:
-    from buergerbuero.core import retention
+    from buergerbuero.site import retention
 
     scenario.build(world)
     settings.RETENTION_DAYS = 1

@@ -8,7 +8,10 @@ import zoneinfo
 from buergerbuero.authorities.models import Staff
 from buergerbuero.offices.models import Office
 from buergerbuero.rooms.models import Attendance, Member, PresenceAnswer, PresenceCheck
-from buergerbuero.trainings import actions
+from buergerbuero.trainings import checktext
+from buergerbuero.trainings.actions import catalogue as catalogue_actions
+from buergerbuero.trainings.actions import registrations as registration_actions
+from buergerbuero.trainings.actions import sessions as session_actions
 from buergerbuero.trainings.csvimport import PupilRow
 from buergerbuero.trainings.models import TrainingSession, TrainingType
 
@@ -39,33 +42,37 @@ def make_type(office: Office, by: Staff, *, check: bool = False, **fields: objec
         "pass_mark_percent": 50,
     }
     data.update(fields)
-    training_type = actions.create_type(office, by=by, **data)
+    training_type = catalogue_actions.create_type(office, by=by, **data)
     if check:
-        questions, errors = actions.parse_questions(CHECK)
+        questions, errors = checktext.parse_questions(CHECK)
         assert not errors
-        actions.set_questions(training_type, questions, by=by)
+        catalogue_actions.set_questions(training_type, questions, by=by)
     return training_type
 
 
 def make_session(
     training_type: TrainingType, by: Staff, *, capacity: int = 10, starts_at=START
 ) -> TrainingSession:
-    return actions.create_session(
+    return session_actions.create_session(
         training_type, starts_at=starts_at, capacity=capacity, presenters=[by], by=by
     )
 
 
-def register(session: TrainingSession, name: str = "Erika Muster", **fields: object) -> actions.Registered:
+def register(
+    session: TrainingSession, name: str = "Erika Muster", **fields: object
+) -> registration_actions.Registered:
     data: dict = {"birth_date": dt.date(1990, 5, 1), "email": "erika@example.org", "now": NOW}
     data.update(fields)
-    return actions.register_individual(session, name=name, **data)
+    return registration_actions.register_individual(session, name=name, **data)
 
 
 def pupils(*rows: tuple[str, dt.date]) -> list[PupilRow]:
     return [PupilRow(i + 1, name, birth) for i, (name, birth) in enumerate(rows)]
 
 
-def register_class(session: TrainingSession, rows: list[PupilRow], **fields: object) -> actions.Registered:
+def register_class(
+    session: TrainingSession, rows: list[PupilRow], **fields: object
+) -> registration_actions.Registered:
     data: dict = {
         "teacher_name": "Lena Lehrer",
         "email": "lehrer@schule.example",
@@ -75,7 +82,7 @@ def register_class(session: TrainingSession, rows: list[PupilRow], **fields: obj
         "now": NOW,
     }
     data.update(fields)
-    return actions.register_class(session, pupils=rows, **data)
+    return registration_actions.register_class(session, pupils=rows, **data)
 
 
 def attend(member: Member, joined: dt.datetime, left: dt.datetime | None) -> Attendance:

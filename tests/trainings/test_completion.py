@@ -10,7 +10,9 @@ import datetime as dt
 import pytest
 
 from buergerbuero.rooms.models import RoomState
-from buergerbuero.trainings import actions, completion
+from buergerbuero.trainings import completion
+from buergerbuero.trainings.actions import registrations as registration_actions
+from buergerbuero.trainings.actions import sessions as session_actions
 from buergerbuero.trainings.models import Pupil, Registration
 from tests.trainings.helpers import (
     AFTER,
@@ -145,11 +147,15 @@ def test_comprehension_check_pass_and_fail(checked_session) -> None:
         attend(registration.member, at(10, 0), at(11, 0))
     # Both right: 100 %. Second question with only one of its two right answers: wrong, so 1 of 2 = 50 %.
     assert (
-        actions.take_check(passing, _answers(checked_session, first_right=True, second_right=True), AFTER)
+        registration_actions.take_check(
+            passing, _answers(checked_session, first_right=True, second_right=True), AFTER
+        )
         == 100
     )
     assert (
-        actions.take_check(failing, _answers(checked_session, first_right=True, second_right=False), AFTER)
+        registration_actions.take_check(
+            failing, _answers(checked_session, first_right=True, second_right=False), AFTER
+        )
         == 50
     )
     assert outcome_of(checked_session, Registration.objects.get(pk=passing.pk)).completed
@@ -164,11 +170,11 @@ def test_the_check_is_taken_once_and_only_after_the_session(checked_session) -> 
     registration = register(checked_session).registration
     answers = _answers(checked_session, first_right=True, second_right=True)
     with pytest.raises(ActionError) as early:
-        actions.take_check(registration, answers, at(10, 30))
+        registration_actions.take_check(registration, answers, at(10, 30))
     assert early.value.code == "check_closed"
-    actions.take_check(registration, answers, AFTER)
+    registration_actions.take_check(registration, answers, AFTER)
     with pytest.raises(ActionError) as again:
-        actions.take_check(registration, answers, AFTER)
+        registration_actions.take_check(registration, answers, AFTER)
     assert again.value.code == "check_taken"
 
 
@@ -178,11 +184,13 @@ def test_a_class_completes_per_pupil_from_its_screen_the_roster_and_the_teachers
     rows = pupils(("Anna", dt.date(2010, 1, 1)), ("Ben", dt.date(2010, 2, 2)), ("Cem", dt.date(2010, 3, 3)))
     registration = register_class(checked_session, rows).registration
     anna, ben, cem = registration.pupils.all()
-    actions.check_in(registration, {anna.pk, ben.pk}, at(10, 5))  # Cem never sat in front of the screen
+    registration_actions.check_in(
+        registration, {anna.pk, ben.pk}, at(10, 5)
+    )  # Cem never sat in front of the screen
     attend(registration.member, at(9, 59), at(11, 1))
     answer(presence_check(checked_session, at(10, 30)), registration.member)
-    actions.record_class_check(registration, {anna.pk, cem.pk}, AFTER)  # Ben did not pass
-    done, total = actions.compute_completion(checked_session, by=world.official_a, now=AFTER)
+    registration_actions.record_class_check(registration, {anna.pk, cem.pk}, AFTER)  # Ben did not pass
+    done, total = session_actions.compute_completion(checked_session, by=world.official_a, now=AFTER)
     assert (done, total) == (1, 3)
     results = {p.name: (p.completed, p.completion_reason) for p in Pupil.objects.all()}
     assert results["Anna"][0] is True
@@ -192,9 +200,9 @@ def test_a_class_completes_per_pupil_from_its_screen_the_roster_and_the_teachers
 
 def test_a_class_whose_screen_missed_a_presence_check_fails_for_every_pupil(session, world) -> None:
     registration = register_class(session, pupils(("Anna", dt.date(2010, 1, 1)))).registration
-    actions.check_in(registration, {registration.pupils.get().pk}, at(10, 5))
+    registration_actions.check_in(registration, {registration.pupils.get().pk}, at(10, 5))
     attend(registration.member, at(10, 0), at(11, 0))
     presence_check(session, at(10, 30))
-    actions.compute_completion(session, by=world.official_a, now=AFTER)
+    session_actions.compute_completion(session, by=world.official_a, now=AFTER)
     pupil = registration.pupils.get()
     assert pupil.completed is False and "Anwesenheitsprüfung" in pupil.completion_reason

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models.query import QuerySet
 
 from buergerbuero.core.errors import ActionError
-from buergerbuero.trainings import actions
+from buergerbuero.trainings import selectors
 from buergerbuero.trainings.models import Registration
 from tests.test_concurrency import TIMEOUT, together
 from tests.trainings.helpers import make_session, make_type, pupils, register, register_class
@@ -37,7 +37,7 @@ def session(world, monkeypatch):
     return make_session(make_type(world.office_a, world.official_a), world.official_a, capacity=2)
 
 
-TAKEN = actions.seats_taken  # the real one, for the assertions (the tests slow the action's down)
+TAKEN = selectors.seats_taken  # the real one, for the assertions (the tests slow the action's down)
 
 
 def attempt(session, n: int):
@@ -49,7 +49,7 @@ def attempt(session, n: int):
 
 def slow_reads(monkeypatch, barrier: threading.Barrier | None = None) -> None:
     """Each request reads the taken places, then waits (for the others, or a moment) before it writes."""
-    real = actions.seats_taken
+    real = selectors.seats_taken
 
     def seats_taken(session):
         taken = real(session)
@@ -59,7 +59,7 @@ def slow_reads(monkeypatch, barrier: threading.Barrier | None = None) -> None:
             time.sleep(0.05)
         return taken
 
-    monkeypatch.setattr(actions, "seats_taken", seats_taken)
+    monkeypatch.setattr(selectors, "seats_taken", seats_taken)
 
 
 @postgres_only

@@ -12,7 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from buergerbuero.rooms.models import RoomState
-from buergerbuero.trainings import actions
+from buergerbuero.trainings import checktext
+from buergerbuero.trainings.actions import catalogue as catalogue_actions
+from buergerbuero.trainings.actions import registrations as registration_actions
+from buergerbuero.trainings.actions import sessions as session_actions
 from buergerbuero.trainings.models import Material, TrainingSession, TrainingType
 from tests.conftest import login
 from tests.trainings.helpers import CHECK, attend, make_type
@@ -28,7 +31,7 @@ def training(world) -> TrainingType:
 @pytest.fixture
 def session(training, world) -> TrainingSession:
     starts = timezone.now() + dt.timedelta(days=3)
-    return actions.create_session(
+    return session_actions.create_session(
         training, starts_at=starts, capacity=4, presenters=[world.official_a], by=world.official_a
     )
 
@@ -60,7 +63,7 @@ def test_create_a_type_with_a_check(world) -> None:
     assert response.status_code == 302
     created = TrainingType.objects.get()
     assert (created.office, created.duration_minutes, created.questions.count()) == (world.office_a, 45, 2)
-    assert actions.questions_as_text(created).startswith("Wer darf")
+    assert checktext.questions_as_text(created).startswith("Wer darf")
     bad = client.post(
         reverse("staff_trainings:type-new"), data | {"questions": "Frage?\n- nur falsch\n- auch falsch"}
     )
@@ -132,7 +135,7 @@ def test_plan_a_session_in_the_offices_time(world, training) -> None:
 
 
 def test_session_page_start_completion_and_certificates(world, session) -> None:
-    registered = actions.register_individual(
+    registered = registration_actions.register_individual(
         session, name="Erika Muster", birth_date=dt.date(1990, 5, 1), email="e@example.org"
     )
     client = login(Client(), world.official_a)
@@ -167,8 +170,12 @@ def test_session_page_start_completion_and_certificates(world, session) -> None:
 
 
 def test_change_a_session_but_not_below_the_registered(world, session) -> None:
-    actions.register_individual(session, name="A", birth_date=dt.date(1990, 1, 1), email="a@example.org")
-    actions.register_individual(session, name="B", birth_date=dt.date(1990, 1, 1), email="b@example.org")
+    registration_actions.register_individual(
+        session, name="A", birth_date=dt.date(1990, 1, 1), email="a@example.org"
+    )
+    registration_actions.register_individual(
+        session, name="B", birth_date=dt.date(1990, 1, 1), email="b@example.org"
+    )
     client = login(Client(), world.official_a)
     edit = reverse("staff_trainings:session-edit", args=[session.pk])
     assert client.get(edit).status_code == 200
@@ -186,10 +193,10 @@ def test_change_a_session_but_not_below_the_registered(world, session) -> None:
 
 def test_show_a_material_in_the_live_room(world, session, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
-    material = actions.add_material(
+    material = catalogue_actions.add_material(
         session.training_type, SimpleUploadedFile("a.png", b"\x89PNG"), title="Bild", by=world.official_a
     )
-    actions.start_session(session, by=world.official_a)
+    session_actions.start_session(session, by=world.official_a)
     client = login(Client(), world.official_a)
     show = reverse("staff_trainings:session-show", args=[session.pk])
     assert client.post(show, {"material": material.pk}).status_code == 302

@@ -13,9 +13,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from buergerbuero.appointments import pow
+from buergerbuero.core import pow
 from buergerbuero.rooms.tokens import SESSION_KEY as ROOM_TOKENS
-from buergerbuero.trainings import actions
+from buergerbuero.trainings.actions import catalogue as catalogue_actions
+from buergerbuero.trainings.actions import registrations as registration_actions
+from buergerbuero.trainings.actions import sessions as session_actions
 from buergerbuero.trainings.models import GuardianConsent, Pupil, Registration, TrainingSession
 from buergerbuero.trainings.tokens import hash_token
 from tests.conftest import login
@@ -39,7 +41,7 @@ def solved() -> str:
 def session(world) -> TrainingSession:
     training_type = make_type(world.office_a, world.official_a, check=True)
     starts = (timezone.now() + dt.timedelta(days=2)).replace(second=0, microsecond=0)
-    return actions.create_session(
+    return session_actions.create_session(
         training_type, starts_at=starts, capacity=5, presenters=[world.official_a], by=world.official_a
     )
 
@@ -62,7 +64,7 @@ def individual(**fields: str) -> dict[str, str]:
 
 def test_the_list_shows_upcoming_sessions_of_the_authority_only(client: Client, session, world) -> None:
     other_type = make_type(world.other_office, world.other_admin, title="Anderswo-Kurs")
-    actions.create_session(
+    session_actions.create_session(
         other_type, starts_at=session.starts_at, capacity=3, presenters=[], by=world.other_admin
     )
     response = client.get(reverse("trainings:list", args=["testkreis"]))
@@ -242,7 +244,7 @@ def test_too_many_pupils_for_the_places(client: Client, session) -> None:
 
 
 def test_the_registration_page_the_check_and_the_certificate(client: Client, session, world) -> None:
-    registered = actions.register_individual(
+    registered = registration_actions.register_individual(
         session, name="Erika Muster", birth_date=dt.date(1990, 5, 1), email="e@example.org"
     )
     page = reverse("trainings:registration", args=[registered.token])
@@ -259,15 +261,15 @@ def test_the_registration_page_the_check_and_the_certificate(client: Client, ses
     assert response.status_code == 302
     assert Registration.objects.get().check_score_percent == 100
     assert client.post(page, answers).status_code == 409
-    actions.compute_completion(session, by=world.official_a)
-    actions.issue_certificates(TrainingSession.objects.get(pk=session.pk), by=world.official_a)
+    session_actions.compute_completion(session, by=world.official_a)
+    session_actions.issue_certificates(TrainingSession.objects.get(pk=session.pk), by=world.official_a)
     pdf = client.get(reverse("trainings:registration-certificate", args=[registered.token]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
 
 
 def test_the_class_page_roster_and_certificates(client: Client, session, world) -> None:
-    registered = actions.register_class(
+    registered = registration_actions.register_class(
         session,
         teacher_name="Lena Lehrer",
         email="l@example.org",
@@ -293,8 +295,8 @@ def test_the_class_page_roster_and_certificates(client: Client, session, world) 
     session.refresh_from_db()
     attend(registered.registration.member, session.starts_at, session.ends_at)
     assert client.post(page, {"what": "check", "pupil": [kai.pk, ben.pk]}).status_code == 302
-    actions.compute_completion(session, by=world.official_a)
-    actions.issue_certificates(TrainingSession.objects.get(pk=session.pk), by=world.official_a)
+    session_actions.compute_completion(session, by=world.official_a)
+    session_actions.issue_certificates(TrainingSession.objects.get(pk=session.pk), by=world.official_a)
     assert "Kai Klein" in client.get(page).content.decode()
     pdf = client.get(reverse("trainings:class-certificates", args=[registered.token]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -302,12 +304,12 @@ def test_the_class_page_roster_and_certificates(client: Client, session, world) 
 
 def test_materials_only_for_members_and_staff(client: Client, session, world, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
-    material = actions.add_material(
+    material = catalogue_actions.add_material(
         session.training_type, SimpleUploadedFile("f.pdf", b"%PDF-1.4 x"), title="Folien", by=world.official_a
     )
     address = reverse("trainings:material", args=[material.pk])
     assert client.get(address).status_code == 404  # a stranger
-    registered = actions.register_individual(
+    registered = registration_actions.register_individual(
         session, name="E", birth_date=dt.date(1990, 1, 1), email="e@example.org"
     )
     member_session = client.session

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from buergerbuero.core import groups
-from buergerbuero.waitingroom.consumers import CitizenConsumer
+from buergerbuero.public.citizen_consumer import CitizenConsumer
 from buergerbuero.waitingroom.fanout import QueueFanout, fanout
 from buergerbuero.waitingroom.models import TicketState
 from tests.conftest import citizen_cookie, connect, enter, frame_of, group_members, open_

@@ -4,7 +4,7 @@
 // taken meanwhile, the server sends them back to the week, and the form of the next time they choose is
 // filled in again (nothing of it is stored on the server before a booking succeeds; booked.js clears it).
 
-import { protectForm } from "./pow-form.js";
+import { protectForm } from "/static/core/pow-form.js";
 
 const form = document.getElementById("booking-form");
 const summary = document.getElementById("error-summary");

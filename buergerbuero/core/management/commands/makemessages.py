@@ -1,5 +1,5 @@
 """Django's makemessages, also extracting our page scripts' wrappers of the JavaScript catalog:
-``t()`` (gettext) and ``nt()`` (ngettext) in buergerbuero/public/static/public/i18n.js."""
+``t()`` (gettext) and ``nt()`` (ngettext) of buergerbuero/core/static/core/i18n.js."""
 
 from django.core.management.commands import makemessages
 

@@ -26,21 +26,16 @@
 // screen sharing is sent only when the sharing stops.
 
 import { Call } from "/static/core/call.js";
+import { fmt } from "/static/core/i18n.js";
+import { openMedia } from "/static/core/media.js";
 
 const $ = (id) => document.getElementById(id);
-const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
 
 export function setPressed(button, pressed) {
   button.setAttribute("aria-pressed", pressed ? "true" : "false");
 }
 
 const isPressed = (button) => button.getAttribute("aria-pressed") === "true";
-
-export async function cameras() {
-  if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return [];
-  const devices = await navigator.mediaDevices.enumerateDevices();
-  return devices.filter((d) => d.kind === "videoinput" && d.deviceId);
-}
 
 export class CallPanel {
   constructor({ send, notice, labels, onRemoteVideo = () => {}, onParticipants = () => {} }) {
@@ -241,7 +236,7 @@ export class CallPanel {
   // Replace the camera by another one; false (with a notice) when it cannot be started.
   async useCamera(deviceId) {
     try {
-      const fresh = await navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: deviceId } } });
+      const fresh = await openMedia({ cameraId: deviceId }, { audio: false, exact: true });
       const track = fresh.getVideoTracks()[0];
       if (this.cameraTrack) {
         if (this.localStream) this.localStream.removeTrack(this.cameraTrack);

@@ -2,8 +2,8 @@
 // Nothing starts before the person presses the test button; choices go to sessionStorage for the call,
 // and the preview is stopped before the form leaves the page.
 
-import { t } from "./i18n.js";
-import { fillSelect, listDevices, loadChoices, saveChoices, sinkSupported } from "./media.js";
+import { t } from "/static/core/i18n.js";
+import { fillSelect, getLocalMedia, listDevices, loadChoices, saveChoices, sinkSupported } from "/static/core/media.js";
 
 const box = document.getElementById("device-check");
 const startButton = document.getElementById("device-check-start");
@@ -66,20 +66,12 @@ async function run() {
   stop();
   const choices = loadChoices();
   const wantVideo = !audioOnly.checked;
-  const request = {
-    audio: choices.microphoneId ? { deviceId: { exact: choices.microphoneId } } : true,
-    video: wantVideo ? (choices.cameraId ? { deviceId: { exact: choices.cameraId } } : true) : false,
-  };
   status.textContent = t("Waiting for your permission …");
-  try {
-    stream = await navigator.mediaDevices.getUserMedia(request);
-  } catch (error) {
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: wantVideo });
-    } catch {
-      status.textContent = t("Your camera or microphone could not be started. You can still enter; the office will be able to see and hear you only if your browser allows it.");
-      return;
-    }
+  // What the call will ask for (core/media.js), so the check shows what the office will see.
+  stream = await getLocalMedia({ ...choices, audioOnly: !wantVideo });
+  if (!stream) {
+    status.textContent = t("Your camera or microphone could not be started. You can still enter; the office will be able to see and hear you only if your browser allows it.");
+    return;
   }
   panel.hidden = false;
   preview.srcObject = wantVideo ? stream : null;

@@ -5,8 +5,10 @@
 import { canAskForNotifications, askForNotifications, notify, playChime, unlockAudioOnGesture } from "/static/core/alert.js";
 import { CallPanel } from "/static/core/callui.js";
 import { connect } from "/static/core/socket.js";
-import { fmt, readConfig, t, waitText } from "./i18n.js";
-import { fillSelect, getLocalMedia, listDevices, loadChoices, saveChoices, sinkSupported } from "./media.js";
+import { fmt, readConfig, t } from "/static/core/i18n.js";
+import { fillSelect, getLocalMedia, listDevices, loadChoices, saveChoices, sinkSupported } from "/static/core/media.js";
+import { newPageId } from "/static/core/pageid.js";
+import { waitText } from "./waittime.js";
 
 const config = readConfig("waiting-config");
 const $ = (id) => document.getElementById(id);
@@ -358,9 +360,7 @@ function showSuperseded() {
 
 // This page load's own id: the server tells a reload (a new id, new peer connections) from a reconnect
 // of the socket (the same id, the peer connections carry on), and the official's page connects afresh.
-const pageId = window.crypto && crypto.randomUUID
-  ? crypto.randomUUID()
-  : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+const pageId = newPageId();
 
 const socket = connect(`${config.ws}${config.ws.includes("?") ? "&" : "?"}page=${encodeURIComponent(pageId)}`, {
   onFrame,

@@ -1,10 +1,10 @@
 // Inside the status widget's frame (public/widget.html): keeps the server-rendered office cards current
-// from /ws/public/<authority>/ (a snapshot, then office.state frames, as on the overview) and tells the
-// embedding page (widget.js) how tall the content is.
+// as the overview does (officecard.js) and tells the embedding page (widget.js) how tall the content is.
 //
 // No JavaScript catalog: the page's config carries the few translated texts, so the widget stays small.
 
-import { connect } from "/static/core/socket.js";
+import { fmt } from "/static/core/i18n.js";
+import { drawOfficeState, followOffices } from "./officecard.js";
 
 const element = document.getElementById("live-config");
 const config = element ? JSON.parse(element.textContent) : {};
@@ -15,35 +15,15 @@ const announcer = document.getElementById("widget-announcer");
 function waitShort(seconds) {
   if (!seconds || seconds <= 0) return wait.none || "";
   const minutes = Math.ceil(seconds / 60);
-  return (minutes === 1 ? wait.one : wait.other || "").replace("%(minutes)s", String(minutes));
+  return fmt((minutes === 1 ? wait.one : wait.other) || "", { minutes });
 }
 
-function render(state, announce) {
-  for (const card of document.querySelectorAll(`[data-office-id="${state.office}"]`)) {
-    const badge = card.querySelector(".office-state");
-    if (!badge) continue;
-    const label = labels[state.state] || state.state;
-    if (badge.dataset.state !== state.state) {
-      badge.dataset.state = state.state;
-      badge.className = `office-state badge badge--${state.state}`;
-      badge.textContent = label;
-      // Only a change of state is announced; counts change too often to be read out each time.
-      const name = card.querySelector("h2 a");
-      if (announce && announcer && name) {
-        announcer.textContent = (config.announce || "%(office)s: %(state)s")
-          .replace("%(office)s", name.firstChild.textContent.trim())
-          .replace("%(state)s", label);
-      }
-    }
-    const open = state.state !== "closed";
-    for (const row of card.querySelectorAll(".live-state__open")) row.hidden = !open;
-    const next = card.querySelector(".office-card__next");
-    if (next) next.hidden = open;
-    const waiting = card.querySelector(".office-waiting");
-    if (waiting) waiting.textContent = String(state.waiting);
-    const text = card.querySelector(".office-wait");
-    if (text) text.textContent = waitShort(state.expected_wait_seconds);
-  }
+// Only a change of state is announced; counts change too often to be read out each time.
+function announce(card, { label }) {
+  const name = card.querySelector("h2 a");
+  if (!announcer || !name) return;
+  const office = name.firstChild.textContent.trim();
+  announcer.textContent = fmt(config.announce || "%(office)s: %(state)s", { office, state: label });
 }
 
 // The height goes to whichever page frames us: it is no secret, and the loader checks where it came from.
@@ -65,11 +45,6 @@ window.addEventListener("message", (event) => {
   }
 });
 
-if (config.ws) {
-  connect(config.ws, {
-    onFrame(frame) {
-      if (frame.type === "snapshot") (frame.offices || []).forEach((s) => render(s, false));
-      else if (frame.type === "office.state") render(frame, true);
-    },
-  });
-}
+followOffices(config.ws, (state, isDelta) =>
+  drawOfficeState(state, { labels, waitShort, onStateChange: isDelta ? announce : undefined }),
+);

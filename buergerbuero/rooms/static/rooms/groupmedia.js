@@ -34,11 +34,14 @@
 // Invariants: the page owns the tracks it got from getUserMedia/getDisplayMedia and stops them on
 // unpublish/close; `member ids` are our server's member ids (the server never names Janus objects).
 
+import { openMedia } from "/static/core/media.js";
+
 const KINDS = ["camera", "screen"];
 // What one publisher sends reaches every viewer through Janus, so it is sized for a large audience on
 // mobile networks rather than for the best picture: a camera at 640×360, 15 frames a second, at most
 // 500 kbit/s (talking heads look fine; every viewer decodes less and Janus forwards fewer packets); a
-// shared screen sharp but slow (slides and documents change rarely). Audio is Opus at its defaults.
+// shared screen sharp but slow (slides and documents change rarely). Audio is Opus at its defaults. The
+// camera and microphone are asked for as on every page (core/media.js), with this camera size.
 const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 15 } };
 const ENCODINGS = {
   video: { maxBitrate: 500_000, maxFramerate: 15 },
@@ -260,7 +263,7 @@ export class GroupMedia {
     const needVideo = video && !have.some((t) => t.kind === "video" && t !== this.screenTrack);
     if (!this.localStream) this.localStream = new MediaStream();
     if (needAudio || needVideo) {
-      const got = await navigator.mediaDevices.getUserMedia({ audio: needAudio, video: needVideo && CAMERA });
+      const got = await openMedia({}, { audio: needAudio, video: needVideo, camera: CAMERA });
       for (const track of got.getTracks()) this.localStream.addTrack(track);
     }
     for (const track of this.localStream.getTracks()) {
