@@ -14,6 +14,7 @@ import sys
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -91,3 +92,20 @@ def admit_request(base: str, path: str, official_session: str) -> urllib.request
             "Accept": "application/json",
         },
     )
+
+
+def probed_page(browser: Any, script: str) -> Any:
+    """A page in a browser context of its own that runs ``script`` before the page's own scripts."""
+    context = browser.new_context()
+    context.add_init_script(script)
+    return context.new_page()
+
+
+def official_at_workspace(browser: Any, server: Any, office_id: int, user: str, script: str) -> Any:
+    """``user``'s workspace page (with ``script``, see probed_page), signed in, once it can admit."""
+    from tests.e2e import journeys as j
+
+    page = probed_page(browser, script)
+    j.staff_login(page, server, user)
+    j.office_card(page, office_id).locator(".admit-next-button").wait_for()
+    return page

@@ -16,7 +16,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from _common import SERVER_NICE, emit, enter_netns, env_int, harness, percentile, renice, summary
+from _common import (
+    SERVER_NICE,
+    emit,
+    enter_netns,
+    env_int,
+    harness,
+    official_at_workspace,
+    percentile,
+    probed_page,
+    renice,
+    summary,
+)
 
 OFFICE = "bench"
 OFFICIAL = "anna"
@@ -120,16 +131,10 @@ def main() -> None:
         office_id = server.office(OFFICE)["id"]
         with sync_playwright() as playwright:
             browser = harness.launch_chromium(playwright)
-            official_ctx = browser.new_context()
-            official_ctx.add_init_script(PROBE_JS)
-            official = official_ctx.new_page()
-            j.staff_login(official, server, OFFICIAL)
-            j.office_card(official, office_id).locator(".admit-next-button").wait_for()
+            official = official_at_workspace(browser, server, office_id, OFFICIAL, PROBE_JS)
 
             for n in range(rounds):
-                citizen_ctx = browser.new_context()
-                citizen_ctx.add_init_script(PROBE_JS)
-                citizen = citizen_ctx.new_page()
+                citizen = probed_page(browser, PROBE_JS)
                 j.citizen_enter(citizen, server, OFFICE, name=f"Person {n + 1}")
                 j.wait_for_position(citizen, 1)
                 j.wait_for_queue(official, office_id, 1)
@@ -152,7 +157,7 @@ def main() -> None:
 
                 official.click("#hangup-button")
                 official.locator("#call-panel").wait_for(state="hidden")
-                citizen_ctx.close()
+                citizen.context.close()
 
             floor_page = browser.new_context().new_page()
             floor_page.goto(server.url + "/staff/login/")  # any page of a secure origin

@@ -16,7 +16,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from _common import SERVER_NICE, emit, enter_netns, env_int, harness, percentile, renice, summary
+from _common import (
+    SERVER_NICE,
+    emit,
+    enter_netns,
+    env_int,
+    harness,
+    official_at_workspace,
+    percentile,
+    probed_page,
+    renice,
+    summary,
+)
 
 OFFICE = "bench"
 OFFICIAL = "anna"
@@ -110,14 +121,8 @@ def main() -> None:
         office_id = server.office(OFFICE)["id"]
         with sync_playwright() as playwright:
             browser = harness.launch_chromium(playwright)
-            official_ctx = browser.new_context()
-            official_ctx.add_init_script(PROBE_JS)
-            official = official_ctx.new_page()
-            j.staff_login(official, server, OFFICIAL)
-            j.office_card(official, office_id).locator(".admit-next-button").wait_for()
-            citizen_ctx = browser.new_context()
-            citizen_ctx.add_init_script(PROBE_JS)
-            citizen = citizen_ctx.new_page()
+            official = official_at_workspace(browser, server, office_id, OFFICIAL, PROBE_JS)
+            citizen = probed_page(browser, PROBE_JS)
             j.citizen_enter(citizen, server, OFFICE, name="Rita Reload")
             j.wait_for_queue(official, office_id, 1)
             j.staff_admit_next(official, office_id)

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from buergerbuero.authorities.models import Authority, Staff
+from buergerbuero.certificates.models import Certificate
 from buergerbuero.core import bookinglimit as ratelimit
 from buergerbuero.core import pow, sealing
 from buergerbuero.core.dates import weekday_date
@@ -353,8 +354,8 @@ def registration_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _pdf(certificate_ids: list[int], filename: str) -> HttpResponse:
+    # Imported here, not to dodge a cycle: the PDF library is loaded only by a process that makes a PDF.
     from buergerbuero.certificates import pdf
-    from buergerbuero.certificates.models import Certificate
 
     by_id = Certificate.objects.in_bulk(certificate_ids)
     certificates = [by_id[pk] for pk in certificate_ids if pk in by_id]

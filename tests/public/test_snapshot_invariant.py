@@ -26,11 +26,11 @@ from buergerbuero.offices.selectors import office_state
 from buergerbuero.waitingroom.actions import leave_queue
 from buergerbuero.waitingroom.models import Ticket
 from tests.conftest import citizen_cookie, connect, enter, open_
+from tests.watched import View, WatchedPage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 db = database_sync_to_async
-View = dict[str, Any]
 
 
 def apply(view: View | None, frame: dict[str, Any]) -> View | None:
@@ -61,16 +61,12 @@ def apply(view: View | None, frame: dict[str, Any]) -> View | None:
     return view
 
 
-class Page:
+class Page(WatchedPage):
     """One waiting page: its socket and what it shows."""
 
-    barriers = 0
-
     def __init__(self, socket: WebsocketCommunicator, office_id: int) -> None:
-        self.socket = socket
+        super().__init__(socket, apply)
         self.office_id = office_id
-        self.view: View | None = None
-        self.frames: list[dict[str, Any]] = []
 
     @classmethod
     async def open(cls, token: str, office_id: int) -> Page:
@@ -80,23 +76,13 @@ class Page:
         await page.read_until(lambda frame: frame["type"] == "snapshot")
         return page
 
-    async def read_until(self, done: Any) -> dict[str, Any]:
-        while True:
-            frame = await self.socket.receive_json_from(timeout=5)
-            if "barrier" not in frame:
-                self.frames.append(frame)
-                self.view = apply(self.view, frame)
-            if done(frame):
-                return frame
-
     async def settle(self, *expected: tuple[str, str | None]) -> None:
         """Read until every frame caused by the actions so far has arrived. Queue events reach the page
         through its process's fan-out in order, so an ``office.state`` of the true state sent after them
         (marked, and not applied: it only says that the queue's events are through) comes last; the
         ticket's own events come through the ticket's group, so the ones the test caused (``expected``:
         (type, reason) in order) are awaited by name."""
-        Page.barriers += 1
-        barrier = Page.barriers
+        barrier = self.next_barrier()
         event = {"type": "office.state", **(await db(self._office_state)()), "barrier": barrier}
         await get_channel_layer().group_send(
             groups.office_queue(self.office_id), {"type": "event", "event": event}

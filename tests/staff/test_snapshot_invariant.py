@@ -25,11 +25,11 @@ from buergerbuero.offices.actions import close_office, set_availability
 from buergerbuero.waitingroom.actions import decline, leave_queue
 from buergerbuero.waitingroom.models import Ticket
 from tests.conftest import citizen_cookie, connect, enter, open_, staff_cookie
+from tests.watched import View, WatchedPage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 db = database_sync_to_async
-View = dict[str, Any]
 # What workspace.js keeps of an office and draws (renderOffice, renderOfficeState, renderQueue, ...).
 OFFICE_FIELDS = ("name", "slug", "assigned", "present", "state", "queue", "seq")
 
@@ -64,16 +64,12 @@ def apply(view: View | None, frame: dict[str, Any]) -> View | None:
     return view
 
 
-class Workspace:
+class Workspace(WatchedPage):
     """One workspace page of an official: its socket and what it shows."""
 
-    barriers = 0
-
     def __init__(self, socket: WebsocketCommunicator, staff: Staff) -> None:
-        self.socket = socket
+        super().__init__(socket, apply)
         self.staff = staff
-        self.view: View | None = None
-        self.frames: list[dict[str, Any]] = []
 
     @classmethod
     async def open(cls, staff: Staff) -> Workspace:
@@ -83,21 +79,11 @@ class Workspace:
         await page.read_until(lambda frame: frame["type"] == "snapshot")
         return page
 
-    async def read_until(self, done: Any) -> dict[str, Any]:
-        while True:
-            frame = await self.socket.receive_json_from(timeout=5)
-            if "barrier" not in frame:
-                self.frames.append(frame)
-                self.view = apply(self.view, frame)
-            if done(frame):
-                return frame
-
     async def settle(self) -> None:
         """Read until every frame caused by the actions so far has arrived: the events reach this page's
         one channel in the order they were sent, so a marked ``office.state`` of an office nobody shows
         (dropped by workspace.js too), sent after them, comes last."""
-        Workspace.barriers += 1
-        barrier = Workspace.barriers
+        barrier = self.next_barrier()
         event = {"type": "office.state", "office": 0, "barrier": barrier}
         await get_channel_layer().group_send(groups.staff(self.staff.pk), {"type": "event", "event": event})
         await self.read_until(lambda frame: frame.get("barrier") == barrier)
