@@ -70,7 +70,7 @@ def _instrument() -> None:
 
     protocol.send = traced_send  # type: ignore[method-assign]
 
-    from buergerbuero.calls import actions as call_actions
+    from buergerbuero.calls.actions import admission as call_admission
     from buergerbuero.core import consumers
     from buergerbuero.core import events as core_events
     from buergerbuero.waitingroom import events as queue_events
@@ -88,8 +88,8 @@ def _instrument() -> None:
 
         setattr(module, name, traced)
 
-    span(call_actions, "citizen_leaves")
-    span(call_actions, "admit")
+    span(call_admission, "citizen_leaves")
+    span(call_admission, "admit")
     span(queue_events, "queue_entries")
     span(core_events, "_send")
 

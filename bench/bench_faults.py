@@ -148,8 +148,8 @@ class Citizen:
             if code in FINAL_CODES:
                 self.final = True
                 return
-            # socket.js's retryCeiling: 1 s doubling to 3 s for eight tries, then doubling on to 30 s.
-            ceiling = min(3.0, 2.0**attempt) if attempt < 8 else min(30.0, 3.0 * 2.0 ** (attempt - 7))
+            # socket.js's retryCeiling: 1 s doubling to 3 s for twenty tries, then doubling on to 30 s.
+            ceiling = min(3.0, 2.0**attempt) if attempt < 20 else min(30.0, 3.0 * 2.0 ** (attempt - 19))
             attempt += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), ceiling / 2 + random.random() * ceiling / 2)
@@ -250,7 +250,7 @@ def hang_up_all(server: harness.LiveServer, slug: str) -> None:
     server.manage(
         "shell",
         "-c",
-        "from buergerbuero.calls.actions import hang_up\n"
+        "from buergerbuero.calls.actions.course import hang_up\n"
         "from buergerbuero.calls.models import Consultation\n"
         f"for c in Consultation.objects.filter(office__slug={slug!r}, ended_at__isnull=True):\n"
         "    hang_up(c, c.office.assignments.first().staff)",
@@ -356,7 +356,8 @@ async def restart_redis(run: Run, down_seconds: float) -> dict[str, Any]:
     done = time.monotonic()
     print(f"redis restarted: admission statuses {statuses}, pages right after {(done - t0) * 1000:.0f} ms")
     # The official hangs up: left open without the official's page, the consultation would end after
-    # the call's grace with the citizen back at the head of the queue (calls.actions.end_gone_participants).
+    # the call's grace with the citizen back at the head of the queue
+    # (calls.actions.liveness.end_gone_participants).
     await asyncio.to_thread(hang_up_all, run.server, slug)
     return {
         "admit_statuses": statuses,

@@ -4,7 +4,7 @@ reloaded is back at its first decoded remote video frame, the page that stayed a
 it decoded after the new page started and after a pause of its stream (frames decoded before came from
 the old page). Both on the machine's wall clock, which all pages and this script share.
 
-Goal (issue 10): media back on both sides within 3 s of the reload. Runs in its own network namespace.
+Goal: media back on both sides within 3 s of the reload. Runs in its own network namespace.
 Last line: JSON with reload_to_media_ms {p50, p95} (both sides, per round the later one) and the figures
 per direction and side.
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from buergerbuero.audit.models import AuditEntry
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions.admission import admit
 from buergerbuero.offices.models import Assignment, Closure, Office, OpeningInterval
 from tests.conftest import enter, open_
 

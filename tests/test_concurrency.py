@@ -20,8 +20,8 @@ from channels.db import database_sync_to_async
 from django.db import connection
 from django.utils import timezone
 
-from buergerbuero.calls import actions as call_actions
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions import admission, course, holding
+from buergerbuero.calls.actions.admission import admit
 from buergerbuero.calls.models import Consultation, Participant
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.models import Office
@@ -68,8 +68,8 @@ def claim_step() -> Callable[[int, int], bool]:
     then claim the ticket."""
 
     def step(office_id: int, ticket_id: int) -> bool:
-        office = call_actions.lock_office(office_id)
-        return call_actions.claim_ticket(ticket_id, office.pk)
+        office = admission.lock_office(office_id)
+        return admission.claim_ticket(ticket_id, office.pk)
 
     return step
 
@@ -89,8 +89,8 @@ def test_without_the_guard_both_officials_win(office, monkeypatch) -> None:
             )
         return is_waiting
 
-    monkeypatch.setattr(call_actions, "claim_ticket", naive_claim)
-    monkeypatch.setattr(call_actions, "lock_office", lambda office_id: Office.objects.get(pk=office_id))
+    monkeypatch.setattr(admission, "claim_ticket", naive_claim)
+    monkeypatch.setattr(admission, "lock_office", lambda office_id: Office.objects.get(pk=office_id))
     step = claim_step()
     assert together(lambda: step(office.pk, ticket.pk), lambda: step(office.pk, ticket.pk)) == [True, True]
 
@@ -98,15 +98,15 @@ def test_without_the_guard_both_officials_win(office, monkeypatch) -> None:
 def test_with_the_conditional_update_exactly_one_wins_the_same_interleaving(office, monkeypatch) -> None:
     ticket, _ = enter(office)
     barrier = threading.Barrier(2, timeout=TIMEOUT)
-    real_claim = call_actions.claim_ticket
+    real_claim = admission.claim_ticket
 
     def read_then_claim(ticket_id: int, office_id: int) -> bool:
         assert Ticket.objects.filter(pk=ticket_id, state=TicketState.WAITING).exists()
         barrier.wait()  # the same interleaving: both have read "waiting" before either writes
         return real_claim(ticket_id, office_id)
 
-    monkeypatch.setattr(call_actions, "claim_ticket", read_then_claim)
-    monkeypatch.setattr(call_actions, "lock_office", lambda office_id: Office.objects.get(pk=office_id))
+    monkeypatch.setattr(admission, "claim_ticket", read_then_claim)
+    monkeypatch.setattr(admission, "lock_office", lambda office_id: Office.objects.get(pk=office_id))
     step = claim_step()
     results = together(lambda: step(office.pk, ticket.pk), lambda: step(office.pk, ticket.pk))
     assert sorted(results) == [False, True]
@@ -209,7 +209,7 @@ def test_opposite_transfers_at_once_do_not_deadlock(world, office, monkeypatch) 
     from_a = admit(world.official_a, world.office_a)
     from_b = admit(world.official_b, world.office_b)
     barrier = threading.Barrier(2, timeout=0.5)
-    real_lock = call_actions.lock_office
+    real_lock = course.lock_office
     local = threading.local()
 
     def lock_then_wait(office_id: int) -> Office:
@@ -220,10 +220,10 @@ def test_opposite_transfers_at_once_do_not_deadlock(world, office, monkeypatch) 
                 barrier.wait()
         return locked
 
-    monkeypatch.setattr(call_actions, "lock_office", lock_then_wait)
+    monkeypatch.setattr(course, "lock_office", lock_then_wait)
     results = together(
-        lambda: call_actions.transfer(from_a, world.official_a, world.office_b, ""),
-        lambda: call_actions.transfer(from_b, world.official_b, world.office_a, ""),
+        lambda: course.transfer(from_a, world.official_a, world.office_b, ""),
+        lambda: course.transfer(from_b, world.official_b, world.office_a, ""),
     )
     assert all(isinstance(r, Ticket) for r in results), results
     assert Ticket.objects.filter(state=TicketState.TRANSFERRED).count() == 2
@@ -237,7 +237,7 @@ def test_a_page_reconnecting_during_an_action_is_not_overwritten(world, office, 
     connection_opened(ticket, "old-page")
     connection_closed(ticket, "old-page")
     consultation = admit(world.official_a, office)
-    real_transition = call_actions.transition
+    real_transition = course.transition
     reconnect = threading.Thread(target=lambda: (connection_opened(ticket, "new-page"), connection.close()))
 
     def transition_meanwhile(ticket: Ticket, *args: Any, **kwargs: Any) -> None:
@@ -248,8 +248,8 @@ def test_a_page_reconnecting_during_an_action_is_not_overwritten(world, office, 
         # (SQLite: the page's transaction waits for the action's write lock, so it comes after.)
         real_transition(ticket, *args, **kwargs)
 
-    monkeypatch.setattr(call_actions, "transition", transition_meanwhile)
-    call_actions.send_back(consultation, world.official_a)
+    monkeypatch.setattr(course, "transition", transition_meanwhile)
+    course.send_back(consultation, world.official_a)
     reconnect.join(TIMEOUT)
     ticket.refresh_from_db()
     assert (ticket.state, ticket.connection_id, ticket.disconnected_at) == (
@@ -261,7 +261,7 @@ def test_a_page_reconnecting_during_an_action_is_not_overwritten(world, office, 
 
 def test_two_pages_claiming_one_call_at_once_exactly_one_holds_it(world, office) -> None:
     """An admission that named no page (a form sent without script) goes to the first page that claims
-    it (calls.actions.hold_call, under a row lock): two pages of the official claiming at the same
+    it (calls.actions.holding.hold_call, under a row lock): two pages of the official claiming at the same
     moment get one call between them."""
     enter(office)
     consultation = admit(world.official_a, office)
@@ -269,8 +269,8 @@ def test_two_pages_claiming_one_call_at_once_exactly_one_holds_it(world, office)
     for attempt in range(5):
         Participant.objects.filter(pk=official.pk).update(call_page="", call_connection="")
         outcomes = together(
-            partial(call_actions.hold_call, official.pk, world.official_a, f"page-one-{attempt}", "conn-1"),
-            partial(call_actions.hold_call, official.pk, world.official_a, f"page-two-{attempt}", "conn-2"),
+            partial(holding.hold_call, official.pk, world.official_a, f"page-one-{attempt}", "conn-1"),
+            partial(holding.hold_call, official.pk, world.official_a, f"page-two-{attempt}", "conn-2"),
         )
         assert sorted(outcomes) == ["elsewhere", "held"], outcomes
         official.refresh_from_db()

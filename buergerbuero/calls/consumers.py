@@ -6,9 +6,9 @@ Signalling and chat change no state, so they are relayed here rather than throug
 stored (docs/privacy.md).
 
 Only the connection that holds a participant's call is in the participant's group, so signals reach
-exactly one page. An official's pages decide which one that is (staff.consumers, calls.actions.hold_call);
-when it changes, ``consultation.moved`` tells the other participants' pages to build new peer connections
-to that participant (frame ``call.moved``).
+exactly one page. An official's pages decide which one that is (staff.consumers,
+calls.actions.holding.hold_call); when it changes, ``consultation.moved`` tells the other participants'
+pages to build new peer connections to that participant (frame ``call.moved``).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class StaffConsultationEvent(TypedDict, total=False):
 
 
 class CallMovedEvent(TypedDict):
-    """A participant's call is now held by another connection (calls.actions.hold_call)."""
+    """A participant's call is now held by another connection (calls.actions.holding.hold_call)."""
 
     type: Literal["consultation.moved"]
     consultation: int

@@ -109,7 +109,7 @@ class Participant(models.Model):
         default="",
         help_text=_("The open connection of that page; empty when it was closed."),
     )
-    # Set when the connection holding an official's call closed and no other took it (calls.actions:
+    # Set when the connection holding an official's call closed and no other took it (calls.actions.holding:
     # release_call, hold_call); once older than CALL_GRACE_SECONDS the background job ends their part
     # (end_gone_participants). Stored, not a worker's timer, so the deadline outlives the worker.
     connection_lost_at = models.DateTimeField(

@@ -27,13 +27,12 @@ import logging
 import uuid
 import weakref
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -122,25 +121,10 @@ async def _heartbeat(current: Worker) -> None:
             logger.warning("worker heartbeat failed: %r", exc)
 
 
-# The heartbeat's own thread, and so its own database connection. On the database thread that the pages'
-# work shares (Channels runs every database_sync_to_async call of a process on one thread), a beat waited
-# behind a reconnect storm: with 150 pages reconnecting to a worker on a loaded machine its beat came 15 s
-# late and the live worker was taken for dead (bench/bench_faults.py).
-_beat_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heartbeat")
-
-
-def _beat_apart(worker_id: uuid.UUID) -> bool:
-    close_old_connections()  # as Channels does around each call: a connection broken meanwhile is replaced
-    try:
-        return beat(worker_id)
-    finally:
-        close_old_connections()
-
-
 async def pulse(current: Worker) -> bool:
     """One heartbeat of the worker; when its row had been deleted (it was taken for dead), every live
     connection of it claims back what it holds. Returns whether that happened."""
-    revived = await asyncio.get_running_loop().run_in_executor(_beat_thread, _beat_apart, current.id)
+    revived = await database_sync_to_async(beat)(current.id)
     if revived:
         await reclaim_all(current)
     return revived

@@ -1,8 +1,8 @@
 """Input of the event pages: the public registration form and the officials' event form.
 
 The forms parse and check what a person typed, each error with a message that says what to do; the
-rules of what makes an event (``actions.check_fields``) are the actions' answer, which the staff view
-turns into a form error, so nothing typed is lost.
+rules of what makes an event (``actions.rules.check_fields``) are the actions' answer, which the staff
+view turns into a form error, so nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.authorities.models import Staff
 from buergerbuero.core.forms import ProofOfWorkForm, consent_field, email_field
-from buergerbuero.events import actions
+from buergerbuero.events.actions import rules
 from buergerbuero.events.models import Event, RegistrationMode
 from buergerbuero.offices.access import offices_of
 from buergerbuero.offices.models import Office
@@ -98,7 +98,7 @@ class EventForm(forms.Form):
     capacity = forms.IntegerField(
         label=_("Capacity (places)"),
         min_value=1,
-        max_value=actions.WEBINAR_MAX,
+        max_value=rules.WEBINAR_MAX,
         initial=20,
         error_messages={
             "required": _("Please enter how many people can take part."),
@@ -151,11 +151,11 @@ class EventForm(forms.Form):
         if starts_at and changed_start and starts_at < timezone.now() - dt.timedelta(minutes=1):
             self.add_error("starts_at", _("The start must not be in the past."))
         mode, capacity = data.get("mode"), data.get("capacity")
-        if mode and capacity and capacity > actions.capacity_limit(mode):
+        if mode and capacity and capacity > rules.capacity_limit(mode):
             self.add_error(
                 "capacity",
                 _("A conference can have at most %(limit)d participants; for more, choose a webinar.")
-                % {"limit": actions.capacity_limit(mode)},
+                % {"limit": rules.capacity_limit(mode)},
             )
         return data
 

@@ -2,10 +2,10 @@
 open to everyone up to a capacity or by a secret invitation link.
 
 Invariants a reader must not break:
-- An event has exactly one room (``Event.room``), made with it by ``events.actions.create_event``; the
-  room's title, mode and lobby follow the event's while it is scheduled.
-- A registration that is not cancelled holds one place; ``actions.register`` counts them under a lock of
-  the event row, so there are never more than ``capacity`` (tests/events/test_concurrency.py).
+- An event has exactly one room (``Event.room``), made with it by ``events.actions.lifecycle.create_event``;
+  the room's title, mode and lobby follow the event's while it is scheduled.
+- A registration that is not cancelled holds one place; ``actions.registrations.register`` counts them under
+  a lock of the event row, so there are never more than ``capacity`` (tests/events/test_concurrency.py).
 - Links are secrets derived with SECRET_KEY from a random salt (``tokens.py``); the database keeps only
   their SHA-256, or (join links, which the room makes) the link sealed under a key the database does not
   hold. So the database alone opens no registration, invitation or room.
@@ -112,7 +112,7 @@ class CancelledBy(models.TextChoices):
 
 class Registration(models.Model):
     """One person's place at an event. Name and e-mail are cleared by the retention job after the event
-    (``actions.delete_personal_data``); the row stays so that counts stay."""
+    (``actions.retention.delete_personal_data``); the row stays so that counts stay."""
 
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("event")

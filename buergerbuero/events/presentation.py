@@ -10,7 +10,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from buergerbuero.core.dates import weekday_date
-from buergerbuero.events import actions
+from buergerbuero.events.actions import rules
 from buergerbuero.events.models import Event
 
 
@@ -33,10 +33,10 @@ def when(event: Event) -> str:
 
 
 def event_facts(event: Event, now: dt.datetime) -> dict[str, Any]:
-    left = actions.seats_left(event)
+    left = rules.seats_left(event)
     if event.is_cancelled:
         state, label = "cancelled", _("Cancelled")
-    elif actions.has_ended(event, now):
+    elif rules.has_ended(event, now):
         state, label = "ended", _("Over")
     elif left <= 0:
         state, label = "full", _("Fully booked")

@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Staff
 from buergerbuero.core.errors import ActionError
-from buergerbuero.events import access, actions, mails
+from buergerbuero.events import access, mails
+from buergerbuero.events.actions import lifecycle, registrations, rules
 from buergerbuero.events.forms import CancelEventForm, EventForm
 from buergerbuero.events.models import Event, RegistrationMode
 from buergerbuero.events.presentation import event_facts
@@ -98,7 +99,7 @@ def _render_form(
     return render(
         request,
         "events/staff/form.html",
-        _context(staff, form=form, event=event, conference_max=actions.capacity_limit("conference")),
+        _context(staff, form=form, event=event, conference_max=rules.capacity_limit("conference")),
         status=status,
     )
 
@@ -112,7 +113,7 @@ def create(request: HttpRequest, staff: Staff) -> HttpResponse:
     if not form.is_valid():
         return _render_form(request, staff, form, None, status=400)
     try:
-        event = actions.create_event(staff, **_fields(form))
+        event = lifecycle.create_event(staff, **_fields(form))
     except ActionError as error:
         form.add_error(None, error.message)
         return _render_form(request, staff, form, None, status=409)
@@ -130,7 +131,7 @@ def edit(request: HttpRequest, staff: Staff, event_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_form(request, staff, form, event, status=400)
     try:
-        actions.update_event(event, staff, **_fields(form))
+        lifecycle.update_event(event, staff, **_fields(form))
     except ActionError as error:
         form.add_error(None, error.message)
         return _render_form(request, staff, form, event, status=409)
@@ -143,18 +144,18 @@ def edit(request: HttpRequest, staff: Staff, event_id: int) -> HttpResponse:
 def detail(request: HttpRequest, staff: Staff, event_id: int) -> HttpResponse:
     event = access.get_event_for_staff(staff, event_id)
     now = timezone.now()
-    registrations = list(event.registrations.order_by("cancelled_at", "created_at", "id"))
-    hall = actions.hall_token(event)
+    listed = list(event.registrations.order_by("cancelled_at", "created_at", "id"))
+    hall = lifecycle.hall_token(event)
     invitation = ""
     if event.registration == RegistrationMode.INVITATION:
         invitation = request.build_absolute_uri(mails.invitation_path(event))
-    open_ = not event.is_cancelled and not actions.has_ended(event, now)
+    open_ = not event.is_cancelled and not rules.has_ended(event, now)
     context = _context(
         staff,
         event=event,
         facts=event_facts(event, now),
-        registrations=registrations,
-        active_count=sum(1 for r in registrations if r.is_active),
+        registrations=listed,
+        active_count=sum(1 for r in listed if r.is_active),
         invitation_url=invitation,
         hall_url=request.build_absolute_uri(mails.join_path(hall)) if hall else "",
         public_url=reverse("events:detail", args=[event.authority.slug, event.pk])
@@ -179,7 +180,7 @@ def remove_registration(
     return _act(
         request,
         event,
-        lambda: actions.cancel_registration(registration, by=staff),
+        lambda: registrations.cancel_registration(registration, by=staff),
         _("The registration has been removed; the person has been told by e-mail."),
     )
 
@@ -191,7 +192,7 @@ def renew_invitation(request: HttpRequest, staff: Staff, event_id: int) -> HttpR
     return _act(
         request,
         event,
-        lambda: actions.renew_invitation(event, staff),
+        lambda: lifecycle.renew_invitation(event, staff),
         _("There is a new invitation link. The old one no longer works."),
     )
 
@@ -204,7 +205,7 @@ def hall_link(request: HttpRequest, staff: Staff, event_id: int) -> HttpResponse
     return _act(
         request,
         event,
-        lambda: actions.make_hall_link(event, staff),
+        lambda: lifecycle.make_hall_link(event, staff),
         _("There is a new link for the meeting hall. The old one no longer works.")
         if renewed
         else _("The link for the meeting hall has been created."),
@@ -221,7 +222,7 @@ def cancel(request: HttpRequest, staff: Staff, event_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                actions.cancel_event(event, staff, form.cleaned_data["message"])
+                lifecycle.cancel_event(event, staff, form.cleaned_data["message"])
             except ActionError as error:
                 form.add_error(None, error.message)
                 status = 409
@@ -237,7 +238,7 @@ def cancel(request: HttpRequest, staff: Staff, event_id: int) -> HttpResponse:
         event=event,
         form=form,
         facts=event_facts(event, timezone.now()),
-        active_count=actions.active_registrations(event).count(),
+        active_count=rules.active_registrations(event).count(),
     )
     return render(request, "events/staff/cancel.html", context, status=status)
 
@@ -247,7 +248,7 @@ def cancel(request: HttpRequest, staff: Staff, event_id: int) -> HttpResponse:
 def start(request: HttpRequest, staff: Staff, event_id: int) -> HttpResponse:
     event = access.get_event_for_staff(staff, event_id)
     try:
-        actions.start_event(event, staff)
+        lifecycle.start_event(event, staff)
     except ActionError as error:
         messages.error(request, error.message)
         return redirect(_detail_url(event))

@@ -27,7 +27,8 @@ from buergerbuero.core.errors import ActionError
 from buergerbuero.core.forms import error_list
 from buergerbuero.core.http import private
 from buergerbuero.core.ratelimit import REGISTRATIONS_REFUSED, client_address
-from buergerbuero.events import access, actions, mails, ratelimit
+from buergerbuero.events import access, mails, ratelimit
+from buergerbuero.events.actions import lifecycle, registrations, rules
 from buergerbuero.events.forms import RegistrationForm
 from buergerbuero.events.models import Event, Registration
 from buergerbuero.events.presentation import event_facts
@@ -66,7 +67,7 @@ def _render_event(
 ) -> HttpResponse:
     now = timezone.now()
     form = form or RegistrationForm()
-    refusal = actions.registration_refusal(event, now)
+    refusal = rules.registration_refusal(event, now)
     context: dict[str, Any] = {
         "authority": event.authority,
         "event": event,
@@ -95,7 +96,7 @@ def _register(request: HttpRequest, event: Event, *, invitation: bool) -> HttpRe
         form.add_error(None, refused)
         return _render_event(request, event, form, invitation=invitation, status=429)
     try:
-        registration = actions.register(
+        registration = registrations.register(
             event, name=data["name"], email=data["email"], language=request.LANGUAGE_CODE
         )
     except ActionError as exc:
@@ -121,7 +122,7 @@ def invalid_link(request: HttpRequest, what: str = "invitation") -> HttpResponse
 @private
 @require_http_methods(["GET", "HEAD", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    event = actions.event_by_invitation(token)
+    event = lifecycle.event_by_invitation(token)
     if event is None:
         return invalid_link(request)
     if request.method == "POST":
@@ -151,7 +152,7 @@ def registered(request: HttpRequest) -> HttpResponse:
 def _registration_context(registration: Registration) -> dict[str, Any]:
     event = registration.event
     now = timezone.now()
-    token = actions.join_token(registration)
+    token = registrations.join_token(registration)
     return {
         "authority": event.authority,
         "event": event,
@@ -159,7 +160,7 @@ def _registration_context(registration: Registration) -> dict[str, Any]:
         "facts": event_facts(event, now),
         "join_url": mails.join_path(token) if token and registration.is_active else "",
         "registration_url": mails.registration_path(registration),
-        "can_cancel": actions.can_cancel(registration, now),
+        "can_cancel": registrations.can_cancel(registration, now),
     }
 
 
@@ -168,12 +169,12 @@ def _registration_context(registration: Registration) -> dict[str, Any]:
 def registration(request: HttpRequest, token: str) -> HttpResponse:
     """The registrant's page from the link in the mail. GET shows it (and asks "cancel?"); POST
     cancels."""
-    found = actions.registration_by_token(token)
+    found = registrations.registration_by_token(token)
     if found is None:
         return invalid_link(request, "registration")
     if request.method == "POST":
         try:
-            actions.cancel_registration(found)
+            registrations.cancel_registration(found)
         except ActionError as exc:
             messages.error(request, exc.message)
         else:

@@ -22,7 +22,7 @@ from channels.db import database_sync_to_async
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from buergerbuero.calls import actions as call_actions
+from buergerbuero.calls.actions import admission, course, holding
 from buergerbuero.calls.consumers import CallMixin
 from buergerbuero.calls.models import CALL_PAGE_ID_PATTERN, Participant, ParticipantRole
 from buergerbuero.core import groups, liveness
@@ -80,7 +80,7 @@ def _office_state(event: dict[str, Any]) -> OfficeState:
 class CitizenConsumer(CallMixin):
     ticket_id: int | None = None
     # The page load's own id (``?page=``), "" when missing or malformed: a reload has a new one, a
-    # reconnect of the socket the same (calls.actions.hold_citizen_call).
+    # reconnect of the socket the same (calls.actions.holding.hold_citizen_call).
     page: str = ""
     # The web worker serving this socket, named on the ticket (core.liveness).
     worker: UUID | None = None
@@ -165,7 +165,7 @@ class CitizenConsumer(CallMixin):
         if snap["participant"]:
             if self.page:
                 # Before call.start: the other pages must hear of a reload before this page's first offer.
-                await database_sync_to_async(call_actions.hold_citizen_call)(snap["participant"], self.page)
+                await database_sync_to_async(holding.hold_citizen_call)(snap["participant"], self.page)
             await self.enter_call(snap["participant"])
 
     async def reclaim(self) -> None:
@@ -200,7 +200,7 @@ class CitizenConsumer(CallMixin):
         return ticket
 
     async def frame_leave(self, frame: dict[str, Any]) -> None:
-        await database_sync_to_async(call_actions.citizen_leaves)(await self._ticket())
+        await database_sync_to_async(admission.citizen_leaves)(await self._ticket())
 
     async def frame_call_join(self, frame: dict[str, Any]) -> None:
         # Recording the join takes a write transaction; the page's first offer follows this frame at
@@ -214,7 +214,7 @@ class CitizenConsumer(CallMixin):
                 ticket = await self._ticket()
                 if ticket.state not in (TicketState.INVITED, TicketState.IN_CONSULTATION):
                     raise FrameError("not_invited", _("You have not been let in yet."))
-                await database_sync_to_async(call_actions.citizen_joined)(ticket)
+                await database_sync_to_async(admission.citizen_joined)(ticket)
             except (FrameError, ActionError) as exc:
                 await self.send_error(exc.code, exc.message)
             except Exception:
@@ -227,7 +227,7 @@ class CitizenConsumer(CallMixin):
         if not self.page:
             return
         try:
-            await database_sync_to_async(call_actions.hold_citizen_call)(participant_id, self.page)
+            await database_sync_to_async(holding.hold_citizen_call)(participant_id, self.page)
         except Exception:
             logger.exception("recording the call's page failed")
 
@@ -237,7 +237,7 @@ class CitizenConsumer(CallMixin):
         consultation = await database_sync_to_async(
             lambda: Participant.objects.select_related("consultation").get(pk=participant_id).consultation
         )()
-        await database_sync_to_async(call_actions.hang_up)(consultation, None)
+        await database_sync_to_async(course.hang_up)(consultation, None)
 
     # --- events -----------------------------------------------------------------------------------
 

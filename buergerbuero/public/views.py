@@ -30,7 +30,7 @@ from buergerbuero.appointments.display import offers_appointments
 from buergerbuero.appointments.pages import office_offer as appointment_offer
 from buergerbuero.appointments.pages import week_url
 from buergerbuero.authorities.models import Authority
-from buergerbuero.calls.actions import citizen_leaves
+from buergerbuero.calls.actions.admission import citizen_leaves
 from buergerbuero.core import pow
 from buergerbuero.core.dates import weekday_date
 from buergerbuero.core.errors import ActionError

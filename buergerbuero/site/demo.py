@@ -16,7 +16,7 @@ from django.db import transaction
 
 from buergerbuero.appointments.models import AppointmentSettings, BookingWindow
 from buergerbuero.authorities.models import Authority, Role, Staff
-from buergerbuero.events.actions import create_event
+from buergerbuero.events.actions.lifecycle import create_event
 from buergerbuero.events.models import Event, RegistrationMode
 from buergerbuero.offices.models import Assignment, Department, Office, OpeningInterval
 from buergerbuero.rooms.models import RoomMode

@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from buergerbuero.appointments.actions import expire_holds, record_no_shows
 from buergerbuero.appointments.reminders import send_due_reminders
-from buergerbuero.calls.actions import calls_of_worker_gone, end_gone_participants, expire_invitations
+from buergerbuero.calls.actions.admission import expire_invitations
+from buergerbuero.calls.actions.holding import calls_of_worker_gone
+from buergerbuero.calls.actions.liveness import end_gone_participants
 from buergerbuero.core.errors import DATABASE_UNAVAILABLE
 from buergerbuero.core.liveness import end_dead_workers
 from buergerbuero.offices.actions import end_absent_presences

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from buergerbuero.appointments.actions import delete_personal_data as delete_booking_data
 from buergerbuero.certificates.actions import delete_expired as delete_certificates
-from buergerbuero.events.actions import delete_personal_data as delete_event_data
+from buergerbuero.events.actions.retention import delete_personal_data as delete_event_data
 from buergerbuero.rooms.actions.lifecycle import delete_personal_data as delete_room_data
 from buergerbuero.stats.actions import rollup_due
 from buergerbuero.trainings.actions.registrations import delete_personal_data as delete_training_data

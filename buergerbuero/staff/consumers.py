@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Staff
-from buergerbuero.calls import actions as call_actions
+from buergerbuero.calls.actions import colleagues, holding
 from buergerbuero.calls.consumers import CallMixin
 from buergerbuero.calls.models import Consultation, Participant
 from buergerbuero.calls.selectors import active_participant, call_start_frame
@@ -194,7 +194,7 @@ class StaffConsumer(CallMixin):
         again unless another connection has taken it meanwhile."""
         if self.participant_id is None or self.worker is None or self._closing:
             return
-        await database_sync_to_async(call_actions.call_reclaimed)(
+        await database_sync_to_async(holding.call_reclaimed)(
             self.participant_id, self.page, self.connection, self.worker
         )
 
@@ -207,7 +207,7 @@ class StaffConsumer(CallMixin):
                 # The grace before the official's offices close counts from the page's departure.
                 await database_sync_to_async(office_actions.note_workspace_alive)(self.staff_id)
             if self.participant_id is not None:
-                await database_sync_to_async(call_actions.release_call)(self.participant_id, self.connection)
+                await database_sync_to_async(holding.release_call)(self.participant_id, self.connection)
         finally:
             await super().disconnect(code)
 
@@ -228,7 +228,7 @@ class StaffConsumer(CallMixin):
     # --- which page holds the call ------------------------------------------------------------------
 
     async def hold(self, participant_id: int, *, take_over: bool = False) -> None:
-        """Hold the call of the official's participant on this connection if calls.actions.hold_call
+        """Hold the call of the official's participant on this connection if calls.actions.holding.hold_call
         lets it, and start it (``call.start``); else show it as running elsewhere."""
         if self.participant_id == participant_id:
             return
@@ -242,7 +242,7 @@ class StaffConsumer(CallMixin):
         for group in call_groups:
             await self.join(group)
         try:
-            outcome = await database_sync_to_async(call_actions.hold_call)(
+            outcome = await database_sync_to_async(holding.hold_call)(
                 participant_id,
                 self.staff,
                 self.page,
@@ -301,7 +301,7 @@ class StaffConsumer(CallMixin):
         """After entering a call from the admission event (without a query, so the citizen's first offer
         finds this connection in time), write down which connection holds it."""
         try:
-            outcome = await database_sync_to_async(call_actions.hold_call)(
+            outcome = await database_sync_to_async(holding.hold_call)(
                 participant_id, self.staff, self.page, self.connection, worker=self.worker
             )
         except ActionError:
@@ -331,7 +331,7 @@ class StaffConsumer(CallMixin):
             pk=self.participant_id
         )
         staff = await self._staff()
-        await database_sync_to_async(call_actions.hang_up_as)(participant, staff)
+        await database_sync_to_async(colleagues.hang_up_as)(participant, staff)
 
     # --- events ----------------------------------------------------------------------------------------
 

@@ -131,7 +131,8 @@ PAGE_ID_PATTERN = r"[A-Za-z0-9_-]{8,64}"
 
 class CallPageForm(forms.Form):
     """Sent with an admission or an accepted invitation by the page that will hold the call (see
-    calls.actions.hold_call). Without script it is empty: then the first page to claim the call holds it."""
+    calls.actions.holding.hold_call). Without script it is empty: then the first page to claim the call holds
+    it."""
 
     page = forms.RegexField(
         regex=rf"\A{PAGE_ID_PATTERN}\Z",

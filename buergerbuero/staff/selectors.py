@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from buergerbuero.authorities.models import Staff
-from buergerbuero.calls.actions import active_participation
+from buergerbuero.calls.actions.admission import active_participation
 from buergerbuero.calls.models import Participant
 from buergerbuero.offices.access import offices_of
 from buergerbuero.offices.models import Office

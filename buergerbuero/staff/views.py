@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Availability, Staff
-from buergerbuero.calls import actions as call_actions
+from buergerbuero.calls.actions import admission, colleagues, course
 from buergerbuero.core.errors import ActionError
 from buergerbuero.offices import actions as office_actions
 from buergerbuero.offices.access import get_office_for_staff
@@ -269,7 +269,7 @@ def admit_next(request: HttpRequest, staff: Staff, office_id: int) -> HttpRespon
     return act_on(
         request,
         CallPageForm(request.POST),
-        lambda data: call_actions.admit(staff, office, page=data["page"]),
+        lambda data: admission.admit(staff, office, page=data["page"]),
         _("The next person has been let in."),
     )
 
@@ -281,7 +281,7 @@ def admit(request: HttpRequest, staff: Staff, ticket_id: int) -> HttpResponse:
     return act_on(
         request,
         CallPageForm(request.POST),
-        lambda data: call_actions.admit(staff, ticket.office, ticket_id=ticket.pk, page=data["page"]),
+        lambda data: admission.admit(staff, ticket.office, ticket_id=ticket.pk, page=data["page"]),
         _("The person has been let in."),
     )
 
@@ -307,7 +307,7 @@ def send_back(request: HttpRequest, staff: Staff, consultation_id: int) -> HttpR
     consultation = access.get_consultation_for_staff(staff, consultation_id)
     return act(
         request,
-        lambda: call_actions.send_back(consultation, staff),
+        lambda: course.send_back(consultation, staff),
         _("The citizen is back in the waiting area, first in line."),
     )
 
@@ -322,7 +322,7 @@ def transfer(request: HttpRequest, staff: Staff, consultation_id: int) -> HttpRe
     target = access.get_transfer_target_for_staff(staff, form.cleaned_data["office"])
     return act(
         request,
-        lambda: call_actions.transfer(consultation, staff, target, form.cleaned_data["note"]),
+        lambda: course.transfer(consultation, staff, target, form.cleaned_data["note"]),
         _("The citizen now waits in %(office)s.") % {"office": target.name},
     )
 
@@ -337,7 +337,7 @@ def invite(request: HttpRequest, staff: Staff, consultation_id: int) -> HttpResp
     colleague = access.get_colleague_for_staff(staff, form.cleaned_data["colleague"])
     return act(
         request,
-        lambda: call_actions.invite_colleague(consultation, staff, colleague),
+        lambda: colleagues.invite_colleague(consultation, staff, colleague),
         _("%(name)s has been invited.") % {"name": colleague.display_name},
     )
 
@@ -351,7 +351,7 @@ def answer_invitation(request: HttpRequest, staff: Staff, participant_id: int) -
         return bad_input(request, form)
     accept = form.cleaned_data["accept"]
     try:
-        call_actions.answer_invitation(participant, staff, accept, page=form.cleaned_data["page"])
+        colleagues.answer_invitation(participant, staff, accept, page=form.cleaned_data["page"])
     except ActionError as error:
         return refused(request, error)
     return done(

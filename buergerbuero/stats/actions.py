@@ -23,7 +23,7 @@ from buergerbuero.authorities.models import Authority
 from buergerbuero.certificates.models import Certificate
 from buergerbuero.offices.models import Office, OpenPeriod, Presence
 from buergerbuero.rooms.models import Room
-from buergerbuero.stats import rollup
+from buergerbuero.stats import day_values, localdays, rollup
 from buergerbuero.stats.models import OfficeDay, StaffDay
 from buergerbuero.waitingroom.models import Ticket
 
@@ -39,7 +39,9 @@ CHUNK_DAYS = 31
 ATTEMPTS = 3
 
 
-def is_final(key: rollup.OfficeKey, collected: rollup.Collected, end: dt.datetime, now: dt.datetime) -> bool:
+def is_final(
+    key: day_values.OfficeKey, collected: day_values.Collected, end: dt.datetime, now: dt.datetime
+) -> bool:
     if now < end + FINAL_DELAY:
         return False
     return key not in collected.running or now >= end + FINAL_AT_LATEST
@@ -66,7 +68,7 @@ def rollup_due(now: dt.datetime | None = None) -> int:
             groups.setdefault((min(starts[office.pk], today), today), []).append(office)
         for (first, last), members in groups.items():
             written += _rollup_chunks(authority_id, members, first, last, now, unassigned=False)
-        today = now.astimezone(rollup.default_tz()).date()
+        today = now.astimezone(localdays.default_tz()).date()
         first = min(starts[None], today)
         written += _rollup_chunks(authority_id, [], first, today, now, unassigned=True)
     return written
@@ -132,7 +134,7 @@ def _first_data_day(authority_id: int, office_id: int | None) -> dt.date:
             rooms.aggregate(at=Min("started_at"))["at"],
         ]
     times = [at for at in found if at is not None]
-    return min(times).astimezone(rollup.default_tz()).date() if times else dt.date.max
+    return min(times).astimezone(localdays.default_tz()).date() if times else dt.date.max
 
 
 def _rollup(
@@ -148,7 +150,7 @@ def _rollup(
     """Compute and store the days from ``first`` to ``last``. With ``keep_final`` the days already final
     are left as they are (the job); without, they are recomputed (an explicit ``rollup_day``)."""
     collected = rollup.collect(authority_id, offices, first, last, now, unassigned=unassigned)
-    tzs = {o.pk: o.tz for o in offices} | {None: rollup.default_tz()}
+    tzs = {o.pk: o.tz for o in offices} | {None: localdays.default_tz()}
     for attempt in range(ATTEMPTS):
         try:
             with transaction.atomic():
@@ -168,7 +170,7 @@ def _write(
     first: dt.date,
     last: dt.date,
     now: dt.datetime,
-    collected: rollup.Collected,
+    collected: day_values.Collected,
     tzs: dict[int | None, ZoneInfo],
     unassigned: bool,
     keep_final: bool,
@@ -178,10 +180,10 @@ def _write(
     if unassigned:
         where |= Q(office__isnull=True)
     existing = OfficeDay.objects.filter(where, authority_id=authority_id, day__gte=first, day__lte=last)
-    kept: set[rollup.OfficeKey] = set()
+    kept: set[day_values.OfficeKey] = set()
     # Certificates are deleted after their own retention period; the count of a day whose certificates
     # are gone must not drop when that day is computed again.
-    certificates: dict[rollup.OfficeKey, int] = {}
+    certificates: dict[day_values.OfficeKey, int] = {}
     for office_id, day, final, issued in existing.values_list(
         "office_id", "day", "final", "certificates_issued"
     ):
@@ -200,7 +202,7 @@ def _write(
     for key in replaced:
         owner, day = key
         values = collected.offices[key]
-        end = rollup.day_start(day + dt.timedelta(days=1), tzs[owner])
+        end = localdays.day_start(day + dt.timedelta(days=1), tzs[owner])
         values.certificates_issued = max(values.certificates_issued, certificates.get(key, 0))
         rows.append(
             OfficeDay(
@@ -231,8 +233,8 @@ def _write(
     return len(rows)
 
 
-def _shared_fields(values: rollup.Shared) -> dict[str, object]:
-    fields: dict[str, object] = {name: getattr(values, name) for name in rollup.SHARED_COUNTS}
+def _shared_fields(values: day_values.Shared) -> dict[str, object]:
+    fields: dict[str, object] = {name: getattr(values, name) for name in day_values.SHARED_COUNTS}
     fields.update(
         wait_histogram=values.wait_histogram,
         consultation_histogram=values.consultation_histogram,
@@ -242,14 +244,14 @@ def _shared_fields(values: rollup.Shared) -> dict[str, object]:
     return fields
 
 
-def office_fields(values: rollup.OfficeValues) -> dict[str, object]:
+def office_fields(values: day_values.OfficeValues) -> dict[str, object]:
     fields = _shared_fields(values)
-    fields.update({name: getattr(values, name) for name in (*rollup.OFFICE_COUNTS, *rollup.LAST_IDS)})
+    fields.update({name: getattr(values, name) for name in (*day_values.OFFICE_COUNTS, *day_values.LAST_IDS)})
     fields["open_seconds"] = round(values.open_seconds)
     return fields
 
 
-def staff_fields(values: rollup.StaffValues) -> dict[str, object]:
+def staff_fields(values: day_values.StaffValues) -> dict[str, object]:
     fields = _shared_fields(values)
     fields.update(present=values.present, presence_seconds=round(values.presence_seconds))
     return fields

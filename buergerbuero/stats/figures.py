@@ -20,13 +20,13 @@ from django.utils import timezone
 
 from buergerbuero.authorities.models import Staff
 from buergerbuero.offices.models import Office
-from buergerbuero.stats import rollup
+from buergerbuero.stats import day_values, histograms, localdays, rollup
+from buergerbuero.stats.day_values import OfficeKey, OfficeValues, Shared, StaffValues
 from buergerbuero.stats.models import OfficeDay, StaffDay
-from buergerbuero.stats.rollup import OfficeKey, OfficeValues, Shared, StaffValues
 from buergerbuero.stats.types import DayFigures, Figures, Period, RowFigures, Scope
 
 _SHARED_FIELDS = (
-    *rollup.SHARED_COUNTS,
+    *day_values.SHARED_COUNTS,
     "wait_histogram",
     "consultation_histogram",
     "hourly",
@@ -38,7 +38,7 @@ _SHARED_FIELDS = (
 )
 _RATINGS = tuple(f"rating_{stars}" for stars in range(1, 6))
 # A stored office day as read for a period: the counts first, so that they can be summed as a slice.
-_COUNTS = (*rollup.SHARED_COUNTS, *_RATINGS, *rollup.OFFICE_COUNTS)
+_COUNTS = (*day_values.SHARED_COUNTS, *_RATINGS, *day_values.OFFICE_COUNTS)
 _OFFICE_ROW = ("office_id", "day", *_COUNTS, "wait_histogram", "consultation_histogram", "hourly")
 _FIRST, _END = 2, 2 + len(_COUNTS)
 _WAITS, _LENGTHS, _HOURLY = _END, _END + 1, _END + 2
@@ -57,20 +57,20 @@ class _Sums:
 
     def add(self, row: Sequence[Any]) -> None:
         self.counts = list(map(operator.add, self.counts, row[_FIRST:_END]))
-        rollup.merge(self.waits, row[_WAITS])
-        rollup.merge(self.lengths, row[_LENGTHS])
+        histograms.merge(self.waits, row[_WAITS])
+        histograms.merge(self.lengths, row[_LENGTHS])
 
     def values(self) -> OfficeValues:
         values = OfficeValues(wait_histogram=self.waits, consultation_histogram=self.lengths)
         named = dict(zip(_COUNTS, self.counts, strict=True))
-        for name in (*rollup.SHARED_COUNTS, *rollup.OFFICE_COUNTS):
+        for name in (*day_values.SHARED_COUNTS, *day_values.OFFICE_COUNTS):
             setattr(values, name, named[name])
         values.ratings = [named[name] for name in _RATINGS]
         return values
 
 
 def _office_row(key: OfficeKey, values: OfficeValues) -> tuple[Any, ...]:
-    named = {name: getattr(values, name) for name in (*rollup.SHARED_COUNTS, *rollup.OFFICE_COUNTS)}
+    named = {name: getattr(values, name) for name in (*day_values.SHARED_COUNTS, *day_values.OFFICE_COUNTS)}
     named.update(zip(_RATINGS, values.ratings, strict=True))
     return (
         *key,
@@ -137,7 +137,7 @@ def compute(scope: Scope, period: Period, now: dt.datetime | None = None) -> Fig
 
     # Summed as plain tuples: a year of ten offices is some 3,650 rows, read on every dashboard view.
     sums: dict[int | None, _Sums] = {o.pk: _Sums() for o in offices}
-    chart = {day: _Day() for day in rollup.days(period.start, period.end)}
+    chart = {day: _Day() for day in localdays.days(period.start, period.end)}
     heat = [[0] * 24 for _ in range(7)]
     for row in stored:
         owner = sums.get(row[0])
@@ -183,7 +183,7 @@ def compute(scope: Scope, period: Period, now: dt.datetime | None = None) -> Fig
     )
 
 
-_GROUP_FIELDS = rollup.APPOINTMENT_AND_GROUP_COUNTS
+_GROUP_FIELDS = day_values.APPOINTMENT_AND_GROUP_COUNTS
 
 
 def _for_official(scope: Scope, period: Period, now: dt.datetime, offices: list[Office]) -> Figures:
@@ -220,7 +220,7 @@ def _for_official(scope: Scope, period: Period, now: dt.datetime, offices: list[
 
     total = StaffValues()
     per_office: dict[int, StaffValues] = {}
-    chart = {day: _Day() for day in rollup.days(period.start, period.end)}
+    chart = {day: _Day() for day in localdays.days(period.start, period.end)}
     heat = [[0] * 24 for _ in range(7)]
     for (office_id, day), values in staff_days.items():
         total.add(values)
@@ -259,7 +259,7 @@ def _for_official(scope: Scope, period: Period, now: dt.datetime, offices: list[
 
 
 def _official_rows(
-    scope: Scope, period: Period, office: Office, live: dict[rollup.StaffKey, StaffValues]
+    scope: Scope, period: Period, office: Office, live: dict[day_values.StaffKey, StaffValues]
 ) -> list[RowFigures]:
     per_staff: dict[int, StaffValues] = {}
     stored = (
@@ -315,9 +315,9 @@ def _figures(
         tickets_declined=total.tickets_declined,
         tickets_transferred=total.tickets_transferred,
         abandonment_rate=tickets_left / tickets_created if abandonment and tickets_created else None,
-        wait_median_s=rollup.percentile(total.wait_histogram, 50),
-        wait_p90_s=rollup.percentile(total.wait_histogram, 90),
-        consultation_median_s=rollup.percentile(total.consultation_histogram, 50),
+        wait_median_s=histograms.percentile(total.wait_histogram, 50),
+        wait_p90_s=histograms.percentile(total.wait_histogram, 90),
+        consultation_median_s=histograms.percentile(total.consultation_histogram, 50),
         rating_count=rated,
         rating_average=round(stars / rated, 2) if rated else None,
         ratings={index + 1: count for index, count in enumerate(total.ratings)},
@@ -339,7 +339,7 @@ def _row(key: str, label: str, values: Shared, seconds: float, tickets: int) -> 
         open_minutes=_minutes(seconds),
         meetings=values.meetings,
         tickets_created=tickets,
-        wait_median_s=rollup.percentile(values.wait_histogram, 50),
+        wait_median_s=histograms.percentile(values.wait_histogram, 50),
     )
 
 
@@ -384,7 +384,7 @@ def _before_first(scope: Scope, period: Period) -> set[OfficeKey]:
         .values_list("office_id", "first")
     )
     return {
-        (office_id, day) for office_id, first in firsts for day in rollup.days(period.start, first - _DAY)
+        (office_id, day) for office_id, first in firsts for day in localdays.days(period.start, first - _DAY)
     }
 
 
@@ -398,17 +398,17 @@ def _live(
     period: Period,
     now: dt.datetime,
     covered: set[OfficeKey],
-) -> rollup.Collected:
+) -> day_values.Collected:
     """The days up to today without a final rollup, from the raw rows: one collection per distinct span
     of such days (usually one: today, for every office)."""
-    found = rollup.Collected(offices={}, staff={}, running=set())
+    found = day_values.Collected(offices={}, staff={}, running=set())
     groups: dict[tuple[dt.date, dt.date], list[Office | None]] = {}
     members: list[Office | None] = [*offices, *([None] if unassigned else [])]
     for office in members:
-        tz = office.tz if office is not None else rollup.default_tz()
+        tz = office.tz if office is not None else localdays.default_tz()
         last = min(period.end, now.astimezone(tz).date())
         key = office.pk if office is not None else None
-        missing = [day for day in rollup.days(period.start, last) if (key, day) not in covered]
+        missing = [day for day in localdays.days(period.start, last) if (key, day) not in covered]
         if missing:
             groups.setdefault((missing[0], missing[-1]), []).append(office)
     for (first, last), group in groups.items():
@@ -426,9 +426,9 @@ def _live(
 
 
 def _shared(values: Shared, row: Sequence, start: int) -> None:  # type: ignore[type-arg]
-    for offset, name in enumerate(rollup.SHARED_COUNTS):
+    for offset, name in enumerate(day_values.SHARED_COUNTS):
         setattr(values, name, row[start + offset])
-    at = start + len(rollup.SHARED_COUNTS)
+    at = start + len(day_values.SHARED_COUNTS)
     values.wait_histogram, values.consultation_histogram, values.hourly = row[at], row[at + 1], row[at + 2]
     values.ratings = list(row[at + 3 : at + 8])
 

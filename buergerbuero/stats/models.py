@@ -11,7 +11,7 @@ Invariants a reader must not break:
 - ``final`` rows are never recomputed by the job: their day has ended and nothing of it can change any
   more (``actions.is_final``). Figures read final rows and compute every other day from the raw rows.
 - Waiting times and consultation lengths are histograms: lists of counts per bucket of durations, the
-  buckets of ``rollup.BOUNDS`` in order, so percentiles over any period are sums of rows.
+  buckets of ``histograms.BOUNDS`` in order, so percentiles over any period are sums of rows.
 """
 
 from __future__ import annotations

@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import itertools
-import math
-import operator
 import zoneinfo
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from buergerbuero.appointments.models import Booking, BookingState
@@ -28,164 +24,12 @@ from buergerbuero.calls.models import Consultation, EndReason, Participant, Part
 from buergerbuero.certificates.models import Certificate
 from buergerbuero.offices.models import Office, OpenPeriod, Presence
 from buergerbuero.rooms.models import Attendance, Member, Room, RoomKind
+from buergerbuero.stats.day_values import Collected, OfficeKey, OfficeValues, StaffValues
+from buergerbuero.stats.histograms import add_to
+from buergerbuero.stats.localdays import day_start, days, default_tz, split_by_day, union
+from buergerbuero.stats.models import OfficeDay
 from buergerbuero.trainings.models import Pupil, Registration, RegistrationKind
 from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
-
-# --- histograms ----------------------------------------------------------------------------------
-
-# (below, width): a duration under ``below`` seconds falls into a bucket ``width`` seconds wide. Fine where
-# waits usually are, coarse where they are rare. Beyond the last, everything is in one bucket.
-BUCKETS = ((600, 10), (3600, 60), (8 * 3600, 600), (32 * 3600, 3600))
-
-
-def _bounds() -> tuple[int, ...]:
-    bounds: list[int] = []
-    start = 0
-    for below, width in BUCKETS:
-        bounds += range(start, below, width)
-        start = below
-    return (*bounds, start)
-
-
-# The lower bound in seconds of each bucket. A histogram is a list of counts, one per bucket in this
-# order, without the trailing zeros: dense lists add up at C speed, which a year of rows on every
-# dashboard view needs.
-BOUNDS = _bounds()
-
-
-def bucket(seconds: float) -> int:
-    """The index of a duration's bucket (see docs/statistics.md)."""
-    return max(0, bisect.bisect_right(BOUNDS, seconds) - 1)
-
-
-def add_to(histogram: list[int], seconds: float) -> None:
-    index = bucket(seconds)
-    if index >= len(histogram):
-        histogram.extend([0] * (index + 1 - len(histogram)))
-    histogram[index] += 1
-
-
-def percentile(histogram: Sequence[int], p: float) -> int | None:
-    """Nearest rank: the lower bound of the smallest bucket at or below which at least ``p`` percent of
-    the values lie (the median of an even count is the lower of the two middle values). None for an empty
-    histogram."""
-    total = sum(histogram)
-    if total == 0:
-        return None
-    rank = max(1, math.ceil(p / 100 * total))
-    for index, seen in enumerate(itertools.accumulate(histogram)):
-        if seen >= rank:
-            return BOUNDS[index]
-    raise AssertionError("unreachable")
-
-
-def merge(into: list[int], histogram: Sequence[int]) -> None:
-    if len(histogram) > len(into):
-        into.extend([0] * (len(histogram) - len(into)))
-    into[: len(histogram)] = map(operator.add, into, histogram)
-
-
-# --- what one day holds ---------------------------------------------------------------------------
-
-
-def _zeros(n: int) -> list[int]:
-    return [0] * n
-
-
-@dataclass
-class Shared:
-    """The fields an office's day and an official's day have in common (``models.DayCounts``)."""
-
-    participants: int = 0
-    meetings: int = 0
-    tickets_admitted: int = 0
-    tickets_declined: int = 0
-    tickets_transferred: int = 0
-    wait_histogram: list[int] = field(default_factory=list)
-    consultation_histogram: list[int] = field(default_factory=list)
-    ratings: list[int] = field(default_factory=lambda: _zeros(5))  # index 0 = 1 star
-    hourly: list[int] = field(default_factory=lambda: _zeros(24))
-
-    def add(self, other: Shared) -> None:
-        """Sum ``other`` into this (rows of several days or offices)."""
-        for name in SHARED_COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        merge(self.wait_histogram, other.wait_histogram)
-        merge(self.consultation_histogram, other.consultation_histogram)
-        self.ratings = [a + b for a, b in zip(self.ratings, other.ratings, strict=True)]
-        self.hourly = [a + b for a, b in zip(self.hourly, other.hourly, strict=True)]
-
-
-@dataclass
-class OfficeValues(Shared):
-    open_seconds: float = 0
-    contact_persons: int = 0
-    tickets_created: int = 0
-    tickets_received: int = 0
-    tickets_left: int = 0
-    appointments_booked: int = 0
-    appointments_cancelled: int = 0
-    appointments_no_show: int = 0
-    trainings_held: int = 0
-    training_participants: int = 0
-    events_held: int = 0
-    event_participants: int = 0
-    certificates_issued: int = 0
-    last_ticket_id: int = 0
-    last_transition_id: int = 0
-    last_consultation_id: int = 0
-
-    def add(self, other: Shared) -> None:
-        super().add(other)
-        assert isinstance(other, OfficeValues)
-        for name in OFFICE_COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass
-class StaffValues(Shared):
-    present: bool = False
-    presence_seconds: float = 0
-
-    def add(self, other: Shared) -> None:
-        super().add(other)
-        assert isinstance(other, StaffValues)
-        self.present = self.present or other.present
-        self.presence_seconds += other.presence_seconds
-
-
-SHARED_COUNTS = ("participants", "meetings", "tickets_admitted", "tickets_declined", "tickets_transferred")
-# Counted per office only (not per official), and summed as they are into ``Figures``.
-APPOINTMENT_AND_GROUP_COUNTS = (
-    "appointments_booked",
-    "appointments_cancelled",
-    "appointments_no_show",
-    "trainings_held",
-    "training_participants",
-    "events_held",
-    "event_participants",
-    "certificates_issued",
-)
-OFFICE_COUNTS = (
-    "open_seconds",
-    "contact_persons",
-    "tickets_created",
-    "tickets_received",
-    "tickets_left",
-    *APPOINTMENT_AND_GROUP_COUNTS,
-)
-LAST_IDS = ("last_ticket_id", "last_transition_id", "last_consultation_id")
-
-OfficeKey = tuple[int | None, dt.date]  # (office id or None for the authority's own, day)
-StaffKey = tuple[int, int, dt.date]  # (office id, staff id, day)
-
-
-@dataclass
-class Collected:
-    offices: dict[OfficeKey, OfficeValues]
-    staff: dict[StaffKey, StaffValues]
-    # Office days with a consultation that connected then and is still running: not final yet.
-    running: set[OfficeKey]
 
 
 @dataclass(frozen=True)
@@ -201,8 +45,6 @@ class Floors:
 
 
 def floors_before(authority_id: int, first: dt.date) -> Floors:
-    from buergerbuero.stats.models import OfficeDay
-
     found = OfficeDay.objects.filter(
         authority_id=authority_id, day__lte=first - dt.timedelta(days=2)
     ).aggregate(
@@ -211,53 +53,6 @@ def floors_before(authority_id: int, first: dt.date) -> Floors:
         consultation=Max("last_consultation_id"),
     )
     return Floors(**{name: value or 0 for name, value in found.items()})
-
-
-# --- local days -----------------------------------------------------------------------------------
-
-
-def default_tz() -> zoneinfo.ZoneInfo:
-    """The zone of what belongs to no office (events without one), as ``events.Event.tz``."""
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def day_start(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    """Local midnight as UTC. (Differences of two datetimes of the same zone ignore daylight saving time
-    in Python; in UTC they do not.)"""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
-
-
-def days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
-    day = first
-    while day <= last:
-        yield day
-        day += dt.timedelta(days=1)
-
-
-def split_by_day(
-    start: dt.datetime, end: dt.datetime, tz: zoneinfo.ZoneInfo, first: dt.date, last: dt.date
-) -> Iterator[tuple[dt.date, float]]:
-    """The seconds of [start, end) on each local day from ``first`` to ``last``."""
-    day = max(start.astimezone(tz).date(), first)
-    while day <= last:
-        lo, hi = day_start(day, tz), day_start(day + dt.timedelta(days=1), tz)
-        if lo >= end:
-            return
-        seconds = (min(end, hi) - max(start, lo)).total_seconds()
-        if seconds > 0:
-            yield day, seconds
-        day += dt.timedelta(days=1)
-
-
-def union(intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Overlapping intervals merged, so that time is never counted twice."""
-    merged: list[tuple[dt.datetime, dt.datetime]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 # --- the collection -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Staff
-from buergerbuero.stats import access, charts, exports
+from buergerbuero.stats import access, charts, exports, formatting
 from buergerbuero.stats.access import Selection
 from buergerbuero.stats.figures import compute
 from buergerbuero.stats.types import Figures
@@ -45,7 +45,7 @@ def _context(staff: Staff, selection: Selection, figures: Figures | None, **extr
     }
     if figures is not None:
         context["charts"] = charts.for_dashboard(figures)
-        context["texts"] = charts.texts(figures)
+        context["texts"] = formatting.texts(figures)
     return context
 
 

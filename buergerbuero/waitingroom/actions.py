@@ -126,7 +126,7 @@ def get_ticket_by_token(token: str | None) -> Ticket | None:
 
 def leave_queue(ticket: Ticket) -> Ticket:
     """The citizen leaves the waiting area. (Their page's "leave" also hangs up an admission whose call
-    has not connected yet: calls.actions.citizen_leaves.)"""
+    has not connected yet: calls.actions.admission.citizen_leaves.)"""
     with transaction.atomic():
         office = lock_office(ticket.office_id)
         ticket = Ticket.objects.select_related("office").get(pk=ticket.pk)
@@ -233,8 +233,8 @@ def rate(ticket: Ticket, rating: int) -> Ticket:
 def expire_stale(now: datetime | None = None) -> int:
     """End waiting tickets whose page has been gone longer than the grace period. Safe to run in several
     processes at once. Returns how many ended. (Invitations the citizen never took up:
-    calls.actions.expire_invitations; a citizen gone from a running consultation:
-    calls.actions.end_gone_participants, with the call's grace.)"""
+    calls.actions.admission.expire_invitations; a citizen gone from a running consultation:
+    calls.actions.liveness.end_gone_participants, with the call's grace.)"""
     now = now or timezone.now()
     grace = timedelta(seconds=settings.WAITING_GRACE_SECONDS)
     stale = list(

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from buergerbuero.audit.labels import ACTION_LABELS, action_label, object_label
 from buergerbuero.audit.models import AuditEntry
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions.admission import admit
 from tests.audit.codes import recorded_codes
 from tests.conftest import enter, open_
 

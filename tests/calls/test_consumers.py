@@ -13,7 +13,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from buergerbuero.audit.models import AuditEntry
-from buergerbuero.calls.actions import admit, answer_invitation, invite_colleague
+from buergerbuero.calls.actions.admission import admit
+from buergerbuero.calls.actions.colleagues import answer_invitation, invite_colleague
 from buergerbuero.calls.models import Participant
 from buergerbuero.core import groups
 from tests.conftest import (

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions.admission import admit
 from buergerbuero.calls.ice import ice_configuration, turn_credentials
 from buergerbuero.calls.selectors import call_start_frame
 from tests.conftest import enter, open_

@@ -1,5 +1,5 @@
-"""Nobody waits in a call for someone who has gone (calls.actions.end_gone_participants): an official,
-colleague or citizen whose page has been gone for longer than CALL_GRACE_SECONDS loses their part in
+"""Nobody waits in a call for someone who has gone (calls.actions.liveness.end_gone_participants): an
+official, colleague or citizen whose page has been gone for longer than CALL_GRACE_SECONDS loses their part in
 the call; a page that comes back in time keeps it. The clock is moved explicitly (``now``)."""
 
 from __future__ import annotations
@@ -10,15 +10,10 @@ import pytest
 from django.utils import timezone
 
 from buergerbuero.audit.models import AuditEntry
-from buergerbuero.calls.actions import (
-    admit,
-    answer_invitation,
-    citizen_joined,
-    end_gone_participants,
-    hold_call,
-    invite_colleague,
-    release_call,
-)
+from buergerbuero.calls.actions.admission import admit, citizen_joined
+from buergerbuero.calls.actions.colleagues import answer_invitation, invite_colleague
+from buergerbuero.calls.actions.holding import hold_call, release_call
+from buergerbuero.calls.actions.liveness import end_gone_participants
 from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
 from buergerbuero.core import groups
 from buergerbuero.offices.models import Presence

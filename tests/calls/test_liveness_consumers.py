@@ -1,6 +1,7 @@
 """Nobody waits in a call for someone who has gone, over the real sockets: the page that holds a call
-closes, and after the grace the background job's action (calls.actions.end_gone_participants, run with
-the clock moved explicitly) ends that participant's part; a page that comes back in time keeps the call."""
+closes, and after the grace the background job's action (calls.actions.liveness.end_gone_participants, run
+with the clock moved explicitly) ends that participant's part; a page that comes back in time keeps the
+call."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from buergerbuero.calls.actions import admit, answer_invitation, end_gone_participants, invite_colleague
+from buergerbuero.calls.actions.admission import admit
+from buergerbuero.calls.actions.colleagues import answer_invitation, invite_colleague
+from buergerbuero.calls.actions.liveness import end_gone_participants
 from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
 from buergerbuero.site.jobs import run_expiry
 from buergerbuero.waitingroom.models import Ticket, TicketState

@@ -192,12 +192,12 @@ async def test_messages_follow_the_language_cookie(page_token) -> None:
 
 
 async def test_a_failing_handler_answers_internal_and_keeps_the_socket(page_token, monkeypatch) -> None:
-    from buergerbuero.calls import actions
+    from buergerbuero.calls.actions import admission
 
     def broken(ticket: Ticket) -> None:
         raise RuntimeError("database away")
 
-    monkeypatch.setattr(actions, "citizen_leaves", broken)
+    monkeypatch.setattr(admission, "citizen_leaves", broken)
     ticket, token = page_token
     page = await open_page(token)
     await page.send_json_to({"type": "leave"})

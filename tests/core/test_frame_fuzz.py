@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions.admission import admit
 from tests.conftest import citizen_cookie, connect, enter, frame_of, open_, staff_cookie
 from tests.rooms.conftest import make_session, token_cookie
 

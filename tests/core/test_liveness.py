@@ -11,13 +11,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from buergerbuero.calls.actions import (
-    admit,
-    call_reclaimed,
-    citizen_joined,
-    end_gone_participants,
-    hold_call,
-)
+from buergerbuero.calls.actions.admission import admit, citizen_joined
+from buergerbuero.calls.actions.holding import call_reclaimed, hold_call
+from buergerbuero.calls.actions.liveness import end_gone_participants
 from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
 from buergerbuero.core import groups
 from buergerbuero.core.liveness import beat

@@ -1,4 +1,4 @@
-"""An online appointment from booking to video call (issue 3, "Browser end to end").
+"""An online appointment from booking to video call.
 
 A citizen books the next free slot through the real pages (week view, form, the proof of work solved by
 the page's worker); the confirmation arrives at a real SMTP server in the test's network namespace and is

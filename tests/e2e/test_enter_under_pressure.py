@@ -1,4 +1,4 @@
-"""Entering a waiting area that is under pressure (issue 10): the browser solves the proof of work by
+"""Entering a waiting area that is under pressure: the browser solves the proof of work by
 itself, so a person notices nothing; a browser without JavaScript is refused with a message and keeps
 what was typed. The server counts one entry a minute as pressure, so every entry after the first needs
 the solution."""

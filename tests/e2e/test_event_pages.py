@@ -31,7 +31,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from buergerbuero.authorities.models import Authority, Staff
 from buergerbuero.offices.models import Assignment, Office
-from buergerbuero.events import actions, tokens
+from buergerbuero.events import tokens
+from buergerbuero.events.actions import lifecycle, registrations
 from buergerbuero.events.models import Event, RegistrationMode
 from tests.e2e.harness import PASSWORD
 authority = Authority.objects.get(slug="testkreis")
@@ -48,14 +49,14 @@ def make(title, **kw):
     data = dict(office=office, title=title, description="Informationen und Fragen.\\nMit Aussprache.",
                 starts_at=start, ends_at=start + dt.timedelta(hours=2), capacity=30, moderators=[staff])
     data.update(kw)
-    return actions.create_event(staff, **data)
+    return lifecycle.create_event(staff, **data)
 open_event = make("Bürgerversammlung Windkraft {{}}".format(Event.objects.count()))
 full = make("Ausgebucht {{}}".format(Event.objects.count()), capacity=1)
-actions.register(full, name="Frieda Voll", email="frieda@example.org")
+registrations.register(full, name="Frieda Voll", email="frieda@example.org")
 invited = make("Bürgermeisterkonferenz {{}}".format(Event.objects.count()),
                registration=RegistrationMode.INVITATION, mode="webinar", capacity=200, lobby=True)
 gone = make("Abgesagt {{}}".format(Event.objects.count()))
-actions.cancel_event(gone, staff, "Der Saal ist gesperrt.")
+lifecycle.cancel_event(gone, staff, "Der Saal ist gesperrt.")
 print(json.dumps({{
     "open": open_event.pk, "full": full.pk, "invited": invited.pk, "cancelled": gone.pk,
     "invitation": tokens.invitation_token(invited.invitation_salt),

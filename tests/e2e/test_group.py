@@ -159,7 +159,7 @@ def test_a_webinar_with_a_presenter_and_three_participants(group: GroupServer, p
     )
     assert anton.decodes(petra_id, more_than=anton.decodes(petra_id)) > 0  # video goes on
 
-    # The mute is hard (issue 10): neither the microphone button nor a page that turns its track back on
+    # The mute is hard: neither the microphone button nor a page that turns its track back on
     # by itself gets Anton heard again; only a moderator lifts it.
     anton.page.locator("#mic-button").click()
     expect(anton.page.locator("#mic-button")).to_have_attribute("aria-pressed", "false")

@@ -42,7 +42,7 @@ def _no_server_errors(group: GroupServer, request: pytest.FixtureRequest) -> Ite
 
 def assert_no_janus_session_names(page: Any) -> None:
     """Janus names an SDP's session after its room or mountpoint (``s=VideoRoom <number>``); no SDP a
-    page gets carries that (issue 10, hole 15)."""
+    page gets carries that."""
     sdps = [f["sdp"] for f in frames(page) if f["type"] in ("media.offer", "media.answer")]
     assert sdps
     for sdp in sdps:

@@ -1,4 +1,4 @@
-"""The officials' list shows whether a waiting citizen's page is open, live both ways (issue 10, item 3):
+"""The officials' list shows whether a waiting citizen's page is open, live both ways:
 the "page closed" mark appears when the citizen closes the page and goes again when they come back,
 without a reload of the workspace."""
 

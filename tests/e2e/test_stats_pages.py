@@ -25,7 +25,7 @@ SETUP = """
 import datetime as dt, json
 from django.contrib.auth import get_user_model
 from buergerbuero.authorities.models import Authority, Staff
-from buergerbuero.calls import actions as calls
+from buergerbuero.calls.actions import admission, course
 from buergerbuero.offices.actions import close_office, open_office
 from buergerbuero.offices.models import Assignment, Office, OpeningInterval
 from buergerbuero.waitingroom import actions as waiting
@@ -43,9 +43,9 @@ if created:
             office=office, weekday=weekday, start=dt.time(0, 0), end=dt.time(23, 59))
     open_office(staff, office, outside_hours=True)
     served, _t = waiting.enter_queue(office, "Erika Muster", "Heizung", "de")
-    consultation = calls.admit(staff, office)
-    calls.citizen_joined(served)
-    calls.hang_up(consultation, staff)
+    consultation = admission.admit(staff, office)
+    admission.citizen_joined(served)
+    course.hang_up(consultation, staff)
     waiting.rate(served, 5)
     left, _t = waiting.enter_queue(office, "Lea Lauf", "Frage", "de")
     waiting.leave_queue(left)

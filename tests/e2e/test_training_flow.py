@@ -1,4 +1,4 @@
-"""A school class's online training from registration to verified certificates (issue 4, "Training flow").
+"""A school class's online training from registration to verified certificates.
 
 A teacher registers her class in Chromium from a CSV file saved by Excel on Windows (Windows-1252, a
 header line), ticks the guardians' consent for each minor, and gets the class link and her class page by

@@ -100,7 +100,7 @@ import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from buergerbuero.authorities.models import Staff
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions.admission import admit
 from buergerbuero.offices.models import Office
 staff = Staff.objects.select_related("user").get(user__username=%r)
 consultation = admit(staff, Office.objects.get(slug=%r), %d, page=%r)

@@ -7,7 +7,7 @@ import zoneinfo
 
 from django.utils import timezone
 
-from buergerbuero.events import actions
+from buergerbuero.events.actions import lifecycle, registrations
 from buergerbuero.events.models import Event, Registration, RegistrationMode
 from buergerbuero.rooms.models import RoomMode
 from tests.conftest import World
@@ -37,10 +37,10 @@ def make_event(world: World, **fields: object) -> Event:
     }
     data.update(fields)
     by = data.pop("by", world.official_a)
-    return actions.create_event(by, **data)
+    return lifecycle.create_event(by, **data)
 
 
 def register(
     event: Event, name: str = "Erika Muster", email: str = "erika@example.org", **kw
 ) -> Registration:
-    return actions.register(event, name=name, email=email, **kw)
+    return registrations.register(event, name=name, email=email, **kw)

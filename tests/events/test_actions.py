@@ -9,7 +9,8 @@ from django.test import override_settings
 
 from buergerbuero.audit.models import AuditEntry
 from buergerbuero.core.errors import ActionError
-from buergerbuero.events import actions, tokens
+from buergerbuero.events import tokens
+from buergerbuero.events.actions import lifecycle, registrations, retention, rules
 from buergerbuero.events.models import CancelledBy, Event, Registration, RegistrationMode
 from buergerbuero.rooms.access import member_for_token
 from buergerbuero.rooms.models import MemberRole, RoomKind, RoomMode, RoomState
@@ -87,11 +88,11 @@ def test_an_official_needs_an_office_an_admin_does_not(world) -> None:
 def test_register_gives_a_personal_join_link_to_a_participant(world) -> None:
     event = make_event(world)
     registration = register(event)
-    member = member_for_token(actions.join_token(registration))
+    member = member_for_token(registrations.join_token(registration))
     assert member == registration.member
     assert member.role == MemberRole.PARTICIPANT and member.room == event.room
     assert member.display_name == "Erika Muster"
-    assert actions.seats_left(event) == 19
+    assert rules.seats_left(event) == 19
     (entry,) = audit("event.registered")
     assert entry.data == {"event": event.pk}  # nothing personal in the audit log
     assert entry.actor_id is None
@@ -111,7 +112,7 @@ def test_registration_is_refused_when_full_cancelled_or_over(world) -> None:
     assert Registration.objects.count() == 1
 
     later = make_event(world)
-    actions.cancel_event(later, world.official_a)
+    lifecycle.cancel_event(later, world.official_a)
     with pytest.raises(ActionError) as refused:
         register(later)
     assert refused.value.code == "cancelled"
@@ -125,15 +126,15 @@ def test_registration_is_refused_when_full_cancelled_or_over(world) -> None:
 def test_cancel_registration_frees_the_place_and_the_link_stops(world) -> None:
     event = make_event(world, capacity=1)
     registration = register(event)
-    actions.cancel_registration(registration)
+    registrations.cancel_registration(registration)
     registration.refresh_from_db()
     assert registration.cancelled_by == CancelledBy.REGISTRANT and registration.cancelled_at
     registration.member.refresh_from_db()
     assert registration.member.removed_at is not None
-    assert actions.seats_left(event) == 1
+    assert rules.seats_left(event) == 1
     register(event, email="next@example.org")
     with pytest.raises(ActionError) as refused:
-        actions.cancel_registration(registration)
+        registrations.cancel_registration(registration)
     assert refused.value.code == "not_registered"
     (entry,) = audit("event.registration_cancelled")
     assert entry.data == {"by_office": False}
@@ -141,7 +142,7 @@ def test_cancel_registration_frees_the_place_and_the_link_stops(world) -> None:
 
 def test_removal_by_the_office_is_audited_with_the_official(world) -> None:
     event = make_event(world)
-    registration = actions.cancel_registration(register(event), by=world.official_a)
+    registration = registrations.cancel_registration(register(event), by=world.official_a)
     assert registration.cancelled_by == CancelledBy.OFFICE
     (entry,) = audit("event.registration_cancelled")
     assert entry.actor_id == world.official_a.user_id
@@ -152,7 +153,7 @@ def test_a_removal_holds_for_the_event(world) -> None:
     from buergerbuero.rooms.actions.members import remove_member
 
     event = make_event(world)
-    actions.cancel_registration(register(event, email="erika@example.org"), by=world.official_a)
+    registrations.cancel_registration(register(event, email="erika@example.org"), by=world.official_a)
     with pytest.raises(ActionError) as refused:
         register(event, email=" Erika@Example.org ")
     assert refused.value.code == "removed"
@@ -165,7 +166,7 @@ def test_a_removal_holds_for_the_event(world) -> None:
     assert refused.value.code == "removed"
     assert Registration.objects.filter(event=event).count() == 2
     # Cancelling oneself is no removal; another event is not barred either.
-    actions.cancel_registration(register(event, name="Ida", email="ida@example.org"))
+    registrations.cancel_registration(register(event, name="Ida", email="ida@example.org"))
     assert register(event, name="Ida", email="ida@example.org").is_active
     assert register(make_event(world), email="erika@example.org").is_active
 
@@ -173,30 +174,30 @@ def test_a_removal_holds_for_the_event(world) -> None:
 def test_renewing_the_invitation_ends_the_old_link(world) -> None:
     event = make_event(world, registration=RegistrationMode.INVITATION)
     old = tokens.invitation_token(event.invitation_salt)
-    assert actions.event_by_invitation(old) == event
-    new = actions.renew_invitation(event, world.official_a)
+    assert lifecycle.event_by_invitation(old) == event
+    new = lifecycle.renew_invitation(event, world.official_a)
     assert new != old
-    assert actions.event_by_invitation(old) is None
-    assert actions.event_by_invitation(new) == event
-    assert actions.event_by_invitation("forged" + new[6:]) is None
+    assert lifecycle.event_by_invitation(old) is None
+    assert lifecycle.event_by_invitation(new) == event
+    assert lifecycle.event_by_invitation("forged" + new[6:]) is None
     assert len(audit("event.invitation_renewed")) == 1
 
 
 def test_an_open_event_has_no_invitation_page(world) -> None:
     event = make_event(world)
-    assert actions.event_by_invitation(tokens.invitation_token(event.invitation_salt)) is None
+    assert lifecycle.event_by_invitation(tokens.invitation_token(event.invitation_salt)) is None
 
 
 def test_hall_link_joins_as_the_hall_and_a_new_one_replaces_it(world) -> None:
     event = make_event(world)
-    first = actions.make_hall_link(event, world.official_a)
+    first = lifecycle.make_hall_link(event, world.official_a)
     event.refresh_from_db()
     hall = member_for_token(first)
     assert hall is not None and hall.is_hall and hall.role == MemberRole.PARTICIPANT
-    assert actions.hall_token(event) == first
-    second = actions.make_hall_link(event, world.official_a)
+    assert lifecycle.hall_token(event) == first
+    second = lifecycle.make_hall_link(event, world.official_a)
     event.refresh_from_db()
-    assert actions.hall_token(event) == second
+    assert lifecycle.hall_token(event) == second
     hall.refresh_from_db()
     assert hall.removed_at is not None  # the old link no longer opens the room
     assert member_for_token(second).is_hall
@@ -204,14 +205,14 @@ def test_hall_link_joins_as_the_hall_and_a_new_one_replaces_it(world) -> None:
 
 def test_the_hall_speaks_in_a_webinar(world) -> None:
     event = make_event(world, mode=RoomMode.WEBINAR)
-    token = actions.make_hall_link(event, world.official_a)
+    token = lifecycle.make_hall_link(event, world.official_a)
     assert member_for_token(token).role == MemberRole.SPEAKER
 
 
 def test_update_changes_event_and_room_and_roles(world) -> None:
     event = make_event(world, moderators=[world.official_a])
     start = soon(days=8)
-    actions.update_event(
+    lifecycle.update_event(
         event,
         world.official_a,
         office=world.office_a,
@@ -255,10 +256,12 @@ def test_update_refuses_a_capacity_below_the_registrations_and_a_mode_change(wor
         "speakers": [],
     }
     with pytest.raises(ActionError) as refused:
-        actions.update_event(event, world.official_a, **fields)
+        lifecycle.update_event(event, world.official_a, **fields)
     assert refused.value.code == "capacity"
     with pytest.raises(ActionError) as refused:
-        actions.update_event(event, world.official_a, **{**fields, "capacity": 20, "mode": RoomMode.WEBINAR})
+        lifecycle.update_event(
+            event, world.official_a, **{**fields, "capacity": 20, "mode": RoomMode.WEBINAR}
+        )
     assert refused.value.code == "mode"
     event.refresh_from_db()
     assert event.capacity == 20
@@ -266,25 +269,25 @@ def test_update_refuses_a_capacity_below_the_registrations_and_a_mode_change(wor
 
 def test_cancel_event_once_and_a_live_room_ends(world) -> None:
     event = make_event(world)
-    actions.start_event(event, world.official_a)
+    lifecycle.start_event(event, world.official_a)
     event.room.refresh_from_db()
     assert event.room.state == RoomState.LIVE
-    actions.cancel_event(event, world.official_a, "Krankheit")
+    lifecycle.cancel_event(event, world.official_a, "Krankheit")
     event.refresh_from_db()
     event.room.refresh_from_db()
     assert event.is_cancelled and event.cancel_message == "Krankheit"
     assert event.room.state == RoomState.ENDED
     with pytest.raises(ActionError) as refused:
-        actions.cancel_event(event, world.official_a)
+        lifecycle.cancel_event(event, world.official_a)
     assert refused.value.code == "cancelled"
     with pytest.raises(ActionError):
-        actions.start_event(event, world.official_a)
+        lifecycle.start_event(event, world.official_a)
 
 
 def test_start_twice_leaves_the_room_live(world) -> None:
     event = make_event(world)
-    actions.start_event(event, world.official_a)
-    actions.start_event(event, world.official_a)
+    lifecycle.start_event(event, world.official_a)
+    lifecycle.start_event(event, world.official_a)
     event.room.refresh_from_db()
     assert event.room.state == RoomState.LIVE
     assert len(audit("event.started")) == 1
@@ -296,8 +299,8 @@ def test_delete_personal_data_of_past_events_keeps_the_counts(world) -> None:
     old = register(past)
     new = register(kept)
     cutoff = past.ends_at + dt.timedelta(days=1)
-    assert actions.delete_personal_data(cutoff) == 1
-    assert actions.delete_personal_data(cutoff) == 0
+    assert retention.delete_personal_data(cutoff) == 1
+    assert retention.delete_personal_data(cutoff) == 0
     old.refresh_from_db()
     new.refresh_from_db()
     assert (old.name, old.email, old.join_link_sealed) == ("", "", "")

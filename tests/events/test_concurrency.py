@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from buergerbuero.core.errors import ActionError
-from buergerbuero.events import actions
+from buergerbuero.events.actions import registrations
 from buergerbuero.events.models import Event, Registration
 from tests.events.helpers import make_event
 from tests.test_concurrency import TIMEOUT, together
@@ -37,7 +37,7 @@ def attempt(event: Event, n: int, barrier: threading.Barrier | None = None):
     def call() -> Registration:
         if barrier is not None:
             barrier.wait()
-        return actions.register(event, name=f"P{n}", email=f"p{n}@example.org")
+        return registrations.register(event, name=f"P{n}", email=f"p{n}@example.org")
 
     return call
 
@@ -45,9 +45,9 @@ def attempt(event: Event, n: int, barrier: threading.Barrier | None = None):
 @postgres_only
 def test_without_the_lock_everyone_takes_the_last_place(event, monkeypatch) -> None:
     barrier = threading.Barrier(3, timeout=TIMEOUT)
-    real_taken = actions._taken
+    real_taken = registrations._taken
     monkeypatch.setattr(
-        actions, "_lock_event", lambda pk: Event.objects.select_related("room", "authority").get(pk=pk)
+        registrations, "lock_event", lambda pk: Event.objects.select_related("room", "authority").get(pk=pk)
     )
 
     def taken(event: Event) -> int:
@@ -55,7 +55,7 @@ def test_without_the_lock_everyone_takes_the_last_place(event, monkeypatch) -> N
         barrier.wait()
         return count
 
-    monkeypatch.setattr(actions, "_taken", taken)
+    monkeypatch.setattr(registrations, "_taken", taken)
     results = together(*(attempt(event, n) for n in range(3)))
     assert all(isinstance(r, Registration) for r in results), results
     assert event.registrations.count() == 3  # over capacity: the race the lock prevents

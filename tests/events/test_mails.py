@@ -9,7 +9,8 @@ import datetime as dt
 
 import pytest
 
-from buergerbuero.events import actions, mails
+from buergerbuero.events import mails
+from buergerbuero.events.actions import lifecycle, registrations
 from buergerbuero.events.models import Registration
 from buergerbuero.rooms.access import member_for_token
 from buergerbuero.rooms.models import RoomMode
@@ -51,7 +52,7 @@ def test_confirmation_has_the_join_link_the_cancel_link_and_a_calendar_entry(wor
 def test_registrant_cancellation_removes_the_calendar_entry(world, inbox) -> None:
     event = make_event(world)
     registration = register(event)
-    actions.cancel_registration(registration)
+    registrations.cancel_registration(registration)
     confirmation, cancellation = inbox.messages
     assert "Bürgerversammlung Windkraft" in subject_of(cancellation)
     assert mails.join_url(registration) not in text_of(cancellation)
@@ -68,9 +69,9 @@ def test_office_cancels_the_event_everyone_is_told(world, inbox) -> None:
     register(event, email="a@example.org")
     register(event, email="b@example.org")
     gone = register(event, email="c@example.org")
-    actions.cancel_registration(gone)
+    registrations.cancel_registration(gone)
     before = len(inbox.messages)
-    actions.cancel_event(event, world.official_a, "Der Saal ist gesperrt.")
+    lifecycle.cancel_event(event, world.official_a, "Der Saal ist gesperrt.")
     told = inbox.received[before:]
     assert sorted(rcpt for rcpts, _ in told for rcpt in rcpts) == ["a@example.org", "b@example.org"]
     for message in inbox.messages[before:]:
@@ -84,7 +85,7 @@ def test_a_new_time_updates_the_calendar_entry(world, inbox) -> None:
     event = make_event(world)
     register(event)
     start = soon(days=9, hour=10)
-    actions.update_event(
+    lifecycle.update_event(
         event,
         world.official_a,
         office=world.office_a,

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from buergerbuero.audit.models import AuditEntry
-from buergerbuero.events import actions, mails, tokens
+from buergerbuero.events import mails, tokens
+from buergerbuero.events.actions import lifecycle
 from buergerbuero.events.models import Event, Registration, RegistrationMode
 from buergerbuero.rooms.access import member_for_token
 from buergerbuero.rooms.models import MemberRole, RoomState
@@ -199,7 +200,7 @@ def test_renew_the_invitation_link(client, world) -> None:
     assert client.post(url("renew-invitation", event.pk)).status_code == 302
     event.refresh_from_db()
     assert tokens.invitation_token(event.invitation_salt) != old
-    assert actions.event_by_invitation(old) is None
+    assert lifecycle.event_by_invitation(old) is None
 
 
 def test_hall_link_is_shown_copyable(client, world, event) -> None:
@@ -208,7 +209,7 @@ def test_hall_link_is_shown_copyable(client, world, event) -> None:
     assert client.post(url("hall-link", event.pk)).status_code == 302
     event.refresh_from_db()
     page = client.get(url("detail", event.pk)).content.decode()
-    token = actions.hall_token(event)
+    token = lifecycle.hall_token(event)
     assert f"/raum/{token}/" in page and 'data-copy-target="hall-url"' in page
     assert member_for_token(token).is_hall
 
@@ -239,7 +240,7 @@ def test_start_opens_the_live_room(client, world, event) -> None:
 
 
 def test_start_of_a_cancelled_event_is_refused(client, world, event) -> None:
-    actions.cancel_event(event, world.official_a)
+    lifecycle.cancel_event(event, world.official_a)
     login(client, world.official_a)
     response = client.post(url("start", event.pk))
     assert response.status_code == 302 and response["Location"] == url("detail", event.pk)

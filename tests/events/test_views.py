@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from buergerbuero.core import pow
-from buergerbuero.events import actions, mails, tokens
+from buergerbuero.events import mails, tokens
+from buergerbuero.events.actions import lifecycle, registrations
 from buergerbuero.events.models import Event, Registration, RegistrationMode
 from buergerbuero.rooms.access import member_for_token
 from tests.events.helpers import make_event, register
@@ -66,7 +67,7 @@ def test_list_shows_upcoming_open_events_with_places_left(client, world, event) 
     invited = make_event(world, title="Geschlossene Runde", registration=RegistrationMode.INVITATION)
     other = make_event(world, title="Fremdes", by=world.other_admin, office=world.other_office, moderators=[])
     cancelled = make_event(world, title="Abgesagt")
-    actions.cancel_event(cancelled, world.official_a)
+    lifecycle.cancel_event(cancelled, world.official_a)
     response = client.get(reverse("events:list", args=["testkreis"]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -101,7 +102,7 @@ def test_register_makes_a_registration_mails_and_shows_the_links(
     page = client.get(response["Location"])
     html = page.content.decode()
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
-    join = mails.join_path(actions.join_token(registration))
+    join = mails.join_path(registrations.join_token(registration))
     assert f'href="{join}"' in html
     assert member_for_token(join.split("/")[2]) == registration.member
     assert mails.registration_path(registration) in html
@@ -152,7 +153,7 @@ def test_a_full_event_shows_no_form_and_refuses_a_post(client, event) -> None:
 
 
 def test_a_cancelled_event_says_so(client, world, event) -> None:
-    actions.cancel_event(event, world.official_a, "Sturmwarnung")
+    lifecycle.cancel_event(event, world.official_a, "Sturmwarnung")
     html = client.get(detail_url(event)).content.decode()
     assert 'data-reason="cancelled"' in html and "Sturmwarnung" in html
     assert 'id="registration-form"' not in html
@@ -191,7 +192,7 @@ def test_invitation_link_registers(client, world) -> None:
 def test_renewed_invitation_link_ends_the_old_one(client, world) -> None:
     invited = make_event(world, registration=RegistrationMode.INVITATION)
     old = invitation_url(invited)
-    actions.renew_invitation(invited, world.official_a)
+    lifecycle.renew_invitation(invited, world.official_a)
     invited.refresh_from_db()
     assert client.get(old).status_code == 404
     assert client.post(old, VALID).status_code == 404

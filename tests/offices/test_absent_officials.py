@@ -1,4 +1,4 @@
-"""An office is open only while an official of it is really present (issue 10, item 2): a presence
+"""An office is open only while an official of it is really present: a presence
 whose official has had no live workspace page for PRESENCE_GRACE_SECONDS ends by itself, and with the
 last one the office closes, with audit entries, and the people waiting get the closing notice."""
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from buergerbuero.authorities.models import Availability
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions.admission import admit
 from buergerbuero.offices.actions import set_availability
 from buergerbuero.offices.selectors import OfficeState, office_state, office_states
 from tests.calls.test_selectors import make_consultations

@@ -7,7 +7,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from buergerbuero.calls.actions import admit, send_back
+from buergerbuero.calls.actions.admission import admit
+from buergerbuero.calls.actions.course import send_back
 from buergerbuero.core import groups
 from buergerbuero.offices.models import Office
 from buergerbuero.waitingroom.actions import decline, leave_queue
@@ -247,7 +248,7 @@ async def test_admission_starts_the_call_and_office_close_is_announced(world, of
 
 
 async def test_transferred_page_follows_the_token(world, office) -> None:
-    from buergerbuero.calls.actions import transfer
+    from buergerbuero.calls.actions.course import transfer
 
     open_b = db(open_)
     await open_b(world.official_b, world.office_b)

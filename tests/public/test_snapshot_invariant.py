@@ -18,7 +18,8 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from buergerbuero.authorities.models import Availability
-from buergerbuero.calls.actions import admit, hang_up, send_back
+from buergerbuero.calls.actions.admission import admit
+from buergerbuero.calls.actions.course import hang_up, send_back
 from buergerbuero.core import groups
 from buergerbuero.offices.actions import close_office, set_availability
 from buergerbuero.offices.models import Office

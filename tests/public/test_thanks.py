@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from buergerbuero.calls.actions import admit, citizen_joined, hang_up
+from buergerbuero.calls.actions.admission import admit, citizen_joined
+from buergerbuero.calls.actions.course import hang_up
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from tests.conftest import enter, open_
 from tests.public.helpers import audit_actions, de, url, with_ticket

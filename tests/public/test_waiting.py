@@ -7,7 +7,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from buergerbuero.calls.actions import admit, hang_up
+from buergerbuero.calls.actions.admission import admit
+from buergerbuero.calls.actions.course import hang_up
 from buergerbuero.core import groups
 from buergerbuero.waitingroom.actions import decline
 from buergerbuero.waitingroom.models import Ticket, TicketState

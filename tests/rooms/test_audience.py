@@ -1,4 +1,4 @@
-"""Who sees whom (issue 10, hole 9): in a webinar the audience sees the stage (moderators, presenters,
+"""Who sees whom: in a webinar the audience sees the stage (moderators, presenters,
 speakers, whoever may speak), itself and a count; the audience's names only moderators see. In a
 conference everyone sees everyone."""
 

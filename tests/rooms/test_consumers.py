@@ -252,7 +252,7 @@ async def test_hands_speak_mute_and_chat_reach_everyone(world) -> None:
 
 
 async def test_a_moderators_mute_holds_until_a_moderator_lifts_it(world) -> None:
-    """Issue 10 (11): a participant cannot undo a moderator's mute; a moderator lifts it."""
+    """A participant cannot undo a moderator's mute; a moderator lifts it."""
     s = await db(make_session)(world)
     mod = await moderator(s, world)
     await inside(mod)

@@ -1,4 +1,4 @@
-"""Changes made outside the room reach its open pages at once (issue 10, hole 2): a registration cancelled
+"""Changes made outside the room reach its open pages at once: a registration cancelled
 or removed, a hall link replaced, an official dropped from an event's moderators or a training's
 presenters. Before, only the database changed and the pages kept the room (chat, media) until they
 reconnected."""
@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 
 from buergerbuero.audit.models import AuditEntry
 from buergerbuero.core import groups
-from buergerbuero.events import actions as event_actions
+from buergerbuero.events.actions import lifecycle, registrations
 from buergerbuero.rooms.models import Attendance, Member, MemberRole
 from buergerbuero.trainings.actions import sessions as session_actions
 from tests.conftest import all_group_members, connect, drain, frame_of, staff_cookie
@@ -39,7 +39,7 @@ async def closed_with(communicator, code: int) -> None:
 
 def live_event(world, **fields):
     event = make_event(world, **fields)
-    event_actions.start_event(event, world.official_a)
+    lifecycle.start_event(event, world.official_a)
     event.refresh_from_db()
     return event
 
@@ -47,14 +47,14 @@ def live_event(world, **fields):
 async def test_a_registration_cancelled_by_the_office_closes_the_open_page(world) -> None:
     event = await db(live_event)(world)
     registration = await db(register)(event)
-    token = await db(event_actions.join_token)(registration)
+    token = await db(registrations.join_token)(registration)
     moderator = await open_page(event.room_id, await db(staff_cookie)(world.official_a))
     await frame_of(moderator, "room.snapshot")
     page = await open_page(event.room_id, await db(token_cookie)(event.room_id, token))
     await frame_of(page, "room.snapshot")
     await drain(moderator)
 
-    await db(event_actions.cancel_registration)(registration, by=world.official_a)
+    await db(registrations.cancel_registration)(registration, by=world.official_a)
 
     removed = await frame_of(page, "room.removed")
     assert removed["reason"] == "removed" and removed["message"]
@@ -77,23 +77,23 @@ async def test_a_registration_cancelled_by_the_office_closes_the_open_page(world
 async def test_a_registrant_cancelling_closes_their_own_open_page(world) -> None:
     event = await db(live_event)(world)
     registration = await db(register)(event)
-    token = await db(event_actions.join_token)(registration)
+    token = await db(registrations.join_token)(registration)
     page = await open_page(event.room_id, await db(token_cookie)(event.room_id, token))
     await frame_of(page, "room.snapshot")
-    await db(event_actions.cancel_registration)(registration)
+    await db(registrations.cancel_registration)(registration)
     await frame_of(page, "room.removed")
     await closed_with(page, 4403)
 
 
 async def test_a_new_hall_link_closes_the_old_halls_page(world) -> None:
     event = await db(live_event)(world)
-    old_token = await db(event_actions.make_hall_link)(event, world.official_a)
+    old_token = await db(lifecycle.make_hall_link)(event, world.official_a)
     event = await db(type(event).objects.get)(pk=event.pk)
     old_hall = event.hall_member_id
     hall = await open_page(event.room_id, await db(token_cookie)(event.room_id, old_token))
     await frame_of(hall, "room.snapshot")
 
-    new_token = await db(event_actions.make_hall_link)(event, world.official_a)
+    new_token = await db(lifecycle.make_hall_link)(event, world.official_a)
 
     assert (await frame_of(hall, "room.removed"))["reason"] == "removed"
     await closed_with(hall, 4403)
@@ -123,7 +123,7 @@ async def test_an_official_dropped_from_the_moderators_loses_the_rights_at_once(
     snap = await frame_of(page, "room.snapshot")
     assert snap["me"]["moderator"] is True and snap["lobby"] == []
 
-    await db(event_actions.update_event)(
+    await db(lifecycle.update_event)(
         event, world.official_a, **fields, moderators=[world.official_a], speakers=[]
     )
 

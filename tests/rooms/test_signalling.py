@@ -360,7 +360,7 @@ AUDIO_OFFER = "\r\n".join(
 
 
 async def test_no_sdp_names_the_janus_room(world, media) -> None:
-    """Issue 10, hole 15: Janus names an SDP's session after its room (``s=VideoRoom <number>``); the
+    """Janus names an SDP's session after its room (``s=VideoRoom <number>``); the
     number must not reach a page. Here Janus's answer to a publisher; a subscriber's offer needs ICE
     (Janus announces a feed once its media flows): tests/e2e/test_group_signalling.py."""
     s = await db(make_session)(world)
@@ -377,7 +377,7 @@ async def test_no_sdp_names_the_janus_room(world, media) -> None:
 
 
 async def test_a_removed_member_leaves_janus_even_without_a_page(world, media) -> None:
-    """Issue 10, hole 2: a removal ends the member's presence in Janus from the server, also for a Janus
+    """a removal ends the member's presence in Janus from the server, also for a Janus
     session that outlived its page (a worker that died: Janus keeps it, media flowing, until its reclaim
     timeout); and a member revoked from outside the room (a cancelled registration) loses page and feed."""
     s = await db(make_session)(world)

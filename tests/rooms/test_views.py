@@ -47,7 +47,7 @@ def test_join_page_keeps_links_of_several_rooms(world, citizen_client: Client) -
 
 
 def test_session_store_never_holds_a_join_link_secret(world, citizen_client: Client) -> None:
-    """Issue 10: a session lives for two weeks; what it keeps must open nothing when the store leaks.
+    """A session lives for two weeks; what it keeps must open nothing when the store leaks.
     A session written before hashes were kept has its secret replaced by the hash on the next join."""
     first, second = make_session(world), make_session(world)
     session = citizen_client.session

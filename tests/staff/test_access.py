@@ -5,13 +5,9 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
-from buergerbuero.calls.actions import (
-    admit,
-    answer_invitation,
-    hang_up,
-    invite_colleague,
-    leave_as_colleague,
-)
+from buergerbuero.calls.actions.admission import admit
+from buergerbuero.calls.actions.colleagues import answer_invitation, invite_colleague, leave_as_colleague
+from buergerbuero.calls.actions.course import hang_up
 from buergerbuero.staff import access
 from tests.conftest import enter, open_
 

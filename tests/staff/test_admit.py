@@ -1,4 +1,4 @@
-"""staff:admit (calls.actions.admit with a chosen ticket)."""
+"""staff:admit (calls.actions.admission.admit with a chosen ticket)."""
 
 from __future__ import annotations
 

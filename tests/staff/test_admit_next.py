@@ -1,4 +1,4 @@
-"""staff:admit-next (calls.actions.admit without a chosen ticket)."""
+"""staff:admit-next (calls.actions.admission.admit without a chosen ticket)."""
 
 from __future__ import annotations
 

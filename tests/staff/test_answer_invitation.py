@@ -1,10 +1,11 @@
-"""staff:answer-invitation (calls.actions.answer_invitation)."""
+"""staff:answer-invitation (calls.actions.colleagues.answer_invitation)."""
 
 from __future__ import annotations
 
 import pytest
 
-from buergerbuero.calls.actions import admit, invite_colleague
+from buergerbuero.calls.actions.admission import admit
+from buergerbuero.calls.actions.colleagues import invite_colleague
 from buergerbuero.core import groups
 from tests.conftest import enter, login, open_
 from tests.staff.helpers import actions_of, assert_refused, post_json, url

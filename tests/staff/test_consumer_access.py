@@ -1,8 +1,7 @@
-"""The workspace socket is authorised for as long as it lives, not only when it connects (issue 10,
-Hole 3): a change of assignment, role, activity, password or session, made anywhere (our actions, the
-admin, the shell, signing out), reaches the official's live sockets; they leave the offices they may no
-longer see (with a fresh snapshot) or close with 4403, and no queue event of such an office reaches
-them afterwards."""
+"""The workspace socket is authorised for as long as it lives, not only when it connects: a change of
+assignment, role, activity, password or session, made anywhere (our actions, the admin, the shell,
+signing out), reaches the official's live sockets; they leave the offices they may no longer see (with a
+fresh snapshot) or close with 4403, and no queue event of such an office reaches them afterwards."""
 
 from __future__ import annotations
 

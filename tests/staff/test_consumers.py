@@ -8,7 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions.admission import admit
 from buergerbuero.calls.models import Participant
 from buergerbuero.core import groups
 from buergerbuero.offices.actions import open_office
@@ -123,7 +123,7 @@ async def test_admission_starts_the_call_on_the_workspace(world) -> None:
 
 
 async def test_invitation_in_snapshot(world) -> None:
-    from buergerbuero.calls.actions import invite_colleague
+    from buergerbuero.calls.actions.colleagues import invite_colleague
 
     await db(open_)(world.official_a, world.office_a)
     await db(enter)(world.office_a)
@@ -406,7 +406,7 @@ async def test_admission_without_a_page_goes_to_exactly_one_page(world) -> None:
 
 
 async def test_accepting_an_invitation_on_one_page(world) -> None:
-    from buergerbuero.calls.actions import answer_invitation, invite_colleague
+    from buergerbuero.calls.actions.colleagues import answer_invitation, invite_colleague
 
     consultation, first, second, citizen, _citizen_start = await two_pages_and_a_citizen(world)
     colleague_pages = [

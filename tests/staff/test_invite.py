@@ -1,10 +1,10 @@
-"""staff:invite (calls.actions.invite_colleague)."""
+"""staff:invite (calls.actions.colleagues.invite_colleague)."""
 
 from __future__ import annotations
 
 import pytest
 
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions.admission import admit
 from buergerbuero.calls.models import Participant, ParticipantRole
 from buergerbuero.core import groups
 from tests.conftest import enter, login, open_

@@ -1,10 +1,11 @@
-"""staff:send-back (calls.actions.send_back)."""
+"""staff:send-back (calls.actions.course.send_back)."""
 
 from __future__ import annotations
 
 import pytest
 
-from buergerbuero.calls.actions import admit, invite_colleague
+from buergerbuero.calls.actions.admission import admit
+from buergerbuero.calls.actions.colleagues import invite_colleague
 from buergerbuero.calls.models import EndReason
 from buergerbuero.core import groups
 from buergerbuero.waitingroom.models import TicketState

@@ -1,10 +1,10 @@
-"""staff:transfer (calls.actions.transfer)."""
+"""staff:transfer (calls.actions.course.transfer)."""
 
 from __future__ import annotations
 
 import pytest
 
-from buergerbuero.calls.actions import admit
+from buergerbuero.calls.actions.admission import admit
 from buergerbuero.calls.models import EndReason
 from buergerbuero.waitingroom.models import Ticket, TicketState
 from tests.conftest import enter, login, open_

@@ -217,17 +217,3 @@ def test_colours_meet_wcag_aa() -> None:
 def test_no_data_gives_messages_instead_of_empty_charts() -> None:
     for chart in charts.for_dashboard(empty_figures()).values():
         assert chart.is_empty and str(chart.svg) == "" and chart.empty_message
-
-
-def test_formatting() -> None:
-    assert [charts.duration(s) for s in (None, 42, 60, 270, 3900)] == [
-        "–",
-        "42 s",
-        "1 min",
-        "4 min 30 s",
-        "1 h 5 min",
-    ]
-    assert charts.hours(750) == "12.5"
-    assert charts.percent(0.15) == "15.0 %" and charts.percent(None) == "–"
-    with translation.override("de"):
-        assert charts.hours(750) == "12,5"

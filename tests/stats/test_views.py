@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from buergerbuero.calls.actions import admit, citizen_joined, hang_up
+from buergerbuero.calls.actions.admission import admit, citizen_joined
+from buergerbuero.calls.actions.course import hang_up
 from buergerbuero.offices.models import Department
 from buergerbuero.stats.access import local_today
 from buergerbuero.stats.figures import compute

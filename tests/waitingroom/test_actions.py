@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from buergerbuero.audit.models import AuditEntry
-from buergerbuero.calls.actions import admit, citizen_joined, hang_up
+from buergerbuero.calls.actions.admission import admit, citizen_joined
+from buergerbuero.calls.actions.course import hang_up
 from buergerbuero.calls.models import Consultation
 from buergerbuero.core import groups
 from buergerbuero.core.errors import ActionError
@@ -214,7 +215,8 @@ def test_reconnect_within_grace_keeps_the_place(office, settings) -> None:
 
 def test_citizen_gone_during_consultation_is_left_to_the_call(world, office, settings) -> None:
     """A citizen gone from a running call is ended by the call's own grace (CALL_GRACE_SECONDS,
-    calls.actions.end_gone_participants; tests/calls/test_liveness_actions.py), not the waiting one."""
+    calls.actions.liveness.end_gone_participants; tests/calls/test_liveness_actions.py), not the waiting
+    one."""
     settings.WAITING_GRACE_SECONDS = 60
     ticket, _ = enter(office)
     connection_opened(ticket, "p")

@@ -1,4 +1,4 @@
-"""The officials' list marks a citizen whose page is closed, live both ways (issue 10, item 3): the
+"""The officials' list marks a citizen whose page is closed, live both ways: the
 citizen's page opening or closing its socket reaches the workspace as one small ``queue.connected``
 frame, without a full queue listing and without any frame to the other waiting pages."""
 
@@ -50,7 +50,7 @@ async def test_the_mark_follows_the_citizens_page_both_ways(world) -> None:
 
 
 async def test_a_page_of_a_ticket_that_is_not_waiting_sends_no_mark(world) -> None:
-    from buergerbuero.calls.actions import admit
+    from buergerbuero.calls.actions.admission import admit
 
     await db(open_)(world.official_a, world.office_a)
     _ticket, token = await db(enter)(world.office_a, "Erika")

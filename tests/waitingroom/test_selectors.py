@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from buergerbuero.calls.actions import admit, send_back
+from buergerbuero.calls.actions.admission import admit
+from buergerbuero.calls.actions.course import send_back
 from buergerbuero.waitingroom.actions import connection_opened, leave_queue
 from buergerbuero.waitingroom.models import Ticket
 from buergerbuero.waitingroom.selectors import (

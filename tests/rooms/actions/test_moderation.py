@@ -96,7 +96,7 @@ def test_mute_member_stop_video_and_lift_mute(session: Session, events) -> None:
     erika = fresh(session.erika)
     assert erika.audio_muted and erika.video_stopped
     assert audited("room.muted") and audited("room.video_stopped")
-    # A hard mute: the member cannot lift it, only a moderator (issue 10, 11).
+    # A hard mute: the member cannot lift it, only a moderator.
     assert not any(hasattr(module, "unmute_self") for module in (activity, lifecycle, members, moderation))
     with pytest.raises(ActionError) as err:
         moderation.lift_mute(erika, "audio", actor=erika)

@@ -6,15 +6,16 @@
 //   socket.close();                               // for good: no reconnect
 //
 // The URL follows the page's scheme (wss on https). The page pings every 20 s; when the socket closes
-// it reconnects with backoff and jitter: 1 s, doubling to 3 s for the first eight tries (about 20 s: a
-// worker restarting, Redis or PostgreSQL coming back), then doubling on to 30 s; the server's next
+// it reconnects with backoff and jitter: 1 s, doubling to 3 s for the first twenty tries (about 45 s: a
+// worker restarting, also on a busy machine, Redis or PostgreSQL coming back; a page that waited 30 s
+// more would find the server back long before it tried), then doubling on to 30 s; the server's next
 // snapshot replaces all client state. Close codes in `finalCodes` (not allowed, no such ticket,
 // taken over by another page) end it for good, since trying again cannot help.
 
 const PING_MS = 20000;
 const MIN_DELAY_MS = 1000;
 const QUICK_MAX_DELAY_MS = 3000;
-const QUICK_ATTEMPTS = 8;
+const QUICK_ATTEMPTS = 20;
 const MAX_DELAY_MS = 30000;
 
 // The longest wait before try number `attempt` (0-based); the wait is between half of it and all of it.

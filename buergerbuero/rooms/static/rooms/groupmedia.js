@@ -33,20 +33,13 @@
 // that is answered once and closed when the member no longer publishes (`media.feeds`).
 // Invariants: the page owns the tracks it got from getUserMedia/getDisplayMedia and stops them on
 // unpublish/close; `member ids` are our server's member ids (the server never names Janus objects).
+// This module holds the connections, their negotiation and teardown; what is sent (camera size,
+// encodings, the publisher's transceivers) is in groupsend.js, and how the received tracks become one
+// camera and one screen stream per member, and are measured, is in groupreceive.js.
 
 import { openMedia } from "/static/core/media.js";
-
-const KINDS = ["camera", "screen"];
-// What one publisher sends reaches every viewer through Janus, so it is sized for a large audience on
-// mobile networks rather than for the best picture: a camera at 640×360, 15 frames a second, at most
-// 500 kbit/s (talking heads look fine; every viewer decodes less and Janus forwards fewer packets); a
-// shared screen sharp but slow (slides and documents change rarely). Audio is Opus at its defaults. The
-// camera and microphone are asked for as on every page (core/media.js), with this camera size.
-const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 15 } };
-const ENCODINGS = {
-  video: { maxBitrate: 500_000, maxFramerate: 15 },
-  screen: { maxBitrate: 1_500_000, maxFramerate: 10 },
-};
+import { audioLevels, inboundStats, midsOf, updateRemoteStreams } from "./groupreceive.js";
+import { CAMERA, outboundStats, syncSenders } from "./groupsend.js";
 
 export class GroupMedia {
   constructor(send, callbacks = {}) {
@@ -155,49 +148,15 @@ export class GroupMedia {
   // --- receiving ----------------------------------------------------------------------------------
 
   levels() {
-    const levels = {};
-    for (const { pc, mids } of this._receivers()) {
-      for (const transceiver of pc.getTransceivers()) {
-        const info = mids.get(transceiver.mid);
-        if (!info || info.kind !== "audio") continue;
-        const sources = transceiver.receiver.getSynchronizationSources();
-        const level = sources.length ? Math.max(...sources.map((s) => s.audioLevel || 0)) : 0;
-        levels[info.member] = Math.max(levels[info.member] || 0, level);
-      }
-    }
-    return levels;
+    return audioLevels(this._receivers());
   }
 
   async stats() {
-    const result = {};
-    for (const { pc, mids } of this._receivers()) {
-      const report = await pc.getStats();
-      report.forEach((entry) => {
-        if (entry.type !== "inbound-rtp") return;
-        const info = mids.get(entry.mid);
-        if (!info) return;
-        const member = (result[info.member] ||= { framesDecoded: 0, videoPackets: 0, audioPackets: 0, audioLevel: 0 });
-        if (entry.kind === "video") {
-          member.framesDecoded += entry.framesDecoded || 0;
-          member.videoPackets += entry.packetsReceived || 0;
-        } else {
-          member.audioPackets += entry.packetsReceived || 0;
-          member.audioLevel = Math.max(member.audioLevel, entry.audioLevel || 0);
-        }
-      });
-    }
-    return result;
+    return inboundStats(this._receivers());
   }
 
   async publisherStats() {
-    const result = { framesSent: 0, audioPackets: 0, state: this.pub ? this.pub.pc.connectionState : "none" };
-    if (!this.pub) return result;
-    (await this.pub.pc.getStats()).forEach((entry) => {
-      if (entry.type !== "outbound-rtp") return;
-      if (entry.kind === "video") result.framesSent += entry.framesSent || 0;
-      else result.audioPackets += entry.packetsSent || 0;
-    });
-    return result;
+    return outboundStats(this.pub);
   }
 
   close() {
@@ -307,30 +266,8 @@ export class GroupMedia {
     this._syncSenders();
   }
 
-  // Send exactly the wanted tracks: one transceiver per camera/microphone track, one for the screen.
   _syncSenders() {
-    const pub = this.pub;
-    const tracks = new Map();
-    for (const track of this.localStream ? this.localStream.getTracks() : []) tracks.set(track.kind, track);
-    if (this.screenTrack) tracks.set("screen", this.screenTrack);
-    for (const [key, track] of tracks) {
-      const transceiver = pub.senders.get(key);
-      if (!transceiver || transceiver.stopped || transceiver.currentDirection === "stopped") {
-        const stream = key === "screen" ? new MediaStream([track]) : this.localStream;
-        const init = { direction: "sendonly", streams: [stream] };
-        if (ENCODINGS[key]) init.sendEncodings = [ENCODINGS[key]];
-        if (key === "screen") track.contentHint = "detail";
-        pub.senders.set(key, pub.pc.addTransceiver(track, init));
-      } else if (transceiver.sender.track !== track) {
-        transceiver.sender.replaceTrack(track);
-      }
-    }
-    for (const [key, transceiver] of [...pub.senders]) {
-      if (!tracks.has(key)) {
-        transceiver.stop();
-        pub.senders.delete(key);
-      }
-    }
+    syncSenders(this.pub, this.localStream, this.screenTrack);
   }
 
   _negotiatePublisher() {
@@ -439,7 +376,7 @@ export class GroupMedia {
         await pc.setLocalDescription();
         if (this.streamPcs.get(member) !== stream) return;
         this.send({ type: "media.answer", stream: member, sdp: pc.localDescription.sdp });
-        stream.mids = new Map((frame.streams || []).map((s) => [s.mid, { member: s.member, kind: s.kind }]));
+        stream.mids = midsOf(frame.streams);
         this._updateRemote();
       })
       .catch((error) => {
@@ -467,7 +404,7 @@ export class GroupMedia {
         await pc.setRemoteDescription({ type: "offer", sdp: frame.sdp });
         await pc.setLocalDescription();
         this.send({ type: "media.answer", sdp: pc.localDescription.sdp });
-        this.mids = new Map((frame.streams || []).map((s) => [s.mid, { member: s.member, kind: s.kind }]));
+        this.mids = midsOf(frame.streams);
         this._updateRemote();
       })
       .catch((error) => {
@@ -478,56 +415,7 @@ export class GroupMedia {
 
   // Group the received tracks by member into a camera and a screen stream; tell the page what changed.
   _updateRemote() {
-    const wanted = new Map();
-    for (const { pc, mids } of this._receivers()) {
-      for (const transceiver of pc.getTransceivers()) {
-        const info = mids.get(transceiver.mid);
-        if (!info || transceiver.currentDirection === "inactive" || transceiver.stopped) continue;
-        const kind = info.kind === "screen" ? "screen" : "camera";
-        const tracks = (wanted.get(info.member) || wanted.set(info.member, { camera: [], screen: [] }).get(info.member))[kind];
-        tracks.push(transceiver.receiver.track);
-      }
-    }
-    for (const [member, streams] of [...this.remote]) {
-      if (!wanted.has(member)) {
-        this.remote.delete(member);
-        this.cb.onRemoteGone(member);
-      } else {
-        for (const kind of KINDS) {
-          if (streams[kind] && !wanted.get(member)[kind].length) {
-            streams[kind] = null;
-            this.cb.onRemoteStream(member, null, kind); // e.g. the member stopped sharing the screen
-          }
-        }
-      }
-    }
-    for (const [member, byKind] of wanted) {
-      const streams = this.remote.get(member) || { camera: null, screen: null };
-      this.remote.set(member, streams);
-      for (const kind of KINDS) {
-        const tracks = byKind[kind];
-        if (!tracks.length) continue;
-        let stream = streams[kind];
-        let changed = false;
-        if (!stream) {
-          stream = streams[kind] = new MediaStream();
-          changed = true;
-        }
-        for (const track of stream.getTracks()) {
-          if (!tracks.includes(track)) {
-            stream.removeTrack(track);
-            changed = true;
-          }
-        }
-        for (const track of tracks) {
-          if (!stream.getTracks().includes(track)) {
-            stream.addTrack(track);
-            changed = true;
-          }
-        }
-        if (changed) this.cb.onRemoteStream(member, stream, kind);
-      }
-    }
+    updateRemoteStreams(this.remote, this._receivers(), this.cb);
   }
 
   _closeSubscriber() {

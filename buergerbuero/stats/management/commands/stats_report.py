@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Authority
 from buergerbuero.offices.models import Office
+from buergerbuero.stats.day_values import APPOINTMENT_AND_GROUP_COUNTS
 from buergerbuero.stats.exports import safe_text
 from buergerbuero.stats.figures import compute
 from buergerbuero.stats.periods import NAMES, named_period
-from buergerbuero.stats.rollup import APPOINTMENT_AND_GROUP_COUNTS
 from buergerbuero.stats.types import Figures, Period, Scope
 
 # Every figure of one office or the whole authority, in the CSV's column order.

@@ -1,15 +1,5 @@
-"""Every change to events and their registrations goes through these functions (docs/architecture.md).
-
-Invariants a reader must not break:
-- ``register`` counts the event's places under a lock of the event row (``_lock_event``: SELECT … FOR
-  UPDATE on PostgreSQL; SQLite starts every write transaction exclusively, IMMEDIATE), so the count and
-  the INSERT of one request are never interleaved with another's: an event never has more registrations
-  than its capacity (tests/events/test_concurrency.py shows the race without the lock).
-- The room (rooms.Room) is made with the event and changed only while it is scheduled; its members come
-  from ``rooms.actions.members.add_member``. Each registration is one member: a participant in a conference, a
-  viewer in a webinar (viewers never publish, rooms.access.may_publish).
-- Mails leave after commit (``mails.send`` never raises); personal data never enters the audit log.
-"""
+"""An event created, changed, started or cancelled, and its invitation and hall links. Changes lock the
+event row first (``lock_event``)."""
 
 from __future__ import annotations
 
@@ -17,9 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,100 +15,16 @@ from buergerbuero.audit.actions import record
 from buergerbuero.authorities.models import Staff
 from buergerbuero.core.errors import ActionError
 from buergerbuero.events import mails, tokens
-from buergerbuero.events.models import CancelledBy, Event, Registration, RegistrationMode
+from buergerbuero.events.actions.rules import active_registrations, check_fields, hall_role, has_ended
+from buergerbuero.events.models import Event, RegistrationMode
 from buergerbuero.offices.models import Office
 from buergerbuero.rooms.actions import lifecycle as room_lifecycle
 from buergerbuero.rooms.actions import members as room_members
 from buergerbuero.rooms.models import Member, MemberRole, Room, RoomKind, RoomMode, RoomState
 
-# How many people a webinar's audience may have at most (the media server's streaming serves them).
-WEBINAR_MAX = 10_000
 
-
-# --- rules (the actions check these; forms and pages ask them too) ------------------------------------
-
-
-def capacity_limit(mode: str) -> int:
-    """In a conference everyone may publish: at most GROUP_CONFERENCE_MAX interactive participants."""
-    return settings.GROUP_CONFERENCE_MAX if mode == RoomMode.CONFERENCE else WEBINAR_MAX
-
-
-def check_fields(
-    staff: Staff,
-    *,
-    office: Office | None,
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-    mode: str,
-    capacity: int,
-    moderators: Iterable[Staff],
-    speakers: Iterable[Staff],
-) -> None:
-    """Why these details cannot make an event (raises ActionError), for create and update alike."""
-    if ends_at <= starts_at:
-        raise ActionError("ends_before_start", _("The event must end after it starts."))
-    if capacity < 1:
-        raise ActionError("capacity", _("The capacity must be at least 1."))
-    limit = capacity_limit(mode)
-    if capacity > limit:
-        raise ActionError(
-            "capacity",
-            _("A conference can have at most %(limit)d participants; for more, choose a webinar.")
-            % {"limit": limit}
-            if mode == RoomMode.CONFERENCE
-            else _("The capacity can be at most %(limit)d.") % {"limit": limit},
-        )
-    if office is not None and office.authority_id != staff.authority_id:
-        raise ActionError("office", _("This office does not belong to your authority."))
-    if office is None and not staff.is_authority_admin:
-        raise ActionError("office", _("Please choose the office that holds the event."))
-    for person in [*moderators, *speakers]:
-        if person.authority_id != staff.authority_id:
-            raise ActionError("moderators", _("Moderators and speakers must be officials of your authority."))
-
-
-def active_registrations(event: Event) -> QuerySet[Registration]:
-    return event.registrations.filter(cancelled_at__isnull=True)
-
-
-def seats_left(event: Event) -> int:
-    return max(0, event.capacity - active_registrations(event).count())
-
-
-def has_ended(event: Event, now: dt.datetime) -> bool:
-    return event.ends_at <= now or event.room.state == RoomState.ENDED
-
-
-def _closed(event: Event, now: dt.datetime) -> ActionError | None:
-    if event.is_cancelled:
-        return ActionError("cancelled", _("This event has been cancelled."))
-    if has_ended(event, now):
-        return ActionError("ended", _("This event is over."))
-    return None
-
-
-def _full() -> ActionError:
-    return ActionError("full", _("This event is fully booked."))
-
-
-def registration_refusal(event: Event, now: dt.datetime) -> ActionError | None:
-    """Why nobody can register now (for the pages; ``register`` decides again under the lock)."""
-    return _closed(event, now) or (_full() if seats_left(event) <= 0 else None)
-
-
-def participant_role(event: Event) -> MemberRole:
-    return MemberRole.PARTICIPANT if event.mode == RoomMode.CONFERENCE else MemberRole.VIEWER
-
-
-def hall_role(event: Event) -> MemberRole:
-    """The hall speaks in both modes: the people in the meeting hall take part as one participant."""
-    return MemberRole.PARTICIPANT if event.mode == RoomMode.CONFERENCE else MemberRole.SPEAKER
-
-
-# --- creating and changing events ---------------------------------------------------------------------
-
-
-def _lock_event(event_id: int) -> Event:
+def lock_event(event_id: int) -> Event:
+    """The event (with its room and authority), its row locked until the transaction ends."""
     return Event.objects.select_for_update().select_related("room", "authority").get(pk=event_id)
 
 
@@ -242,7 +146,7 @@ def update_event(
         speakers=speakers,
     )
     with transaction.atomic():
-        event = _lock_event(event.pk)
+        event = lock_event(event.pk)
         if event.is_cancelled:
             raise ActionError("cancelled", _("This event has been cancelled and can no longer be changed."))
         if event.room.state != RoomState.SCHEDULED:
@@ -291,7 +195,7 @@ def update_event(
 def renew_invitation(event: Event, staff: Staff) -> str:
     """A new invitation link; the old one stops working at once. Returns the new token."""
     with transaction.atomic():
-        event = _lock_event(event.pk)
+        event = lock_event(event.pk)
         salt = tokens.new_salt()
         event.invitation_salt = salt
         event.invitation_token_hash = tokens.hash_token(tokens.invitation_token(salt))
@@ -310,7 +214,7 @@ def event_by_invitation(token: str | None) -> Event | None:
     )
 
 
-def _revoke(member: Member | None, now: dt.datetime, staff: Staff | None) -> None:
+def revoke(member: Member | None, now: dt.datetime, staff: Staff | None) -> None:
     """The member's join link stops opening the room, and its open pages and media in the live room end
     at once (rooms.actions.members.revoke_member, after the commit)."""
     if member is not None and member.removed_at is None:
@@ -322,7 +226,7 @@ def make_hall_link(event: Event, staff: Staff, now: dt.datetime | None = None) -
     old one (whose member is removed). Returns the join token."""
     now = now or timezone.now()
     with transaction.atomic():
-        event = _lock_event(event.pk)
+        event = lock_event(event.pk)
         if event.is_cancelled:
             raise ActionError("cancelled", _("This event has been cancelled."))
         if event.room.state == RoomState.ENDED:
@@ -332,7 +236,7 @@ def make_hall_link(event: Event, staff: Staff, now: dt.datetime | None = None) -
             event.room, display_name=_("Meeting hall"), role=hall_role(event), is_hall=True, actor=staff.user
         )
         assert token is not None  # a member without a user always gets a link
-        _revoke(old, now, staff)
+        revoke(old, now, staff)
         event.hall_member = member
         event.hall_link_sealed = tokens.seal(token)
         event.save(update_fields=["hall_member", "hall_link_sealed"])
@@ -368,7 +272,7 @@ def cancel_event(event: Event, staff: Staff, message: str = "", now: dt.datetime
     cancellation), nobody can register any more, and a live room is ended."""
     now = now or timezone.now()
     with transaction.atomic():
-        event = _lock_event(event.pk)
+        event = lock_event(event.pk)
         if event.is_cancelled:
             raise ActionError("cancelled", _("This event has already been cancelled."))
         if has_ended(event, now):
@@ -382,128 +286,3 @@ def cancel_event(event: Event, staff: Staff, message: str = "", now: dt.datetime
         ids = list(active_registrations(event).values_list("pk", flat=True))
         transaction.on_commit(lambda: [mails.send(pk, mails.EVENT_CANCELLED) for pk in ids])
     return event
-
-
-# --- registrations ------------------------------------------------------------------------------------
-
-
-def _taken(event: Event) -> int:
-    return active_registrations(event).count()
-
-
-def _was_removed(event: Event, email: str) -> bool:
-    """A removal holds for the event: a registration of this address that the office cancelled, or
-    whose member a moderator removed from the room (still registered, but out), bars registering anew.
-    A registrant who cancelled themselves may register again."""
-    of_address = Registration.objects.filter(event=event, email=email)
-    return (
-        of_address.filter(cancelled_by=CancelledBy.OFFICE).exists()
-        or of_address.filter(cancelled_at__isnull=True, member__removed_at__isnull=False).exists()
-    )
-
-
-def register(
-    event: Event,
-    *,
-    name: str,
-    email: str,
-    language: str = "de",
-    now: dt.datetime | None = None,
-) -> Registration:
-    """A place at the event, with a personal join link to its room; the confirmation mail leaves after
-    commit. Refused when the event is cancelled, over or full (``full`` also for the loser of a race)."""
-    now = now or timezone.now()
-    email = email.strip().lower()
-    with transaction.atomic():
-        event = _lock_event(event.pk)
-        refusal = _closed(event, now)
-        if refusal:
-            raise refusal
-        if email and _was_removed(event, email):
-            raise ActionError(
-                "removed",
-                _(
-                    "The organisers have removed this e-mail address from the event, so it cannot be "
-                    "registered again. If you think this is a mistake, please contact the organisers."
-                ),
-            )
-        if _taken(event) >= event.capacity:
-            raise _full()
-        member, join = room_members.add_member(
-            event.room, display_name=name.strip(), role=participant_role(event)
-        )
-        assert join is not None
-        salt = tokens.new_salt()
-        registration = Registration.objects.create(
-            event=event,
-            member=member,
-            name=name.strip(),
-            email=email,
-            language=language,
-            consent_at=now,
-            token_salt=salt,
-            token_hash=tokens.hash_token(tokens.registration_token(salt)),
-            join_link_sealed=tokens.seal(join),
-        )
-        record(event.authority_id, "event.registered", registration, event=event.pk)
-        transaction.on_commit(lambda: mails.send(registration.pk, mails.CONFIRMED))
-    return registration
-
-
-def registration_by_token(token: str | None) -> Registration | None:
-    if not token or len(token) > 100:
-        return None
-    return (
-        Registration.objects.select_related("event__authority", "event__office", "event__room", "member")
-        .filter(token_hash=tokens.hash_token(token))
-        .first()
-    )
-
-
-def join_token(registration: Registration) -> str:
-    return tokens.unseal(registration.join_link_sealed)
-
-
-def can_cancel(registration: Registration, now: dt.datetime) -> bool:
-    event = registration.event
-    return registration.is_active and not event.is_cancelled and not has_ended(event, now)
-
-
-def cancel_registration(
-    registration: Registration, *, by: Staff | None = None, now: dt.datetime | None = None
-) -> Registration:
-    """By the registrant (``by`` None) or an official (removal). The place is free again at once and the
-    join link stops working; the person gets a mail that removes the calendar entry."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        _lock_event(registration.event_id)
-        registration = Registration.objects.select_related("event__room", "member").get(pk=registration.pk)
-        if not registration.is_active:
-            raise ActionError("not_registered", _("This registration has already been cancelled."))
-        if not can_cancel(registration, now):
-            raise ActionError("ended", _("This event is over or cancelled; there is nothing to cancel."))
-        registration.cancelled_at = now
-        registration.cancelled_by = CancelledBy.OFFICE if by else CancelledBy.REGISTRANT
-        registration.save(update_fields=["cancelled_at", "cancelled_by"])
-        _revoke(registration.member, now, by)
-        record(
-            registration.event.authority_id,
-            "event.registration_cancelled",
-            registration,
-            by.user_id if by else None,
-            by_office=by is not None,
-        )
-        transaction.on_commit(lambda: mails.send(registration.pk, mails.CANCELLED))
-    return registration
-
-
-# --- retention ----------------------------------------------------------------------------------------
-
-
-def delete_personal_data(cutoff: dt.datetime) -> int:
-    """Names and e-mail addresses of registrations of events that ended before ``cutoff`` are cleared,
-    and the sealed join links with them (the rows stay, so counts stay). Idempotent; returns how many
-    registrations were cleared. The room members' names belong to rooms' own retention."""
-    due = Registration.objects.filter(event__ends_at__lt=cutoff, personal_data_deleted_at__isnull=True)
-    with transaction.atomic():
-        return due.update(name="", email="", join_link_sealed="", personal_data_deleted_at=timezone.now())
