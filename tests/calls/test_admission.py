@@ -12,29 +12,16 @@ from buergerbuero.authorities.models import Availability
 from buergerbuero.calls.actions.admission import admit, citizen_joined, citizen_leaves, expire_invitations
 from buergerbuero.calls.models import Consultation, EndReason, ParticipantRole
 from buergerbuero.core import groups
-from buergerbuero.core.errors import ActionError
 from buergerbuero.offices.actions import set_availability
 from buergerbuero.waitingroom.actions import (
     connection_opened,
 )
 from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
 from buergerbuero.waitingroom.selectors import position
+from tests.calls.conftest import code_of
 from tests.conftest import enter, open_
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office(world):
-    open_(world.official_a, world.office_a)
-    open_(world.official_a2, world.office_a)
-    return world.office_a
-
-
-def code_of(call, *args) -> str:
-    with pytest.raises(ActionError) as exc:
-        call(*args)
-    return exc.value.code
 
 
 def test_admit_next(world, office, events) -> None:

@@ -10,23 +10,10 @@ from buergerbuero.calls.actions.colleagues import answer_invitation, invite_coll
 from buergerbuero.calls.actions.course import hang_up
 from buergerbuero.calls.models import Participant
 from buergerbuero.core import groups
-from buergerbuero.core.errors import ActionError
-from tests.conftest import enter, make_staff, open_
+from tests.calls.conftest import code_of
+from tests.conftest import enter, make_staff
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office(world):
-    open_(world.official_a, world.office_a)
-    open_(world.official_a2, world.office_a)
-    return world.office_a
-
-
-def code_of(call, *args) -> str:
-    with pytest.raises(ActionError) as exc:
-        call(*args)
-    return exc.value.code
 
 
 def test_colleague_invite_accept_leave(world, office, events) -> None:

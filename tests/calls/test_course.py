@@ -11,7 +11,6 @@ from buergerbuero.calls.actions.admission import admit, citizen_joined
 from buergerbuero.calls.actions.course import hang_up, send_back, transfer
 from buergerbuero.calls.models import EndReason
 from buergerbuero.core import groups
-from buergerbuero.core.errors import ActionError
 from buergerbuero.waitingroom.actions import (
     connection_closed,
     connection_opened,
@@ -20,22 +19,10 @@ from buergerbuero.waitingroom.actions import (
 )
 from buergerbuero.waitingroom.models import TicketState
 from buergerbuero.waitingroom.selectors import waiting_tickets
+from tests.calls.conftest import code_of
 from tests.conftest import enter, open_
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office(world):
-    open_(world.official_a, world.office_a)
-    open_(world.official_a2, world.office_a)
-    return world.office_a
-
-
-def code_of(call, *args) -> str:
-    with pytest.raises(ActionError) as exc:
-        call(*args)
-    return exc.value.code
 
 
 def test_hang_up_by_official(world, office, events) -> None:

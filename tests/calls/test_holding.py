@@ -12,22 +12,10 @@ from buergerbuero.calls.actions.holding import hold_call, hold_citizen_call, rel
 from buergerbuero.calls.models import Participant, ParticipantRole
 from buergerbuero.core import groups
 from buergerbuero.core.errors import ActionError
-from tests.conftest import enter, open_
+from tests.calls.conftest import code_of
+from tests.conftest import enter
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office(world):
-    open_(world.official_a, world.office_a)
-    open_(world.official_a2, world.office_a)
-    return world.office_a
-
-
-def code_of(call, *args) -> str:
-    with pytest.raises(ActionError) as exc:
-        call(*args)
-    return exc.value.code
 
 
 def official_of(consultation) -> Participant:

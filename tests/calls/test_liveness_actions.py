@@ -32,13 +32,6 @@ def _grace(settings) -> None:
     settings.CALL_GRACE_SECONDS = GRACE
 
 
-@pytest.fixture
-def office(world):
-    open_(world.official_a, world.office_a)
-    open_(world.official_a2, world.office_a)
-    return world.office_a
-
-
 def official_of(consultation: Consultation) -> Participant:
     return consultation.participants.get(role=ParticipantRole.OFFICIAL)
 
