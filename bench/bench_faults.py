@@ -251,9 +251,9 @@ def hang_up_all(server: harness.LiveServer, slug: str) -> None:
         "shell",
         "-c",
         "from buergerbuero.calls.actions.course import hang_up\n"
-        "from buergerbuero.calls.models import Consultation\n"
+        "from buergerbuero.calls.models import Consultation, ParticipantRole\n"
         f"for c in Consultation.objects.filter(office__slug={slug!r}, ended_at__isnull=True):\n"
-        "    hang_up(c, c.office.assignments.first().staff)",
+        "    hang_up(c, c.participants.get(role=ParticipantRole.OFFICIAL).staff)",
     )
 
 

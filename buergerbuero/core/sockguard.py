@@ -76,6 +76,8 @@ class ViolationLedger:
 
     def refused(self, address: str) -> bool:
         """Whether a new socket from ``address`` is refused now."""
+        if not self.buckets:
+            return False  # nobody broke the rules: no keyed hash on every handshake
         key = _key(address)
         bucket = self.buckets.get(key)
         if bucket is None:
