@@ -303,7 +303,7 @@ def main() -> None:
 
         view = True
         try:
-            from buergerbuero.stats import views
+            from buergerbuero.stats import staff_views as views
 
             url = reverse("stats:dashboard") + "?period=year"
             view = hasattr(views, "dashboard")

@@ -75,10 +75,10 @@ def _take_seat(booking: Booking, capacity: int) -> bool:
 
 
 def _bookable(
-    office: Office, start: dt.datetime, now: dt.datetime, by: Staff | None, settings: AppointmentSettings
+    office: Office, start: dt.datetime, now: dt.datetime, actor: Staff | None, settings: AppointmentSettings
 ) -> Slot:
     """The slot at ``start`` if it has a free seat; officials may book inside the lead time."""
-    slot = find_slot(office, start, now, lead=by is None, settings=settings)
+    slot = find_slot(office, start, now, lead=actor is None, settings=settings)
     if slot is None:
         raise ActionError("no_such_slot", _("This time cannot be booked. Please choose another one."))
     if slot.blocked or slot.free <= 0:
@@ -95,7 +95,7 @@ def book(
     phone: str = "",
     concern: str = "",
     language: str = "de",
-    by: Staff | None = None,
+    actor: Staff | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
     """Book a slot. With the office's double opt-in (and not booked by an official) the seat is held
@@ -105,9 +105,9 @@ def book(
     # Read-only checks first, outside any lock: the seat constraint, not this check, keeps a slot from
     # being booked twice; it only spares a doomed INSERT and gives the clearer message.
     settings = _settings(office)
-    slot = _bookable(office, start, now, by, settings)
+    slot = _bookable(office, start, now, actor, settings)
     with transaction.atomic():
-        if email and by is None:
+        if email and actor is None:
             _lock_address(office.pk, email)
             open_bookings = Booking.objects.filter(
                 office=office, email=email, state__in=HOLDING, end__gt=now
@@ -120,7 +120,7 @@ def book(
                     + " "
                     + _("Please cancel one first."),
                 )
-        held = settings.double_opt_in and by is None
+        held = settings.double_opt_in and actor is None
         salt = new_salt()
         booking = Booking(
             office=office,
@@ -138,11 +138,11 @@ def book(
             created_at=now,
             hold_expires_at=now + dt.timedelta(minutes=HOLD_MINUTES) if held else None,
             confirmed_at=None if held else now,
-            booked_by=by,
+            booked_by=actor,
         )
         if not _take_seat(booking, settings.capacity):
             raise ActionError("slot_full", _("This time has just been taken. Please choose another one."))
-        record(office.authority_id, "booking.created", booking, by.user_id if by else None, held=held)
+        record(office.authority_id, "booking.created", booking, actor.user_id if actor else None, held=held)
         if booking.email:
             kind = mails.OPT_IN if held else mails.CONFIRMED
             transaction.on_commit(lambda: mails.send(booking.pk, kind))
@@ -201,17 +201,17 @@ def can_confirm(booking: Booking, now: dt.datetime) -> bool:
     return booking.state == BookingState.HELD and not hold_lapsed(booking, now)
 
 
-def _change_refusal(booking: Booking, now: dt.datetime, by: Staff | None) -> ActionError | None:
-    """Why the booking cannot be cancelled or moved now (by the citizen when ``by`` is None)."""
+def _change_refusal(booking: Booking, now: dt.datetime, actor: Staff | None) -> ActionError | None:
+    """Why the booking cannot be cancelled or moved now (by the citizen when ``actor`` is None)."""
     if booking.state not in HOLDING or booking.end <= now:
         return ActionError("not_open", _("This appointment is no longer open."))
-    if by is None and booking.start <= now:
+    if actor is None and booking.start <= now:
         return ActionError("started", _("This appointment has already begun."))
     return None
 
 
-def can_change(booking: Booking, now: dt.datetime, by: Staff | None = None) -> bool:
-    return _change_refusal(booking, now, by) is None
+def can_change(booking: Booking, now: dt.datetime, actor: Staff | None = None) -> bool:
+    return _change_refusal(booking, now, actor) is None
 
 
 def _no_show_refusal(booking: Booking, now: dt.datetime) -> ActionError | None:
@@ -233,27 +233,27 @@ def _end(booking: Booking, state: str, now: dt.datetime) -> None:
 
 
 def cancel(
-    booking: Booking, *, by: Staff | None = None, message: str = "", now: dt.datetime | None = None
+    booking: Booking, *, actor: Staff | None = None, message: str = "", now: dt.datetime | None = None
 ) -> Booking:
-    """Cancel a booking: by the citizen (``by`` None) or by an official of the office, with a message
+    """Cancel a booking: by the citizen (``actor`` None) or by an official of the office, with a message
     that the citizen gets by mail. The seat is free again at once."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
-        refusal = _change_refusal(booking, now, by)
+        refusal = _change_refusal(booking, now, actor)
         if refusal:
             raise refusal
-        booking.cancelled_by = CancelledBy.OFFICE if by else CancelledBy.CITIZEN
-        booking.cancel_message = message.strip() if by else ""
+        booking.cancelled_by = CancelledBy.OFFICE if actor else CancelledBy.CITIZEN
+        booking.cancel_message = message.strip() if actor else ""
         _end(booking, BookingState.CANCELLED, now)
-        record(booking.office.authority_id, "booking.cancelled", booking, by.user_id if by else None)
+        record(booking.office.authority_id, "booking.cancelled", booking, actor.user_id if actor else None)
         if booking.email:
             transaction.on_commit(lambda: mails.send(booking.pk, mails.CANCELLED))
     return booking
 
 
 def reschedule(
-    booking: Booking, start: dt.datetime, *, by: Staff | None = None, now: dt.datetime | None = None
+    booking: Booking, start: dt.datetime, *, actor: Staff | None = None, now: dt.datetime | None = None
 ) -> Booking:
     """Move a booking to another slot of its office: the new seat is taken before the old one is freed,
     in one transaction, so it either moves or stays. The links stay the same."""
@@ -263,12 +263,12 @@ def reschedule(
         booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
         office = booking.office
         settings = _settings(office)
-        refusal = _change_refusal(booking, now, by)
+        refusal = _change_refusal(booking, now, actor)
         if refusal:
             raise refusal
         if start == booking.start:
             return booking
-        slot = _bookable(office, start, now, by, settings)
+        slot = _bookable(office, start, now, actor, settings)
         old_start = booking.start
         booking.start, booking.end = start, slot.end
         if not _take_seat(booking, settings.capacity):
@@ -278,11 +278,11 @@ def reschedule(
             office.authority_id,
             "booking.moved",
             booking,
-            by.user_id if by else None,
+            actor.user_id if actor else None,
             old=old_start.isoformat(),
         )
         if booking.email:
-            kind = mails.MOVED if by else mails.CONFIRMED
+            kind = mails.MOVED if actor else mails.CONFIRMED
             transaction.on_commit(lambda: mails.send(booking.pk, kind))
     return booking
 
@@ -376,7 +376,7 @@ def record_no_shows(now: dt.datetime | None = None) -> int:
     return _end_due(due, BookingState.NO_SHOW, "booking.no_show", now)
 
 
-def mark_no_show(booking: Booking, by: Staff, now: dt.datetime | None = None) -> Booking:
+def mark_no_show(booking: Booking, actor: Staff, now: dt.datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
@@ -384,11 +384,13 @@ def mark_no_show(booking: Booking, by: Staff, now: dt.datetime | None = None) ->
         if refusal:
             raise refusal
         _end(booking, BookingState.NO_SHOW, now)
-        record(booking.office.authority_id, "booking.no_show", booking, by.user_id)
+        record(booking.office.authority_id, "booking.no_show", booking, actor.user_id)
     return booking
 
 
-def block_slot(office: Office, start: dt.datetime, by: Staff, now: dt.datetime | None = None) -> BlockedSlot:
+def block_slot(
+    office: Office, start: dt.datetime, actor: Staff, now: dt.datetime | None = None
+) -> BlockedSlot:
     """Take a slot out of booking (bookings already in it stay)."""
     if find_slot(office, start, now or timezone.now(), lead=False) is None:
         raise ActionError(
@@ -397,16 +399,16 @@ def block_slot(office: Office, start: dt.datetime, by: Staff, now: dt.datetime |
         )
     with transaction.atomic():
         block, _created = BlockedSlot.objects.get_or_create(
-            office=office, start=start, defaults={"blocked_by": by}
+            office=office, start=start, defaults={"blocked_by": actor}
         )
-        record(office.authority_id, "slot.blocked", block, by.user_id)
+        record(office.authority_id, "slot.blocked", block, actor.user_id)
     return block
 
 
-def free_slot(office: Office, start: dt.datetime, by: Staff) -> None:
+def free_slot(office: Office, start: dt.datetime, actor: Staff) -> None:
     with transaction.atomic():
         for block in BlockedSlot.objects.filter(office=office, start=start):
-            record(office.authority_id, "slot.freed", block, by.user_id)
+            record(office.authority_id, "slot.freed", block, actor.user_id)
             block.delete()
 
 

@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from buergerbuero.appointments import actions, display
-from buergerbuero.appointments.models import HOLDING, AppointmentSettings, Booking, BookingState
-from buergerbuero.appointments.slots import Slot, office_slots, parse_key
+from buergerbuero.appointments import actions, pages
+from buergerbuero.appointments.models import AppointmentSettings, Booking
+from buergerbuero.appointments.slots import parse_key
 from buergerbuero.appointments.staff_forms import (
     CONCERN_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -49,9 +46,6 @@ from buergerbuero.offices import access
 from buergerbuero.offices.access import offices_of
 from buergerbuero.offices.models import Office
 
-ONE_DAY = dt.timedelta(days=1)
-
-
 # --- access ----------------------------------------------------------------------------------------
 
 
@@ -67,108 +61,7 @@ def get_booking_for_staff(staff: Staff, booking_id: int) -> Booking:
     return booking
 
 
-# --- presentation ----------------------------------------------------------------------------------
-
-
-def appointment_label(office: Office, start: dt.datetime) -> str:
-    """ "Termin 14:30": how officials and the workspace name an appointment."""
-    return _("Appointment %(time)s") % {"time": display.clock(start, office)}
-
-
-def _day_start(office: Office, day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=office.tz)
-
-
-def _with_date(url: str, day: dt.date) -> str:
-    return f"{url}?{urlencode({'date': day.isoformat()})}"
-
-
-def day_url(office: Office, day: dt.date) -> str:
-    return _with_date(reverse("staff_appointments:day", args=[office.pk]), day)
-
-
-def week_url(office: Office, day: dt.date) -> str:
-    return _with_date(reverse("staff_appointments:week", args=[office.pk]), display.monday(day))
-
-
-@dataclass(frozen=True)
-class BookingRow:
-    booking: Booking
-    label: str  # "Termin 14:30"
-    end: str  # "14:50"
-    booked_by: str
-    is_open: bool  # holds its seat: can be cancelled or moved
-    can_mark_no_show: bool
-
-
-@dataclass(frozen=True)
-class SlotRow:
-    slot: Slot
-    time: str
-    taken: int
-
-
-@dataclass
-class Day:
-    date: dt.date
-    label: str
-    rows: list[BookingRow]
-    slots: list[SlotRow]
-
-
-def _bookings(office: Office, first: dt.date, last: dt.date) -> QuerySet[Booking]:
-    # Held bookings that lapsed unconfirmed were never appointments; every other state is listed.
-    return (
-        Booking.objects.select_related("booked_by")
-        .filter(
-            office=office,
-            start__gte=_day_start(office, first),
-            start__lt=_day_start(office, last + ONE_DAY),
-        )
-        .exclude(state=BookingState.EXPIRED)
-        .order_by("start", "seat")
-    )
-
-
-def _row(office: Office, booking: Booking, now: dt.datetime) -> BookingRow:
-    return BookingRow(
-        booking=booking,
-        label=appointment_label(office, booking.start),
-        end=display.clock(booking.end, office),
-        booked_by=booking.booked_by.display_name if booking.booked_by else _("the citizen, online"),
-        is_open=booking.state in HOLDING,
-        can_mark_no_show=actions.can_mark_no_show(booking, now),
-    )
-
-
-def _span(office: Office, slot: Slot) -> str:
-    """The time span of a slot as the lists show it, from 14:30 to 14:50."""
-    return f"{display.clock(slot.start, office)}–{display.clock(slot.end, office)}"
-
-
-def _days(office: Office, first: dt.date, count: int, now: dt.datetime, with_slots: bool) -> list[Day]:
-    days = {first + dt.timedelta(days=i): Day(first + dt.timedelta(days=i), "", [], []) for i in range(count)}
-    for booking in _bookings(office, first, first + dt.timedelta(days=count - 1)):
-        days[display.local(booking.start, office).date()].rows.append(_row(office, booking, now))
-    if with_slots:
-        settings = display.offers_appointments(office)
-        capacity = settings.capacity if settings else 0
-        for slot in office_slots(office, now, first=first, days=count, include_unavailable=True, lead=False):
-            day = days.get(display.local(slot.start, office).date())
-            if day is not None:
-                day.slots.append(SlotRow(slot, _span(office, slot), max(0, capacity - slot.free)))
-    for day in days.values():
-        day.label = weekday_date(day.date)
-    return list(days.values())
-
-
-def _free_days(office: Office, monday: dt.date, now: dt.datetime, exclude: dt.datetime | None) -> list[Day]:
-    """The week's free, bookable slots by day (what the slot picker offers); days without any left out."""
-    by_day = display.free_slots_by_day(office, now, monday, 7, skip=exclude, lead=False)
-    return [
-        Day(date, weekday_date(date), [], [SlotRow(slot, _span(office, slot), 0) for slot in slots])
-        for date, slots in by_day.items()
-    ]
+# --- page parts ------------------------------------------------------------------------------------
 
 
 def _context(staff: Staff, **extra: Any) -> dict[str, Any]:
@@ -187,7 +80,7 @@ def _bad_input(request: HttpRequest, staff: Staff, form: Any, back: str, message
 
 
 def _date_or_today(form: DateForm, office: Office, now: dt.datetime) -> dt.date:
-    return form.cleaned_data["date"] or display.today(now, office)
+    return form.cleaned_data["date"] or pages.today(now, office)
 
 
 def _nobody_told(booking: Booking) -> str:
@@ -223,18 +116,18 @@ def day(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
         return _bad_input(request, staff, form, reverse("staff_appointments:day", args=[office.pk]))
     now = timezone.now()
     date = _date_or_today(form, office, now)
-    (shown,) = _days(office, date, 1, now, with_slots=False)
+    (shown,) = pages.listed_days(office, date, 1, now, with_slots=False)
     context = _context(
         staff,
         office=office,
         day=shown,
-        enabled=display.offers_appointments(office) is not None,
-        is_today=date == display.today(now, office),
-        previous_url=day_url(office, date - ONE_DAY),
-        next_url=day_url(office, date + ONE_DAY),
+        enabled=pages.offers_appointments(office) is not None,
+        is_today=date == pages.today(now, office),
+        previous_url=pages.staff_day_url(office, date - pages.ONE_DAY),
+        next_url=pages.staff_day_url(office, date + pages.ONE_DAY),
         today_url=reverse("staff_appointments:day", args=[office.pk]),
-        week_url=week_url(office, date),
-        book_url=_with_date(reverse("staff_appointments:book", args=[office.pk]), date),
+        week_url=pages.staff_week_url(office, date),
+        book_url=pages.with_date(reverse("staff_appointments:book", args=[office.pk]), date),
     )
     return render(request, "appointments/staff/day.html", context)
 
@@ -247,36 +140,25 @@ def week(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     if not form.is_valid():
         return _bad_input(request, staff, form, reverse("staff_appointments:week", args=[office.pk]))
     now = timezone.now()
-    today = display.today(now, office)
-    monday = display.monday(form.cleaned_data["date"] or today)
-    settings = display.offers_appointments(office)
+    today = pages.today(now, office)
+    monday = pages.monday(form.cleaned_data["date"] or today)
+    settings = pages.offers_appointments(office)
     context = _context(
         staff,
         office=office,
         monday=monday,
         sunday=monday + dt.timedelta(days=6),
-        days=_days(office, monday, 7, now, with_slots=True),
+        days=pages.listed_days(office, monday, 7, now, with_slots=True),
         enabled=settings is not None,
         capacity=settings.capacity if settings else 0,
-        is_this_week=monday == display.monday(today),
-        previous_url=week_url(office, monday - dt.timedelta(days=7)),
-        next_url=week_url(office, monday + dt.timedelta(days=7)),
+        is_this_week=monday == pages.monday(today),
+        previous_url=pages.staff_week_url(office, monday - dt.timedelta(days=7)),
+        next_url=pages.staff_week_url(office, monday + dt.timedelta(days=7)),
         today_url=reverse("staff_appointments:week", args=[office.pk]),
-        day_url=day_url(office, today if display.monday(today) == monday else monday),
+        day_url=pages.staff_day_url(office, today if pages.monday(today) == monday else monday),
         book_url=reverse("staff_appointments:book", args=[office.pk]),
     )
     return render(request, "appointments/staff/week.html", context)
-
-
-def _picker(office: Office, monday: dt.date, now: dt.datetime, exclude: dt.datetime | None = None) -> dict:
-    return {
-        "monday": monday,
-        "sunday": monday + dt.timedelta(days=6),
-        "free_days": _free_days(office, monday, now, exclude),
-        "previous_week": (monday - dt.timedelta(days=7)).isoformat(),
-        "next_week": (monday + dt.timedelta(days=7)).isoformat(),
-        "show_previous": monday > display.monday(display.today(now, office)),
-    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -301,15 +183,15 @@ def book(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
                     phone=data["phone"],
                     concern=data["concern"],
                     language=data["language"],
-                    by=staff,
+                    actor=staff,
                 )
             except ActionError as error:
                 form.add_error(None, error.message)
                 status = 409
             else:
-                when = display.local(booking.start, office)
+                when = pages.local(booking.start, office)
                 message = _("%(appointment)s on %(day)s is booked for %(name)s.") % {
-                    "appointment": appointment_label(office, booking.start),
+                    "appointment": pages.appointment_label(office, booking.start),
                     "day": weekday_date(when.date()),
                     "name": booking.name,
                 }
@@ -318,7 +200,7 @@ def book(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
                 else:
                     message += " " + _("No e-mail is sent: please tell the person the time yourself.")
                 messages.success(request, message)
-                return redirect(day_url(office, when.date()))
+                return redirect(pages.staff_day_url(office, when.date()))
         else:
             status = 400
         chosen = form.cleaned_data.get("slot")
@@ -326,12 +208,12 @@ def book(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
         # ``?slot=`` (the week list's "book" link) only preselects; the POST checks what is sent.
         chosen = parse_key(request.GET.get("slot", ""))
         form = BookForm(initial={"slot": request.GET.get("slot", "") if chosen else ""})
-    shown = date_form.cleaned_data["date"] or display.local(chosen or now, office).date()
+    shown = date_form.cleaned_data["date"] or pages.local(chosen or now, office).date()
     context = _context(
         staff,
         office=office,
         form=form,
-        enabled=display.offers_appointments(office) is not None,
+        enabled=pages.offers_appointments(office) is not None,
         selected=form["slot"].value() or "",
         limits={
             "name": NAME_MAX_LENGTH,
@@ -340,8 +222,8 @@ def book(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
             "concern": CONCERN_MAX_LENGTH,
         },
         picker_url=reverse("staff_appointments:book", args=[office.pk]),
-        back_url=day_url(office, shown),
-        **_picker(office, display.monday(shown), now),
+        back_url=pages.staff_day_url(office, shown),
+        **pages.slot_picker(office, pages.monday(shown), now),
     )
     return render(request, "appointments/staff/book.html", context, status=status)
 
@@ -356,21 +238,21 @@ def cancel(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
         form = CancelForm(request.POST)
         if form.is_valid():
             try:
-                booking = actions.cancel(booking, by=staff, message=form.cleaned_data["message"])
+                booking = actions.cancel(booking, actor=staff, message=form.cleaned_data["message"])
             except ActionError as error:
                 form.add_error(None, error.message)
                 status = 409
             else:
                 message = _("%(appointment)s on %(day)s is cancelled.") % {
-                    "appointment": appointment_label(office, booking.start),
-                    "day": weekday_date(display.local(booking.start, office).date()),
+                    "appointment": pages.appointment_label(office, booking.start),
+                    "day": weekday_date(pages.local(booking.start, office).date()),
                 }
                 if booking.email:
                     message += " " + _("The citizen gets your message by e-mail.")
                 else:
                     message += " " + _nobody_told(booking)
                 messages.success(request, message)
-                return redirect(day_url(office, display.local(booking.start, office).date()))
+                return redirect(pages.staff_day_url(office, pages.local(booking.start, office).date()))
         else:
             status = 400
     else:
@@ -378,11 +260,11 @@ def cancel(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
     context = _context(
         staff,
         office=office,
-        row=_row(office, booking, timezone.now()),
-        day_label=weekday_date(display.local(booking.start, office).date()),
+        row=pages.booking_row(office, booking, timezone.now()),
+        day_label=weekday_date(pages.local(booking.start, office).date()),
         form=form,
         message_max_length=MESSAGE_MAX_LENGTH,
-        back_url=day_url(office, display.local(booking.start, office).date()),
+        back_url=pages.staff_day_url(office, pages.local(booking.start, office).date()),
     )
     return render(request, "appointments/staff/cancel.html", context, status=status)
 
@@ -393,7 +275,7 @@ def move(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
     booking = get_booking_for_staff(staff, booking_id)
     office = booking.office
     date_form = DateForm(request.GET)
-    back = day_url(office, display.local(booking.start, office).date())
+    back = pages.staff_day_url(office, pages.local(booking.start, office).date())
     if not date_form.is_valid():
         return _bad_input(request, staff, date_form, back)
     now = timezone.now()
@@ -403,12 +285,12 @@ def move(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
         if form.is_valid():
             old_start = booking.start
             try:
-                booking = actions.reschedule(booking, form.cleaned_data["slot"], by=staff)
+                booking = actions.reschedule(booking, form.cleaned_data["slot"], actor=staff)
             except ActionError as error:
                 form.add_error(None, error.message)
                 status = 409
             else:
-                when = display.local(booking.start, office)
+                when = pages.local(booking.start, office)
                 if booking.start == old_start:
                     message = _("The appointment stays at this time.")
                 else:
@@ -421,24 +303,24 @@ def move(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse:
                     else:
                         message += " " + _nobody_told(booking)
                 messages.success(request, message)
-                return redirect(day_url(office, when.date()))
+                return redirect(pages.staff_day_url(office, when.date()))
         else:
             status = 400
     else:
         form = MoveForm()
     shown = date_form.cleaned_data["date"] or max(
-        display.local(booking.start, office).date(), display.today(now, office)
+        pages.local(booking.start, office).date(), pages.today(now, office)
     )
     context = _context(
         staff,
         office=office,
-        row=_row(office, booking, now),
-        day_label=weekday_date(display.local(booking.start, office).date()),
+        row=pages.booking_row(office, booking, now),
+        day_label=weekday_date(pages.local(booking.start, office).date()),
         form=form,
         selected=form["slot"].value() or "",
         picker_url=reverse("staff_appointments:move", args=[booking.pk]),
         back_url=back,
-        **_picker(office, display.monday(shown), now, exclude=booking.start),
+        **pages.slot_picker(office, pages.monday(shown), now, exclude=booking.start),
     )
     return render(request, "appointments/staff/move.html", context, status=status)
 
@@ -456,9 +338,9 @@ def no_show(request: HttpRequest, staff: Staff, booking_id: int) -> HttpResponse
         messages.success(
             request,
             _("%(appointment)s is recorded as missed.")
-            % {"appointment": appointment_label(office, booking.start)},
+            % {"appointment": pages.appointment_label(office, booking.start)},
         )
-    return redirect(day_url(office, display.local(booking.start, office).date()))
+    return redirect(pages.staff_day_url(office, pages.local(booking.start, office).date()))
 
 
 def _change_slot(
@@ -479,9 +361,9 @@ def _change_slot(
         change(office, start, staff)
     except ActionError as error:
         return _bad_input(request, staff, form, back, message=error.message)
-    when = display.local(start, office)
+    when = pages.local(start, office)
     messages.success(request, done % {"time": when.strftime("%H:%M"), "day": weekday_date(when.date())})
-    return redirect(week_url(office, when.date()))
+    return redirect(pages.staff_week_url(office, when.date()))
 
 
 @require_POST

@@ -6,20 +6,20 @@ list the fixed words come before the token and slot-key paths that would swallow
 
 from django.urls import path
 
-from buergerbuero.appointments import link_views, views
+from buergerbuero.appointments import views
 
 app_name = "appointments"
 
 urlpatterns = [
     path("termine/pruefung/", views.pow_challenge, name="pow-challenge"),
-    path("termine/bestaetigen/<str:token>/", link_views.confirm, name="confirm"),
-    path("termine/<str:token>/", link_views.manage, name="manage"),
-    path("termine/<str:token>/absagen/", link_views.cancel, name="cancel"),
-    path("termine/<str:token>/eintreten/", link_views.join, name="join"),
-    path("termine/<str:token>/verschieben/", link_views.reschedule_week, name="reschedule"),
+    path("termine/bestaetigen/<str:token>/", views.confirm, name="confirm"),
+    path("termine/<str:token>/", views.manage, name="manage"),
+    path("termine/<str:token>/absagen/", views.cancel, name="cancel"),
+    path("termine/<str:token>/eintreten/", views.join, name="join"),
+    path("termine/<str:token>/verschieben/", views.reschedule_week, name="reschedule"),
     path(
         "termine/<str:token>/verschieben/<str:slot_key>/",
-        link_views.reschedule_slot,
+        views.reschedule_slot,
         name="reschedule-slot",
     ),
     path("<slug:authority_slug>/<slug:office_slug>/termin/", views.week, name="week"),

@@ -15,8 +15,8 @@ RETRY_AFTER_SECONDS = 10
 
 # Scripts and styles come only from our own origin; media from the camera is a blob/mediastream.
 # Frame embedding is decided per view: the status widget sends its own policy with the authority's
-# allowed origins (public.widget); every other page is unembeddable, by `frame-ancestors 'none'` here and
-# by X-Frame-Options: DENY (XFrameOptionsMiddleware) for browsers that predate CSP level 2.
+# allowed origins (public.views.widget); every other page is unembeddable, by `frame-ancestors 'none'`
+# here and by X-Frame-Options: DENY (XFrameOptionsMiddleware) for browsers that predate CSP level 2.
 BASE_POLICY = [
     "default-src 'self'",
     "script-src 'self'",

@@ -28,7 +28,7 @@ from buergerbuero.events import access, mails
 from buergerbuero.events.actions import lifecycle, registrations, rules
 from buergerbuero.events.forms import CancelEventForm, EventForm
 from buergerbuero.events.models import Event, RegistrationMode
-from buergerbuero.events.presentation import event_facts
+from buergerbuero.events.pages import event_facts
 
 
 def room_url(event: Event) -> str:
@@ -180,7 +180,7 @@ def remove_registration(
     return _act(
         request,
         event,
-        lambda: registrations.cancel_registration(registration, by=staff),
+        lambda: registrations.cancel_registration(registration, actor=staff),
         _("The registration has been removed; the person has been told by e-mail."),
     )
 

@@ -4,7 +4,7 @@ the link in the mail) with the cancellation.
 
 A view fetches its event through ``access`` (another authority's, or an invitation-only event without
 its link: 404), calls at most one action and renders or redirects. Pages behind a secret link are
-``private`` (appointments.pages): not cached, not indexed, the token in no Referer.
+``private`` (core.http): not cached, not indexed, the token in no Referer.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from buergerbuero.events import access, mails, ratelimit
 from buergerbuero.events.actions import lifecycle, registrations, rules
 from buergerbuero.events.forms import RegistrationForm
 from buergerbuero.events.models import Event, Registration
-from buergerbuero.events.presentation import event_facts
+from buergerbuero.events.pages import event_facts
 
 SESSION_REGISTERED = "bb_event_registered"
 REGISTERED_PAGE_LIFETIME = dt.timedelta(hours=1)

@@ -22,7 +22,7 @@ from buergerbuero.offices.selectors import open_presences
 # entry (set in that app's ``ready()``; the waiting room ends the places of the people still waiting)
 # runs in close_office's transaction, under the office lock, with the office and the acting user's id
 # (None for the background job).
-on_close: dict[str, Callable[[Office, int | None], None]] = {}
+on_close: dict[str, Callable[[Office, Staff | None], None]] = {}
 
 
 def lock_office(office_id: int) -> Office:
@@ -32,11 +32,11 @@ def lock_office(office_id: int) -> Office:
     return Office.objects.select_for_update().select_related("authority").get(pk=office_id)
 
 
-def open_office(staff: Staff, office: Office, outside_hours: bool = False) -> Presence:
+def open_office(actor: Staff, office: Office, outside_hours: bool = False) -> Presence:
     """The official starts serving the office. Outside the opening hours only when said deliberately."""
     with transaction.atomic():
         office = lock_office(office.pk)
-        if not office.assignments.filter(staff=staff).exists():
+        if not office.assignments.filter(staff=actor).exists():
             raise ActionError("not_assigned", _("You are not assigned to this office."))
         now = timezone.now()
         if not outside_hours and not Schedule.for_office(office, now.date()).is_within_hours(now):
@@ -44,16 +44,16 @@ def open_office(staff: Staff, office: Office, outside_hours: bool = False) -> Pr
                 "outside_hours",
                 _("The office is outside its opening hours. Confirm that you want to open it anyway."),
             )
-        presence = open_presences(office).filter(staff=staff).first()
+        presence = open_presences(office).filter(staff=actor).first()
         if presence is not None:
             return presence
-        presence = Presence.objects.create(office=office, staff=staff, started_at=now, seen_at=now)
+        presence = Presence.objects.create(office=office, staff=actor, started_at=now, seen_at=now)
         if not OpenPeriod.objects.filter(office=office, ended_at__isnull=True).exists():
             period = OpenPeriod.objects.create(office=office, started_at=now)
-            record(office.authority_id, "office.opened", office, staff.user_id, period=period.pk)
-        record(office.authority_id, "presence.started", presence, staff.user_id, office=office.pk)
+            record(office.authority_id, "office.opened", office, actor.user_id, period=period.pk)
+        record(office.authority_id, "presence.started", presence, actor.user_id, office=office.pk)
         announce_office_state(office)
-        announce_staff_me(staff)
+        announce_staff_me(actor)
     return presence
 
 
@@ -79,14 +79,15 @@ def close_office(staff: Staff, office: Office, *, absent_since: datetime | None 
             if presence is None:
                 raise ActionError("not_present", _("You have not opened this office."))
         now = timezone.now()
-        actor = staff.user_id if absent_since is None else None
+        actor = staff if absent_since is None else None
+        actor_id = actor.user_id if actor else None
         why = {} if absent_since is None else {"reason": "absent", "staff": staff.pk}
         presence.ended_at = now
         presence.save(update_fields=["ended_at"])
-        record(office.authority_id, "presence.ended", presence, actor, office=office.pk, **why)
+        record(office.authority_id, "presence.ended", presence, actor_id, office=office.pk, **why)
         if not open_presences(office).exists():
             OpenPeriod.objects.filter(office=office, ended_at__isnull=True).update(ended_at=now)
-            record(office.authority_id, "office.closed", office, actor, **why)
+            record(office.authority_id, "office.closed", office, actor_id, **why)
             for consequence in on_close.values():
                 consequence(office, actor)
         announce_office_state(office)
@@ -120,17 +121,17 @@ def end_absent_presences(now: datetime | None = None) -> int:
     return ended
 
 
-def set_availability(staff: Staff, availability: str) -> Staff:
+def set_availability(actor: Staff, availability: str) -> Staff:
     if availability not in Availability.values:
         raise ActionError("invalid_availability", _("Unknown availability."))
     with transaction.atomic():
-        staff = Staff.objects.select_for_update().get(pk=staff.pk)
-        if staff.availability == availability:
-            return staff
-        staff.availability = availability
-        staff.save(update_fields=["availability"])
-        record(staff.authority_id, "staff.availability", staff, staff.user_id, availability=availability)
-        for office in Office.objects.filter(presences__staff=staff, presences__ended_at__isnull=True):
+        actor = Staff.objects.select_for_update().get(pk=actor.pk)
+        if actor.availability == availability:
+            return actor
+        actor.availability = availability
+        actor.save(update_fields=["availability"])
+        record(actor.authority_id, "staff.availability", actor, actor.user_id, availability=availability)
+        for office in Office.objects.filter(presences__staff=actor, presences__ended_at__isnull=True):
             announce_office_state(office)
-        announce_staff_me(staff)
-    return staff
+        announce_staff_me(actor)
+    return actor

@@ -2,7 +2,7 @@
 
 Built here rather than generated from the views so that it is the contract: tests/public/test_api.py
 validates real answers of every endpoint against the schemas reached through ``paths``, and every schema
-forbids unknown properties, so a field added to ``public.status`` without being described here fails.
+forbids unknown properties, so a field added to ``public.pages`` without being described here fails.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 from django.urls import path, re_path
 
-from buergerbuero.public import api, views, widget
+from buergerbuero.public.views import api, offices, widget
 
 app_name = "public"
 urlpatterns = [
-    path("", views.authority_list, name="authorities"),
+    path("", offices.authority_list, name="authorities"),
     # Before the catch-all slug patterns below; "api" and "widget" are reserved authority slugs
     # (core.slugs), so no authority's pages can be shadowed by these.
     path("api/v1/openapi.json", api.openapi_json, name="api-openapi"),
@@ -12,12 +12,12 @@ urlpatterns = [
     path("api/v1/<slug:authority_slug>/offices/<slug:office_slug>/", api.office, name="api-office"),
     re_path(r"^api/(?P<rest>.*)$", api.not_found, name="api-not-found"),
     path("widget/<slug:authority_slug>/", widget.widget, name="widget"),
-    path("<slug:authority_slug>/", views.overview, name="overview"),
-    path("<slug:authority_slug>/theme.css", views.authority_theme, name="theme"),
-    path("<slug:authority_slug>/<slug:office_slug>/", views.office_page, name="office"),
-    path("<slug:authority_slug>/<slug:office_slug>/qr.svg", views.office_qr, name="office-qr"),
-    path("<slug:authority_slug>/<slug:office_slug>/eintreten/", views.enter, name="enter"),
-    path("<slug:authority_slug>/<slug:office_slug>/warten/", views.waiting, name="waiting"),
-    path("<slug:authority_slug>/<slug:office_slug>/verlassen/", views.leave, name="leave"),
-    path("<slug:authority_slug>/<slug:office_slug>/danke/", views.thanks, name="thanks"),
+    path("<slug:authority_slug>/", offices.overview, name="overview"),
+    path("<slug:authority_slug>/theme.css", offices.authority_theme, name="theme"),
+    path("<slug:authority_slug>/<slug:office_slug>/", offices.office_page, name="office"),
+    path("<slug:authority_slug>/<slug:office_slug>/qr.svg", offices.office_qr, name="office-qr"),
+    path("<slug:authority_slug>/<slug:office_slug>/eintreten/", offices.enter, name="enter"),
+    path("<slug:authority_slug>/<slug:office_slug>/warten/", offices.waiting, name="waiting"),
+    path("<slug:authority_slug>/<slug:office_slug>/verlassen/", offices.leave, name="leave"),
+    path("<slug:authority_slug>/<slug:office_slug>/danke/", offices.thanks, name="thanks"),
 ]

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from buergerbuero.rooms import views
+from buergerbuero.rooms import staff_views
 
 app_name = "staff_rooms"
 
 urlpatterns = [
-    path("", views.staff_index, name="index"),
-    path("<int:room_id>/", views.staff_room, name="room"),
+    path("", staff_views.index, name="index"),
+    path("<int:room_id>/", staff_views.detail, name="room"),
 ]

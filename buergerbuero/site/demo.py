@@ -277,7 +277,7 @@ def _group_sessions(authority: Authority) -> None:
     if training_type is None:
         training_type = catalogue_actions.create_type(
             hygiene,
-            by=presenter,
+            actor=presenter,
             title=IFSG_TITLE,
             legal_basis="§ 43 Abs. 1 Nr. 1 Infektionsschutzgesetz (IfSG)",
             description="Die Erstbelehrung für Tätigkeiten mit Lebensmitteln: Krankheitserreger, "
@@ -287,10 +287,10 @@ def _group_sessions(authority: Authority) -> None:
             pass_mark_percent=100,
         )
         questions, _errors = parse_questions(IFSG_CHECK)
-        catalogue_actions.set_questions(training_type, questions, by=presenter)
+        catalogue_actions.set_questions(training_type, questions, actor=presenter)
     if not TrainingSession.objects.filter(training_type=training_type, starts_at__gt=now).exists():
         session_actions.create_session(
-            training_type, starts_at=_next(1, 10), capacity=60, presenters=[presenter], by=presenter
+            training_type, starts_at=_next(1, 10), capacity=60, presenters=[presenter], actor=presenter
         )
     office = Office.objects.get(authority=authority, slug="landraetin")
     moderator = Staff.objects.get(user__username="buero1")

@@ -293,7 +293,7 @@ def decline(request: HttpRequest, staff: Staff, ticket_id: int) -> HttpResponse:
     return act_on(
         request,
         DeclineForm(request.POST),
-        lambda data: waiting_actions.decline(staff.pk, staff.user_id, ticket, data["message"]),
+        lambda data: waiting_actions.decline(staff, ticket, data["message"]),
         _("The request has been declined."),
     )
 

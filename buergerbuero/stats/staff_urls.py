@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from buergerbuero.stats import views
+from buergerbuero.stats import staff_views
 
 app_name = "stats"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("export/", views.export, name="export"),
-    path("print/", views.print_view, name="print"),
+    path("", staff_views.dashboard, name="dashboard"),
+    path("export/", staff_views.export, name="export"),
+    path("print/", staff_views.print_view, name="print"),
 ]

@@ -27,8 +27,8 @@ from buergerbuero.trainings import checktext, completion, selectors
 from buergerbuero.trainings.actions import catalogue as catalogue_actions
 from buergerbuero.trainings.actions import sessions as session_actions
 from buergerbuero.trainings.models import Material, TrainingSession, TrainingType
+from buergerbuero.trainings.pages import when
 from buergerbuero.trainings.staff_forms import MaterialForm, SessionForm, TypeForm
-from buergerbuero.trainings.views import when
 
 # --- access ------------------------------------------------------------------------------------------
 
@@ -120,9 +120,9 @@ def type_new(request: HttpRequest, staff: Staff) -> HttpResponse:
             data = dict(form.cleaned_data)
             office = data.pop("office")
             data.pop("questions")
-            training_type = catalogue_actions.create_type(office, by=staff, **data)
+            training_type = catalogue_actions.create_type(office, actor=staff, **data)
             if form.parsed:
-                catalogue_actions.set_questions(training_type, form.parsed, by=staff)
+                catalogue_actions.set_questions(training_type, form.parsed, actor=staff)
             messages.success(
                 request, _("The training “%(title)s” is created.") % {"title": training_type.title}
             )
@@ -148,8 +148,8 @@ def type_edit(request: HttpRequest, staff: Staff, type_id: int) -> HttpResponse:
                 status = 400
             else:
                 data.pop("office")
-                catalogue_actions.update_type(training_type, by=staff, **data)
-                catalogue_actions.set_questions(training_type, form.parsed, by=staff)
+                catalogue_actions.update_type(training_type, actor=staff, **data)
+                catalogue_actions.set_questions(training_type, form.parsed, actor=staff)
                 messages.success(request, _("The training is saved."))
                 return redirect("staff_trainings:type", training_type.pk)
         else:
@@ -181,7 +181,7 @@ def material_add(request: HttpRequest, staff: Staff, type_id: int) -> HttpRespon
         return _bad_input(request, staff, form, back)
     try:
         material = catalogue_actions.add_material(
-            training_type, form.cleaned_data["file"], title=form.cleaned_data["title"], by=staff
+            training_type, form.cleaned_data["file"], title=form.cleaned_data["title"], actor=staff
         )
     except ActionError as error:
         return _bad_input(request, staff, form, back, message=error.message)
@@ -194,7 +194,7 @@ def material_add(request: HttpRequest, staff: Staff, type_id: int) -> HttpRespon
 def material_delete(request: HttpRequest, staff: Staff, material_id: int) -> HttpResponse:
     material = get_material_for_staff(staff, material_id)
     back = reverse("staff_trainings:type", args=[material.training_type_id])
-    catalogue_actions.delete_material(material, by=staff)
+    catalogue_actions.delete_material(material, actor=staff)
     messages.success(request, _("“%(title)s” is deleted.") % {"title": material.title})
     return redirect(back)
 
@@ -222,7 +222,7 @@ def session_new(request: HttpRequest, staff: Staff, type_id: int) -> HttpRespons
                     starts_at=data["starts_at"],
                     capacity=data["capacity"],
                     presenters=data["presenters"],
-                    by=staff,
+                    actor=staff,
                 )
                 messages.success(request, _("The session is created."))
                 return redirect(session_url(session))
@@ -248,7 +248,7 @@ def session_edit(request: HttpRequest, staff: Staff, session_id: int) -> HttpRes
                     starts_at=data["starts_at"],
                     capacity=data["capacity"],
                     presenters=data["presenters"],
-                    by=staff,
+                    actor=staff,
                 )
             except ActionError as error:
                 form.add_error(None, error.message)
@@ -301,7 +301,7 @@ def session_detail(request: HttpRequest, staff: Staff, session_id: int) -> HttpR
 def session_start(request: HttpRequest, staff: Staff, session_id: int) -> HttpResponse:
     session = get_session_for_staff(staff, session_id)
     try:
-        session_actions.start_session(session, by=staff)
+        session_actions.start_session(session, actor=staff)
     except ActionError as error:
         messages.error(request, error.message)
         return redirect(session_url(session))
@@ -313,7 +313,7 @@ def session_start(request: HttpRequest, staff: Staff, session_id: int) -> HttpRe
 def session_completion(request: HttpRequest, staff: Staff, session_id: int) -> HttpResponse:
     session = get_session_for_staff(staff, session_id)
     try:
-        done, total = session_actions.compute_completion(session, by=staff)
+        done, total = session_actions.compute_completion(session, actor=staff)
     except ActionError as error:
         messages.error(request, error.message)
     else:
@@ -329,7 +329,7 @@ def session_completion(request: HttpRequest, staff: Staff, session_id: int) -> H
 def session_certificates(request: HttpRequest, staff: Staff, session_id: int) -> HttpResponse:
     session = get_session_for_staff(staff, session_id)
     try:
-        issued = session_actions.issue_certificates(session, by=staff)
+        issued = session_actions.issue_certificates(session, actor=staff)
     except ActionError as error:
         messages.error(request, error.message)
     else:
@@ -349,7 +349,7 @@ def session_show_material(request: HttpRequest, staff: Staff, session_id: int) -
         return _bad_input(request, staff, None, session_url(session), message=_("No such material."))
     url = reverse("trainings:material", args=[material.pk])
     try:
-        session_actions.show_material(session, material, by=staff, url=url)
+        session_actions.show_material(session, material, actor=staff, url=url)
     except ActionError as error:
         messages.error(request, error.message)
     else:

@@ -19,7 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
@@ -28,7 +28,6 @@ from buergerbuero.authorities.models import Authority, Staff
 from buergerbuero.certificates.models import Certificate
 from buergerbuero.core import bookinglimit as ratelimit
 from buergerbuero.core import pow, sealing
-from buergerbuero.core.dates import weekday_date
 from buergerbuero.core.errors import ActionError
 from buergerbuero.core.forms import error_list
 from buergerbuero.core.http import private
@@ -40,24 +39,14 @@ from buergerbuero.trainings import completion, csvimport, mails, selectors
 from buergerbuero.trainings.actions import registrations as registration_actions
 from buergerbuero.trainings.forms import CheckForm, ClassForm, IndividualForm
 from buergerbuero.trainings.models import Material, Registration, TrainingSession
+from buergerbuero.trainings.pages import when
 from buergerbuero.trainings.tokens import registration_token
 
 SESSION_REGISTERED = "bb_training_registered"
 REGISTERED_PAGE_LIFETIME = dt.timedelta(hours=1)
 
 
-# --- presentation ------------------------------------------------------------------------------------
-
-
-def when(session: TrainingSession) -> dict[str, str]:
-    office = session.training_type.office
-    start = timezone.localtime(session.starts_at, office.tz)
-    end = timezone.localtime(session.ends_at, office.tz)
-    return {
-        "date": weekday_date(start),
-        "time": formats.time_format(start, "TIME_FORMAT"),
-        "end_time": formats.time_format(end, "TIME_FORMAT"),
-    }
+# --- helpers -----------------------------------------------------------------------------------------
 
 
 def _session(authority_slug: str, session_id: int) -> TrainingSession:

@@ -1,4 +1,4 @@
-"""What keeps one client from flooding a waiting area with tickets (public.views enters through it).
+"""What keeps one client from flooding a waiting area with tickets (public.views.offices enters through it).
 
 - Per client address (IPv6 by /64, ``core.ratelimit``): ``WAITING_ENTRIES_PER_ADDRESS`` entries in
   ``WAITING_ENTRY_WINDOW_SECONDS``, counted in the cache under a keyed hash.

@@ -120,7 +120,7 @@ def test_a_hold_that_is_not_confirmed_lapses_and_frees_the_seat(office) -> None:
 def test_an_official_booking_for_a_caller_needs_no_opt_in(world, office) -> None:
     AppointmentSettings.objects.filter(office=office).update(double_opt_in=True)
     booking = actions.book(
-        office, wed(10), name="Caller", email="", phone="0800", by=world.official_a, now=NOW
+        office, wed(10), name="Caller", email="", phone="0800", actor=world.official_a, now=NOW
     )
     assert booking.state == BookingState.CONFIRMED and booking.booked_by == world.official_a
 
@@ -135,7 +135,7 @@ def test_cancel_by_citizen_and_by_office(world, office, sent, django_capture_on_
     with pytest.raises(ActionError):
         actions.cancel(mine, now=NOW)
     theirs = book(office, email="b@example.org")  # the seat was free again
-    actions.cancel(theirs, by=world.official_a, message="  Krank  ", now=NOW)
+    actions.cancel(theirs, actor=world.official_a, message="  Krank  ", now=NOW)
     theirs.refresh_from_db()
     assert (theirs.cancelled_by, theirs.cancel_message) == ("office", "Krank")
 
@@ -223,11 +223,11 @@ def test_an_appointment_whose_visit_ended_cannot_enter_again(world, office, endi
     open_(world.official_a, office)
     ticket, _token = actions.arrive(booking, now=wed(8, 55))
     if ending == "declined":
-        waiting_actions.decline(world.official_a.pk, world.official_a.user_id, ticket, "Bitte Termin neu")
+        waiting_actions.decline(world.official_a, ticket, "Bitte Termin neu")
     elif ending == "left":
         waiting_actions.leave_queue(ticket)
     else:
-        waiting_actions.transition(ticket, TicketState.TRANSFERRED, world.official_a.user_id)
+        waiting_actions.transition(ticket, TicketState.TRANSFERRED, world.official_a)
     booking.refresh_from_db()
     assert not actions.can_arrive(booking, wed(9))
     with pytest.raises(ActionError) as error:

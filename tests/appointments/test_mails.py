@@ -106,7 +106,7 @@ def test_a_move_by_the_office_updates_the_same_calendar_entry(world, office, inb
     with after_commit():
         booking = book(office)
     with after_commit():
-        actions.reschedule(booking, LATER, by=world.official_a, now=NOW)
+        actions.reschedule(booking, LATER, actor=world.official_a, now=NOW)
     with after_commit():
         actions.reschedule(booking, START + dt.timedelta(minutes=40), now=NOW)  # by the citizen
 
@@ -135,7 +135,9 @@ def test_cancellation_by_the_office_carries_its_message_and_removes_the_entry(
     with after_commit():
         booking = book(office)
     with after_commit():
-        actions.cancel(booking, by=world.official_a, message="Wegen Krankheit fällt der Termin aus.", now=NOW)
+        actions.cancel(
+            booking, actor=world.official_a, message="Wegen Krankheit fällt der Termin aus.", now=NOW
+        )
 
     confirmed, cancelled = inbox.messages
     assert subject_of(cancelled) == german("Appointment cancelled: %(date)s at %(time)s, %(office)s") % {
@@ -264,7 +266,7 @@ def test_refused_mail_raises_from_deliver_and_not_from_send(office, inbox) -> No
 
 
 def test_no_address_no_mail(world, office, inbox) -> None:
-    booking = book(office, email="", by=world.official_a)
+    booking = book(office, email="", actor=world.official_a)
     assert mails.deliver(booking.pk, mails.CONFIRMED) is False
     assert mails.deliver(booking.pk + 1000, mails.CONFIRMED) is False
     assert inbox.messages == []

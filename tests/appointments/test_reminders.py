@@ -160,7 +160,7 @@ def test_a_moved_booking_is_reminded_again_for_the_new_time(world, office) -> No
     booking = book(office)
     assert send_due_reminders(START - DAY) == 1
     next_week = START + 7 * DAY
-    actions.reschedule(booking, next_week, by=world.official_a, now=START - DAY + HOUR)
+    actions.reschedule(booking, next_week, actor=world.official_a, now=START - DAY + HOUR)
     assert claimed(booking) == []
 
     assert send_due_reminders(START - HOUR) == 0  # the old time is no concern any more

@@ -129,10 +129,10 @@ def test_the_day_list_shows_the_appointments_of_the_day(english, world, office) 
     day = future_day(office)
     online = book(office, at(office, day, 10, 30), concern="Wärmepumpe")
     by_phone = actions.book(
-        office, at(office, day, 9), name="Max Meier", email="", phone="0151 234", by=world.official_a2
+        office, at(office, day, 9), name="Max Meier", email="", phone="0151 234", actor=world.official_a2
     )
     gone = book(office, at(office, day, 11), name="Gerda Gone", email="")
-    actions.cancel(gone, by=world.official_a, message="Krank")
+    actions.cancel(gone, actor=world.official_a, message="Krank")
     book(office, at(office, future_day(office, after=day), 10), name="Next Day")
 
     response = login(english, world.official_a).get(url("day", office.pk, date=day))

@@ -876,7 +876,7 @@ def test_after_the_visit_the_link_does_not_bring_the_citizen_back(booking, world
     starting_in(booking, 5)
     assert client.post(manage_url(booking, "join")).status_code == 302
     booking.refresh_from_db()
-    decline(world.official_a.pk, world.official_a.user_id, booking.ticket, "Bitte neu buchen")
+    decline(world.official_a, booking.ticket, "Bitte neu buchen")
     page = client.get(manage_url(booking)).content.decode()
     assert 'id="join-button"' not in page
     assert de("You have attended this appointment.") in page

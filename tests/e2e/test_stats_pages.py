@@ -50,7 +50,7 @@ if created:
     left, _t = waiting.enter_queue(office, "Lea Lauf", "Frage", "de")
     waiting.leave_queue(left)
     declined, _t = waiting.enter_queue(office, "Dirk Dann", "Falsch hier", "de")
-    waiting.decline(staff.pk, user.pk, declined, "Bitte wenden Sie sich an das Bauamt.")
+    waiting.decline(staff, declined, "Bitte wenden Sie sich an das Bauamt.")
     close_office(staff, office)
 print(json.dumps({"office": office.pk}))
 """

@@ -61,11 +61,11 @@ from buergerbuero.trainings.actions import catalogue as catalogue_actions
 from buergerbuero.trainings.actions import sessions as session_actions
 office = Office.objects.get(slug="{OFFICE}")
 greta = Staff.objects.get(user__username="{PRESENTER}")
-kind = catalogue_actions.create_type(office, by=greta, title="Belehrung nach § 43 IfSG",
+kind = catalogue_actions.create_type(office, actor=greta, title="Belehrung nach § 43 IfSG",
     legal_basis="§ 43 Abs. 1 Nr. 1 Infektionsschutzgesetz (IfSG)", duration_minutes=1,
     required_attendance_percent=50)
 session = session_actions.create_session(kind, starts_at=timezone.now() + dt.timedelta(minutes=20),
-    capacity=30, presenters=[greta], by=greta)
+    capacity=30, presenters=[greta], actor=greta)
 print(json.dumps({{"type": kind.pk, "session": session.pk}}))
 """
 

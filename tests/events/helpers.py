@@ -36,8 +36,8 @@ def make_event(world: World, **fields: object) -> Event:
         "moderators": [world.official_a],
     }
     data.update(fields)
-    by = data.pop("by", world.official_a)
-    return lifecycle.create_event(by, **data)
+    actor = data.pop("actor", world.official_a)
+    return lifecycle.create_event(actor, **data)
 
 
 def register(

@@ -81,7 +81,7 @@ def test_moderators_of_another_authority_are_refused(world) -> None:
 def test_an_official_needs_an_office_an_admin_does_not(world) -> None:
     with pytest.raises(ActionError):
         make_event(world, office=None)
-    event = make_event(world, office=None, by=world.admin)
+    event = make_event(world, office=None, actor=world.admin)
     assert event.office is None
 
 
@@ -142,7 +142,7 @@ def test_cancel_registration_frees_the_place_and_the_link_stops(world) -> None:
 
 def test_removal_by_the_office_is_audited_with_the_official(world) -> None:
     event = make_event(world)
-    registration = registrations.cancel_registration(register(event), by=world.official_a)
+    registration = registrations.cancel_registration(register(event), actor=world.official_a)
     assert registration.cancelled_by == CancelledBy.OFFICE
     (entry,) = audit("event.registration_cancelled")
     assert entry.actor_id == world.official_a.user_id
@@ -153,7 +153,7 @@ def test_a_removal_holds_for_the_event(world) -> None:
     from buergerbuero.rooms.actions.members import remove_member
 
     event = make_event(world)
-    registrations.cancel_registration(register(event, email="erika@example.org"), by=world.official_a)
+    registrations.cancel_registration(register(event, email="erika@example.org"), actor=world.official_a)
     with pytest.raises(ActionError) as refused:
         register(event, email=" Erika@Example.org ")
     assert refused.value.code == "removed"

@@ -65,7 +65,9 @@ def post_registration(client: Client, url: str, **overrides: str):
 
 def test_list_shows_upcoming_open_events_with_places_left(client, world, event) -> None:
     invited = make_event(world, title="Geschlossene Runde", registration=RegistrationMode.INVITATION)
-    other = make_event(world, title="Fremdes", by=world.other_admin, office=world.other_office, moderators=[])
+    other = make_event(
+        world, title="Fremdes", actor=world.other_admin, office=world.other_office, moderators=[]
+    )
     cancelled = make_event(world, title="Abgesagt")
     lifecycle.cancel_event(cancelled, world.official_a)
     response = client.get(reverse("events:list", args=["testkreis"]))

@@ -1,4 +1,4 @@
-"""The public status API (public/api.py): every endpoint, validated against its own OpenAPI document."""
+"""The public status API (public/views/api.py): every endpoint, validated against its own OpenAPI document."""
 
 from __future__ import annotations
 

@@ -211,7 +211,7 @@ async def test_declined_with_message(world, office) -> None:
     ((ticket, token),) = await db(waiting)(office, 1)
     communicator = await citizen(token)
     await frame_of(communicator, "snapshot")
-    await db(decline)(world.official_a.pk, world.official_a.user_id, ticket, "Bitte morgen wieder.")
+    await db(decline)(world.official_a, ticket, "Bitte morgen wieder.")
     event = await frame_of(communicator, "ticket.state")
     assert (event["state"], event["reason"], event["message"]) == (
         "declined",

@@ -99,7 +99,7 @@ def test_ticket_of_another_office_leads_to_its_own_waiting_page(world, client) -
 def test_declined_ticket_explains_on_the_office_page(world, client) -> None:
     open_(world.official_a, world.office_a)
     ticket, token = enter(world.office_a)
-    decline(world.official_a.pk, world.official_a.user_id, ticket, "Bitte kommen Sie morgen.")
+    decline(world.official_a, ticket, "Bitte kommen Sie morgen.")
     with_ticket(client, token)
     response = client.get(url("waiting", world.office_a))
     assert response["Location"] == url("office", world.office_a)

@@ -1,4 +1,4 @@
-"""The status widget page (public/widget.py), its framing policy and the allowed embedding origins."""
+"""The status widget page (public/views/widget.py), its framing policy and the allowed embedding origins."""
 
 from __future__ import annotations
 

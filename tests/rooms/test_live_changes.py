@@ -54,7 +54,7 @@ async def test_a_registration_cancelled_by_the_office_closes_the_open_page(world
     await frame_of(page, "room.snapshot")
     await drain(moderator)
 
-    await db(registrations.cancel_registration)(registration, by=world.official_a)
+    await db(registrations.cancel_registration)(registration, actor=world.official_a)
 
     removed = await frame_of(page, "room.removed")
     assert removed["reason"] == "removed" and removed["message"]
@@ -144,7 +144,7 @@ async def test_a_presenter_dropped_from_a_training_session_loses_the_rights_at_o
             starts_at=session.starts_at,
             capacity=session.capacity,
             presenters=[world.official_a, world.official_a2],
-            by=world.official_a,
+            actor=world.official_a,
         )
         return session
 
@@ -157,7 +157,7 @@ async def test_a_presenter_dropped_from_a_training_session_loses_the_rights_at_o
         starts_at=session.starts_at,
         capacity=session.capacity,
         presenters=[world.official_a],
-        by=world.official_a,
+        actor=world.official_a,
     )
 
     again = await frame_of(page, "room.snapshot")

@@ -157,7 +157,7 @@ async def test_snapshot_plus_deltas_equals_a_fresh_snapshot(world) -> None:
     consultation = await db(admit)(a2, office)
     await db(hang_up)(consultation, a2)
     await db(leave_queue)(third)
-    await db(decline)(a.pk, a.user_id, second, "Bitte kommen Sie morgen wieder.")
+    await db(decline)(a, second, "Bitte kommen Sie morgen wieder.")
     await page.settle()
     assert page.view["offices"][office.pk]["queue"] == []
     page = await check(page)

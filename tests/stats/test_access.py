@@ -15,7 +15,7 @@ from buergerbuero.stats import access
 from buergerbuero.stats.models import OfficeDay
 from buergerbuero.stats.types import Period, RowFigures, Scope
 from tests.conftest import enter, open_
-from tests.stats.test_charts import make_figures
+from tests.stats.test_pages_charts import make_figures
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from buergerbuero.stats import exports
 from buergerbuero.stats.types import Period, RowFigures
-from tests.stats.test_charts import empty_figures, make_figures
+from tests.stats.test_pages_charts import empty_figures, make_figures
 
 ABOUT = [("Authority", "Landratsamt Testkreis"), ("Office", "@Energie")]
 AT = dt.datetime(2026, 12, 2, 12, 30, tzinfo=dt.UTC)

@@ -33,7 +33,7 @@ Was tun Sie bei Erbrechen?
 """
 
 
-def make_type(office: Office, by: Staff, *, check: bool = False, **fields: object) -> TrainingType:
+def make_type(office: Office, actor: Staff, *, check: bool = False, **fields: object) -> TrainingType:
     data: dict = {
         "title": "Belehrung nach § 43 IfSG",
         "legal_basis": "§ 43 Abs. 1 Nr. 1 IfSG",
@@ -42,19 +42,19 @@ def make_type(office: Office, by: Staff, *, check: bool = False, **fields: objec
         "pass_mark_percent": 50,
     }
     data.update(fields)
-    training_type = catalogue_actions.create_type(office, by=by, **data)
+    training_type = catalogue_actions.create_type(office, actor=actor, **data)
     if check:
         questions, errors = checktext.parse_questions(CHECK)
         assert not errors
-        catalogue_actions.set_questions(training_type, questions, by=by)
+        catalogue_actions.set_questions(training_type, questions, actor=actor)
     return training_type
 
 
 def make_session(
-    training_type: TrainingType, by: Staff, *, capacity: int = 10, starts_at=START
+    training_type: TrainingType, actor: Staff, *, capacity: int = 10, starts_at=START
 ) -> TrainingSession:
     return session_actions.create_session(
-        training_type, starts_at=starts_at, capacity=capacity, presenters=[by], by=by
+        training_type, starts_at=starts_at, capacity=capacity, presenters=[actor], actor=actor
     )
 
 

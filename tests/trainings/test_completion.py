@@ -190,7 +190,7 @@ def test_a_class_completes_per_pupil_from_its_screen_the_roster_and_the_teachers
     attend(registration.member, at(9, 59), at(11, 1))
     answer(presence_check(checked_session, at(10, 30)), registration.member)
     registration_actions.record_class_check(registration, {anna.pk, cem.pk}, AFTER)  # Ben did not pass
-    done, total = session_actions.compute_completion(checked_session, by=world.official_a, now=AFTER)
+    done, total = session_actions.compute_completion(checked_session, actor=world.official_a, now=AFTER)
     assert (done, total) == (1, 3)
     results = {p.name: (p.completed, p.completion_reason) for p in Pupil.objects.all()}
     assert results["Anna"][0] is True
@@ -203,6 +203,6 @@ def test_a_class_whose_screen_missed_a_presence_check_fails_for_every_pupil(sess
     registration_actions.check_in(registration, {registration.pupils.get().pk}, at(10, 5))
     attend(registration.member, at(10, 0), at(11, 0))
     presence_check(session, at(10, 30))
-    session_actions.compute_completion(session, by=world.official_a, now=AFTER)
+    session_actions.compute_completion(session, actor=world.official_a, now=AFTER)
     pupil = registration.pupils.get()
     assert pupil.completed is False and "Anwesenheitsprüfung" in pupil.completion_reason

@@ -32,7 +32,7 @@ def training(world) -> TrainingType:
 def session(training, world) -> TrainingSession:
     starts = timezone.now() + dt.timedelta(days=3)
     return session_actions.create_session(
-        training, starts_at=starts, capacity=4, presenters=[world.official_a], by=world.official_a
+        training, starts_at=starts, capacity=4, presenters=[world.official_a], actor=world.official_a
     )
 
 
@@ -194,9 +194,9 @@ def test_change_a_session_but_not_below_the_registered(world, session) -> None:
 def test_show_a_material_in_the_live_room(world, session, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     material = catalogue_actions.add_material(
-        session.training_type, SimpleUploadedFile("a.png", b"\x89PNG"), title="Bild", by=world.official_a
+        session.training_type, SimpleUploadedFile("a.png", b"\x89PNG"), title="Bild", actor=world.official_a
     )
-    session_actions.start_session(session, by=world.official_a)
+    session_actions.start_session(session, actor=world.official_a)
     client = login(Client(), world.official_a)
     show = reverse("staff_trainings:session-show", args=[session.pk])
     assert client.post(show, {"material": material.pk}).status_code == 302

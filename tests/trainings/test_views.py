@@ -42,7 +42,7 @@ def session(world) -> TrainingSession:
     training_type = make_type(world.office_a, world.official_a, check=True)
     starts = (timezone.now() + dt.timedelta(days=2)).replace(second=0, microsecond=0)
     return session_actions.create_session(
-        training_type, starts_at=starts, capacity=5, presenters=[world.official_a], by=world.official_a
+        training_type, starts_at=starts, capacity=5, presenters=[world.official_a], actor=world.official_a
     )
 
 
@@ -65,7 +65,7 @@ def individual(**fields: str) -> dict[str, str]:
 def test_the_list_shows_upcoming_sessions_of_the_authority_only(client: Client, session, world) -> None:
     other_type = make_type(world.other_office, world.other_admin, title="Anderswo-Kurs")
     session_actions.create_session(
-        other_type, starts_at=session.starts_at, capacity=3, presenters=[], by=world.other_admin
+        other_type, starts_at=session.starts_at, capacity=3, presenters=[], actor=world.other_admin
     )
     response = client.get(reverse("trainings:list", args=["testkreis"]))
     assert response.status_code == 200
@@ -261,8 +261,8 @@ def test_the_registration_page_the_check_and_the_certificate(client: Client, ses
     assert response.status_code == 302
     assert Registration.objects.get().check_score_percent == 100
     assert client.post(page, answers).status_code == 409
-    session_actions.compute_completion(session, by=world.official_a)
-    session_actions.issue_certificates(TrainingSession.objects.get(pk=session.pk), by=world.official_a)
+    session_actions.compute_completion(session, actor=world.official_a)
+    session_actions.issue_certificates(TrainingSession.objects.get(pk=session.pk), actor=world.official_a)
     pdf = client.get(reverse("trainings:registration-certificate", args=[registered.token]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
@@ -295,8 +295,8 @@ def test_the_class_page_roster_and_certificates(client: Client, session, world) 
     session.refresh_from_db()
     attend(registered.registration.member, session.starts_at, session.ends_at)
     assert client.post(page, {"what": "check", "pupil": [kai.pk, ben.pk]}).status_code == 302
-    session_actions.compute_completion(session, by=world.official_a)
-    session_actions.issue_certificates(TrainingSession.objects.get(pk=session.pk), by=world.official_a)
+    session_actions.compute_completion(session, actor=world.official_a)
+    session_actions.issue_certificates(TrainingSession.objects.get(pk=session.pk), actor=world.official_a)
     assert "Kai Klein" in client.get(page).content.decode()
     pdf = client.get(reverse("trainings:class-certificates", args=[registered.token]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -305,7 +305,10 @@ def test_the_class_page_roster_and_certificates(client: Client, session, world) 
 def test_materials_only_for_members_and_staff(client: Client, session, world, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     material = catalogue_actions.add_material(
-        session.training_type, SimpleUploadedFile("f.pdf", b"%PDF-1.4 x"), title="Folien", by=world.official_a
+        session.training_type,
+        SimpleUploadedFile("f.pdf", b"%PDF-1.4 x"),
+        title="Folien",
+        actor=world.official_a,
     )
     address = reverse("trainings:material", args=[material.pk])
     assert client.get(address).status_code == 404  # a stranger

@@ -150,7 +150,7 @@ def test_leave_while_waiting(office, events) -> None:
 def test_decline(world, office, events) -> None:
     ticket, _ = enter(office)
     events.sent.clear()
-    decline(world.official_a.pk, world.official_a.user_id, ticket, "  Bitte buchen Sie einen Termin. ")
+    decline(world.official_a, ticket, "  Bitte buchen Sie einen Termin. ")
     ticket.refresh_from_db()
     assert ticket.state == TicketState.DECLINED
     assert ticket.decline_message == "Bitte buchen Sie einen Termin."
@@ -160,7 +160,7 @@ def test_decline(world, office, events) -> None:
     assert (event["reason"], event["message"]) == ("declined", "Bitte buchen Sie einen Termin.")
     assert "Termin" not in str(AuditEntry.objects.filter(action="ticket.declined").get().data)
     with pytest.raises(ActionError):
-        decline(world.official_a.pk, world.official_a.user_id, ticket, "again")
+        decline(world.official_a, ticket, "again")
 
 
 def test_connection_opened_and_closed(office, events) -> None:
@@ -233,7 +233,7 @@ def test_citizen_gone_during_consultation_is_left_to_the_call(world, office, set
 def test_retention_keeps_counts(world, office) -> None:
     old, _ = enter(office, "Alt", "Alte Sache")
     new, _ = enter(office, "Neu", "Neue Sache")
-    decline(world.official_a.pk, world.official_a.user_id, old, "Nein")
+    decline(world.official_a, old, "Nein")
     Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
     transitions = TicketTransition.objects.count()
     audit_entries = AuditEntry.objects.count()

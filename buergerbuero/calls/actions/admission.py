@@ -49,17 +49,17 @@ def claim_ticket(ticket_id: int, office_id: int) -> bool:
     )
 
 
-def admit(staff: Staff, office: Office, ticket_id: int | None = None, page: str = "") -> Consultation:
+def admit(actor: Staff, office: Office, ticket_id: int | None = None, page: str = "") -> Consultation:
     """Let the next (or a chosen) waiting citizen in. The consultation starts at once, held by the
     official's workspace page ``page`` (the one that let them in; see hold_call)."""
     with transaction.atomic():
         office = lock_office(office.pk)
-        staff = Staff.objects.get(pk=staff.pk)
-        if not open_presences(office).filter(staff=staff).exists():
+        actor = Staff.objects.get(pk=actor.pk)
+        if not open_presences(office).filter(staff=actor).exists():
             raise ActionError("not_present", _("Open this office before you let someone in."))
-        if staff.availability != Availability.AVAILABLE:
+        if actor.availability != Availability.AVAILABLE:
             raise ActionError("on_break", _("You are on a break. Set yourself available first."))
-        if active_participation(staff) is not None:
+        if active_participation(actor) is not None:
             raise ActionError("busy", _("You are already in a consultation."))
         if ticket_id is None:
             ticket_id = waiting_tickets(office).values_list("pk", flat=True).first()
@@ -75,9 +75,9 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None, page: str 
             from_state=TicketState.WAITING,
             to_state=TicketState.INVITED,
             at=now,
-            actor_id=staff.user_id,
+            actor_id=actor.user_id,
         )
-        record(office.authority_id, "ticket.invited", ticket, staff.user_id, office=office.pk)
+        record(office.authority_id, "ticket.invited", ticket, actor.user_id, office=office.pk)
         consultation = Consultation.objects.create(office=office, ticket=ticket, started_at=now)
         try:
             with transaction.atomic():
@@ -86,7 +86,7 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None, page: str 
                 official = Participant.objects.create(
                     consultation=consultation,
                     role=ParticipantRole.OFFICIAL,
-                    staff=staff,
+                    staff=actor,
                     joined_at=now,
                     call_page=page,
                     connection_lost_at=now,
@@ -95,7 +95,7 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None, page: str 
             raise ActionError("busy", _("You are already in a consultation.")) from None
         citizen = Participant.objects.create(consultation=consultation, role=ParticipantRole.CITIZEN)
         participants = participants_of(consultation)
-        record(office.authority_id, "consultation.started", consultation, staff.user_id, ticket=ticket.pk)
+        record(office.authority_id, "consultation.started", consultation, actor.user_id, ticket=ticket.pk)
         # The two pages of the call first; then the queue (which may be thousands of pages).
         announce_ticket_state(
             ticket,
@@ -104,7 +104,7 @@ def admit(staff: Staff, office: Office, ticket_id: int | None = None, page: str 
             call=call_payload(consultation, citizen, participants),
         )
         announce_staff_consultation(
-            staff.pk, official, call=call_payload(consultation, official, participants)
+            actor.pk, official, call=call_payload(consultation, official, participants)
         )
         announce_participants(consultation)
         announce_queue_change(office, "remove", ticket)

@@ -24,7 +24,7 @@ from buergerbuero.waitingroom.events import announce_queue_change, announce_tick
 from buergerbuero.waitingroom.models import Ticket, TicketState
 
 
-def close_consultation(consultation: Consultation, reason: str, actor_user_id: int | None) -> None:
+def close_consultation(consultation: Consultation, reason: str, actor: Staff | None) -> None:
     """End ``consultation`` for everyone still in it and announce that. The caller holds the office lock
     and has moved the ticket on."""
     now = timezone.now()
@@ -37,7 +37,8 @@ def close_consultation(consultation: Consultation, reason: str, actor_user_id: i
         )
     )
     consultation.participants.filter(left_at__isnull=True).update(left_at=now)
-    record(consultation.office.authority_id, "consultation.ended", consultation, actor_user_id, reason=reason)
+    actor_id = actor.user_id if actor else None
+    record(consultation.office.authority_id, "consultation.ended", consultation, actor_id, reason=reason)
     announce_ended(consultation)
     for staff_id in staff_ids:
         announce_staff_consultation_over(staff_id)
@@ -62,12 +63,11 @@ def locked_active(consultation: Consultation) -> tuple[Consultation, Ticket]:
     return consultation, consultation.ticket
 
 
-def hang_up(consultation: Consultation, by_staff: Staff | None) -> Consultation:
-    """End the consultation for everyone (official, or the citizen when ``by_staff`` is None)."""
+def hang_up(consultation: Consultation, actor: Staff | None) -> Consultation:
+    """End the consultation for everyone (official, or the citizen when ``actor`` is None)."""
     with transaction.atomic():
         consultation, ticket = locked_active(consultation)
-        actor = by_staff.user_id if by_staff else None
-        reason = EndReason.HANGUP_OFFICIAL if by_staff else EndReason.HANGUP_CITIZEN
+        reason = EndReason.HANGUP_OFFICIAL if actor else EndReason.HANGUP_CITIZEN
         if ticket.state in (TicketState.INVITED, TicketState.IN_CONSULTATION):
             final = TicketState.DONE if consultation.connected_at else TicketState.LEFT
             transition(ticket, final, actor)
@@ -76,21 +76,21 @@ def hang_up(consultation: Consultation, by_staff: Staff | None) -> Consultation:
     return consultation
 
 
-def send_back(consultation: Consultation, staff: Staff) -> Ticket:
+def send_back(consultation: Consultation, actor: Staff) -> Ticket:
     """Send the citizen back to the waiting area, first in line."""
     with transaction.atomic():
         consultation, ticket = locked_active(consultation)
         office = ticket.office
         ticket.priority = 1
         ticket.returned = True
-        transition(ticket, TicketState.WAITING, staff.user_id)
-        close_consultation(consultation, EndReason.SENT_BACK, staff.user_id)
+        transition(ticket, TicketState.WAITING, actor)
+        close_consultation(consultation, EndReason.SENT_BACK, actor)
         announce_ticket_state(ticket, reason="returned")
         announce_queue_change(office, "add", ticket)
     return ticket
 
 
-def transfer(consultation: Consultation, staff: Staff, target: Office, note: str) -> Ticket:
+def transfer(consultation: Consultation, actor: Staff, target: Office, note: str) -> Ticket:
     """Give the citizen a place in another office of the same authority, keeping their arrival time.
     The browser's token moves to the new ticket, so the citizen's page follows without a new link."""
     with transaction.atomic():
@@ -122,18 +122,18 @@ def transfer(consultation: Consultation, staff: Staff, target: Office, note: str
             connection_id=ticket.connection_id,
         )
         token_hash, ticket.token_hash = ticket.token_hash, None
-        transition(ticket, TicketState.TRANSFERRED, staff.user_id)
+        transition(ticket, TicketState.TRANSFERRED, actor)
         new_ticket.token_hash = token_hash
         new_ticket.save(update_fields=["token_hash"])
         record(
             target.authority_id,
             "ticket.created",
             new_ticket,
-            staff.user_id,
+            actor.user_id,
             office=target.pk,
             transferred_from=ticket.pk,
         )
-        close_consultation(consultation, EndReason.TRANSFERRED, staff.user_id)
+        close_consultation(consultation, EndReason.TRANSFERRED, actor)
         announce_ticket_state(ticket, reason="transferred")
         announce_queue_change(target, "add", new_ticket)
     return new_ticket

@@ -28,7 +28,7 @@ HoldOutcome = Literal["held", "reconnected", "taken", "elsewhere", "unheld"]
 
 def hold_call(
     participant_id: int,
-    staff: Staff,
+    actor: Staff,
     page: str,
     connection: str,
     *,
@@ -52,7 +52,7 @@ def hold_call(
             .filter(pk=participant_id)
             .first()
         )
-        if participant is None or participant.staff_id != staff.pk or participant.joined_at is None:
+        if participant is None or participant.staff_id != actor.pk or participant.joined_at is None:
             raise ActionError("not_participant", _("You are not taking part in this consultation."))
         if participant.left_at is not None or participant.consultation.ended_at is not None:
             raise ActionError("ended", _("This consultation has already ended."))
@@ -71,10 +71,10 @@ def hold_call(
             return "held"
         if page_changed:
             record(
-                staff.authority_id,
+                actor.authority_id,
                 "consultation.call_moved",
                 participant.consultation,
-                staff.user_id,
+                actor.user_id,
                 participant=participant.pk,
                 taken_over=take_over,
             )

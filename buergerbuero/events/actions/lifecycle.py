@@ -53,7 +53,7 @@ def _sync_staff(event: Event, moderators: list[Staff], speakers: list[Staff], ac
 
 
 def create_event(
-    staff: Staff,
+    actor: Staff,
     *,
     office: Office | None,
     title: str,
@@ -69,7 +69,7 @@ def create_event(
 ) -> Event:
     moderators, speakers = list(moderators), list(speakers)
     check_fields(
-        staff,
+        actor,
         office=office,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -80,18 +80,18 @@ def create_event(
     )
     with transaction.atomic():
         room = room_lifecycle.create_room(
-            staff.authority,
+            actor.authority,
             kind=RoomKind.EVENT,
             title=title.strip(),
             office=office,
             mode=RoomMode(mode),
             lobby=lobby,
-            actor=staff.user,
+            actor=actor.user,
             starts_at=starts_at,
         )
         salt = tokens.new_salt()
         event = Event.objects.create(
-            authority=staff.authority,
+            authority=actor.authority,
             office=office,
             title=title.strip(),
             description=description.strip(),
@@ -107,9 +107,9 @@ def create_event(
         )
         event.moderators.set(moderators)
         event.speakers.set(speakers)
-        _sync_staff(event, moderators, speakers, staff)
+        _sync_staff(event, moderators, speakers, actor)
         record(
-            staff.authority_id, "event.created", event, staff.user_id, mode=mode, registration=registration
+            actor.authority_id, "event.created", event, actor.user_id, mode=mode, registration=registration
         )
     return event
 
@@ -120,7 +120,7 @@ _CALENDAR_FIELDS = ("title", "starts_at", "ends_at")
 
 def update_event(
     event: Event,
-    staff: Staff,
+    actor: Staff,
     *,
     office: Office | None,
     title: str,
@@ -136,7 +136,7 @@ def update_event(
 ) -> Event:
     moderators, speakers = list(moderators), list(speakers)
     check_fields(
-        staff,
+        actor,
         office=office,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -184,15 +184,15 @@ def update_event(
         )
         event.moderators.set(moderators)
         event.speakers.set(speakers)
-        _sync_staff(event, moderators, speakers, staff)
-        record(staff.authority_id, "event.changed", event, staff.user_id, calendar=calendar_changed)
+        _sync_staff(event, moderators, speakers, actor)
+        record(actor.authority_id, "event.changed", event, actor.user_id, calendar=calendar_changed)
         if calendar_changed:
             ids = list(active_registrations(event).values_list("pk", flat=True))
             transaction.on_commit(lambda: [mails.send(pk, mails.CHANGED) for pk in ids])
     return event
 
 
-def renew_invitation(event: Event, staff: Staff) -> str:
+def renew_invitation(event: Event, actor: Staff) -> str:
     """A new invitation link; the old one stops working at once. Returns the new token."""
     with transaction.atomic():
         event = lock_event(event.pk)
@@ -200,7 +200,7 @@ def renew_invitation(event: Event, staff: Staff) -> str:
         event.invitation_salt = salt
         event.invitation_token_hash = tokens.hash_token(tokens.invitation_token(salt))
         event.save(update_fields=["invitation_salt", "invitation_token_hash"])
-        record(event.authority_id, "event.invitation_renewed", event, staff.user_id)
+        record(event.authority_id, "event.invitation_renewed", event, actor.user_id)
     return tokens.invitation_token(salt)
 
 
@@ -214,14 +214,14 @@ def event_by_invitation(token: str | None) -> Event | None:
     )
 
 
-def revoke(member: Member | None, now: dt.datetime, staff: Staff | None) -> None:
+def revoke(member: Member | None, now: dt.datetime, actor: Staff | None) -> None:
     """The member's join link stops opening the room, and its open pages and media in the live room end
     at once (rooms.actions.members.revoke_member, after the commit)."""
     if member is not None and member.removed_at is None:
-        room_members.revoke_member(member, actor=staff.user if staff else None, now=now)
+        room_members.revoke_member(member, actor=actor.user if actor else None, now=now)
 
 
-def make_hall_link(event: Event, staff: Staff, now: dt.datetime | None = None) -> str:
+def make_hall_link(event: Event, actor: Staff, now: dt.datetime | None = None) -> str:
     """The meeting hall's room system joins as a member marked as the hall. A new link replaces the
     old one (whose member is removed). Returns the join token."""
     now = now or timezone.now()
@@ -233,14 +233,14 @@ def make_hall_link(event: Event, staff: Staff, now: dt.datetime | None = None) -
             raise ActionError("ended", _("This event is over."))
         old = event.hall_member
         member, token = room_members.add_member(
-            event.room, display_name=_("Meeting hall"), role=hall_role(event), is_hall=True, actor=staff.user
+            event.room, display_name=_("Meeting hall"), role=hall_role(event), is_hall=True, actor=actor.user
         )
         assert token is not None  # a member without a user always gets a link
-        revoke(old, now, staff)
+        revoke(old, now, actor)
         event.hall_member = member
         event.hall_link_sealed = tokens.seal(token)
         event.save(update_fields=["hall_member", "hall_link_sealed"])
-        record(event.authority_id, "event.hall_link", event, staff.user_id, renewed=old is not None)
+        record(event.authority_id, "event.hall_link", event, actor.user_id, renewed=old is not None)
     return token
 
 
@@ -248,7 +248,7 @@ def hall_token(event: Event) -> str:
     return tokens.unseal(event.hall_link_sealed) if event.hall_member_id else ""
 
 
-def start_event(event: Event, staff: Staff) -> Room:
+def start_event(event: Event, actor: Staff) -> Room:
     """Open the live room (rooms.actions.lifecycle.start_room); an already live room is left as it is."""
     if event.is_cancelled:
         raise ActionError("cancelled", _("This event has been cancelled."))
@@ -258,16 +258,16 @@ def start_event(event: Event, staff: Staff) -> Room:
     if room.state == RoomState.SCHEDULED:
         with transaction.atomic():
             try:
-                room = room_lifecycle.start_room(room, actor=staff.user)
+                room = room_lifecycle.start_room(room, actor=actor.user)
             except ActionError as error:
                 if error.code != "already_live":  # a colleague started it a moment ago
                     raise
             else:
-                record(event.authority_id, "event.started", event, staff.user_id)
+                record(event.authority_id, "event.started", event, actor.user_id)
     return room
 
 
-def cancel_event(event: Event, staff: Staff, message: str = "", now: dt.datetime | None = None) -> Event:
+def cancel_event(event: Event, actor: Staff, message: str = "", now: dt.datetime | None = None) -> Event:
     """The office calls the event off: everyone registered is told by mail (with a calendar
     cancellation), nobody can register any more, and a live room is ended."""
     now = now or timezone.now()
@@ -281,8 +281,8 @@ def cancel_event(event: Event, staff: Staff, message: str = "", now: dt.datetime
         event.cancel_message = message.strip()
         event.save(update_fields=["cancelled_at", "cancel_message"])
         if event.room.state == RoomState.LIVE:
-            room_lifecycle.end_room(event.room, actor=staff.user)
-        record(event.authority_id, "event.cancelled", event, staff.user_id)
+            room_lifecycle.end_room(event.room, actor=actor.user)
+        record(event.authority_id, "event.cancelled", event, actor.user_id)
         ids = list(active_registrations(event).values_list("pk", flat=True))
         transaction.on_commit(lambda: [mails.send(pk, mails.EVENT_CANCELLED) for pk in ids])
     return event

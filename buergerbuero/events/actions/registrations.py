@@ -103,9 +103,9 @@ def can_cancel(registration: Registration, now: dt.datetime) -> bool:
 
 
 def cancel_registration(
-    registration: Registration, *, by: Staff | None = None, now: dt.datetime | None = None
+    registration: Registration, *, actor: Staff | None = None, now: dt.datetime | None = None
 ) -> Registration:
-    """By the registrant (``by`` None) or an official (removal). The place is free again at once and the
+    """By the registrant (``actor`` None) or an official (removal). The place is free again at once and the
     join link stops working; the person gets a mail that removes the calendar entry."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -116,15 +116,15 @@ def cancel_registration(
         if not can_cancel(registration, now):
             raise ActionError("ended", _("This event is over or cancelled; there is nothing to cancel."))
         registration.cancelled_at = now
-        registration.cancelled_by = CancelledBy.OFFICE if by else CancelledBy.REGISTRANT
+        registration.cancelled_by = CancelledBy.OFFICE if actor else CancelledBy.REGISTRANT
         registration.save(update_fields=["cancelled_at", "cancelled_by"])
-        revoke(registration.member, now, by)
+        revoke(registration.member, now, actor)
         record(
             registration.event.authority_id,
             "event.registration_cancelled",
             registration,
-            by.user_id if by else None,
-            by_office=by is not None,
+            actor.user_id if actor else None,
+            by_office=actor is not None,
         )
         transaction.on_commit(lambda: mails.send(registration.pk, mails.CANCELLED))
     return registration

@@ -29,7 +29,7 @@ def capacity_limit(mode: str) -> int:
 
 
 def check_fields(
-    staff: Staff,
+    actor: Staff,
     *,
     office: Office | None,
     starts_at: dt.datetime,
@@ -53,12 +53,12 @@ def check_fields(
             if mode == RoomMode.CONFERENCE
             else _("The capacity can be at most %(limit)d.") % {"limit": limit},
         )
-    if office is not None and office.authority_id != staff.authority_id:
+    if office is not None and office.authority_id != actor.authority_id:
         raise ActionError("office", _("This office does not belong to your authority."))
-    if office is None and not staff.is_authority_admin:
+    if office is None and not actor.is_authority_admin:
         raise ActionError("office", _("Please choose the office that holds the event."))
     for person in [*moderators, *speakers]:
-        if person.authority_id != staff.authority_id:
+        if person.authority_id != actor.authority_id:
             raise ActionError("moderators", _("Moderators and speakers must be officials of your authority."))
 
 

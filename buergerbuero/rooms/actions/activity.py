@@ -141,11 +141,11 @@ def clean_stage(stage: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
-def set_stage(room: Room, stage: Any, actor_member: Member) -> Room:
+def set_stage(room: Room, stage: Any, actor: Member) -> Room:
     """What the presenter shows besides the cameras, the same for everyone."""
     cleaned = clean_stage(stage)
     room = guards.lock_room(room)
-    actor = guards.moderator(actor_member, room)
+    actor = guards.moderator(actor, room)
     guards.not_ended(room)
     if cleaned.get("kind") == "screen":
         cleaned["member"] = actor.pk

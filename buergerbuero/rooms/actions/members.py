@@ -62,14 +62,14 @@ def add_member(
 
 
 @transaction.atomic
-def enter_as_admin(room: Room, user: AbstractBaseUser, display_name: str) -> Member:
+def enter_as_admin(room: Room, actor: AbstractBaseUser, display_name: str) -> Member:
     """An authority administrator opens a room they have no place in: they take part as a moderator.
     A place they already have (whatever its role) is kept."""
-    existing = room.members.select_related("room").filter(user_id=user.pk).first()
+    existing = room.members.select_related("room").filter(user_id=actor.pk).first()
     if existing is not None:
         return existing
     member, _token = add_member(
-        room, display_name=display_name, role=MemberRole.MODERATOR, user=user, actor=user
+        room, display_name=display_name, role=MemberRole.MODERATOR, user=actor, actor=actor
     )
     return Member.objects.select_related("room").get(pk=member.pk)
 

@@ -34,28 +34,30 @@ TYPE_FIELDS = (
 
 
 @transaction.atomic
-def create_type(office: Office, *, by: Staff, **fields: object) -> TrainingType:
+def create_type(office: Office, *, actor: Staff, **fields: object) -> TrainingType:
     training_type = TrainingType.objects.create(
         authority_id=office.authority_id, office=office, **{k: fields[k] for k in TYPE_FIELDS if k in fields}
     )
-    record(office.authority_id, "training_type.created", training_type, by.user_id)
+    record(office.authority_id, "training_type.created", training_type, actor.user_id)
     return training_type
 
 
 @transaction.atomic
-def update_type(training_type: TrainingType, *, by: Staff, **fields: object) -> TrainingType:
+def update_type(training_type: TrainingType, *, actor: Staff, **fields: object) -> TrainingType:
     changed = [k for k in TYPE_FIELDS if k in fields and getattr(training_type, k) != fields[k]]
     for name in changed:
         setattr(training_type, name, fields[name])
     if changed:
         training_type.save(update_fields=changed)
-        record(training_type.authority_id, "training_type.changed", training_type, by.user_id, fields=changed)
+        record(
+            training_type.authority_id, "training_type.changed", training_type, actor.user_id, fields=changed
+        )
     return training_type
 
 
 @transaction.atomic
 def set_questions(
-    training_type: TrainingType, questions: Sequence[checktext.ParsedQuestion], *, by: Staff
+    training_type: TrainingType, questions: Sequence[checktext.ParsedQuestion], *, actor: Staff
 ) -> None:
     """Replace the comprehension check (an empty list: no check)."""
     training_type.questions.all().delete()
@@ -69,13 +71,13 @@ def set_questions(
         training_type.authority_id,
         "training_type.check_set",
         training_type,
-        by.user_id,
+        actor.user_id,
         questions=len(questions),
     )
 
 
 @transaction.atomic
-def add_material(training_type: TrainingType, upload: UploadedFile, *, title: str, by: Staff) -> Material:
+def add_material(training_type: TrainingType, upload: UploadedFile, *, title: str, actor: Staff) -> Material:
     kind = selectors.material_kind(upload.name or "")
     if kind is None:
         raise ActionError(
@@ -93,13 +95,13 @@ def add_material(training_type: TrainingType, upload: UploadedFile, *, title: st
     )
     material.file.save(upload.name or "material", upload, save=False)
     material.save()
-    record(training_type.authority_id, "training_material.added", material, by.user_id, kind=kind[0])
+    record(training_type.authority_id, "training_material.added", material, actor.user_id, kind=kind[0])
     return material
 
 
 @transaction.atomic
-def delete_material(material: Material, *, by: Staff) -> None:
-    record(material.training_type.authority_id, "training_material.deleted", material, by.user_id)
+def delete_material(material: Material, *, actor: Staff) -> None:
+    record(material.training_type.authority_id, "training_material.deleted", material, actor.user_id)
     name = material.file.name
     storage = material.file.storage
     material.delete()

@@ -29,8 +29,8 @@ from buergerbuero.trainings.models import (
 )
 
 
-def _actor(by: Staff | None) -> int | None:
-    return by.user_id if by else None
+def _actor_id(actor: Staff | None) -> int | None:
+    return actor.user_id if actor else None
 
 
 @transaction.atomic
@@ -40,7 +40,7 @@ def create_session(
     starts_at: dt.datetime,
     capacity: int,
     presenters: Iterable[Staff],
-    by: Staff,
+    actor: Staff,
 ) -> TrainingSession:
     """A session with its live room (a webinar: presenters publish, participants watch and ask)."""
     room = room_lifecycle.create_room(
@@ -49,18 +49,20 @@ def create_session(
         title=training_type.title,
         office=training_type.office,
         mode=RoomMode.WEBINAR,
-        actor=by.user,
+        actor=actor.user,
         starts_at=starts_at,
     )
     session = TrainingSession.objects.create(
         training_type=training_type, starts_at=starts_at, capacity=capacity, room=room
     )
-    _set_presenters(session, presenters, by)
-    record(training_type.authority_id, "training_session.created", session, _actor(by), capacity=capacity)
+    _set_presenters(session, presenters, actor)
+    record(
+        training_type.authority_id, "training_session.created", session, _actor_id(actor), capacity=capacity
+    )
     return session
 
 
-def _set_presenters(session: TrainingSession, presenters: Iterable[Staff], by: Staff) -> None:
+def _set_presenters(session: TrainingSession, presenters: Iterable[Staff], actor: Staff) -> None:
     """Presenters are members of the room by their user. One who is dropped keeps a place as a viewer
     (as events' dropped moderators do); their open room pages lose the presenter's rights at once."""
     chosen = list(presenters)
@@ -71,7 +73,7 @@ def _set_presenters(session: TrainingSession, presenters: Iterable[Staff], by: S
             display_name=staff.display_name,
             role=MemberRole.PRESENTER,
             user=staff.user,
-            actor=by.user,
+            actor=actor.user,
         )
     dropped = session.room.members.filter(role=MemberRole.PRESENTER, user__isnull=False).exclude(
         user_id__in=[staff.user_id for staff in chosen]
@@ -83,7 +85,7 @@ def _set_presenters(session: TrainingSession, presenters: Iterable[Staff], by: S
             display_name=member.display_name,
             role=MemberRole.VIEWER,
             user=member.user,
-            actor=by.user,
+            actor=actor.user,
         )
 
 
@@ -94,7 +96,7 @@ def update_session(
     starts_at: dt.datetime,
     capacity: int,
     presenters: Iterable[Staff],
-    by: Staff,
+    actor: Staff,
 ) -> TrainingSession:
     session = (
         TrainingSession.objects.select_for_update()
@@ -112,28 +114,32 @@ def update_session(
     session.starts_at = starts_at
     session.capacity = capacity
     session.save(update_fields=["starts_at", "capacity"])
-    _set_presenters(session, presenters, by)
+    _set_presenters(session, presenters, actor)
     record(
-        session.training_type.authority_id, "training_session.changed", session, _actor(by), capacity=capacity
+        session.training_type.authority_id,
+        "training_session.changed",
+        session,
+        _actor_id(actor),
+        capacity=capacity,
     )
     return session
 
 
 @transaction.atomic
-def start_session(session: TrainingSession, *, by: Staff) -> None:
+def start_session(session: TrainingSession, *, actor: Staff) -> None:
     """The live room goes live (the presenters then open /staff/rooms/<id>/)."""
     if session.room.state != RoomState.SCHEDULED:
         return
-    room_lifecycle.start_room(session.room, actor=by.user)
-    record(session.training_type.authority_id, "training_session.started", session, _actor(by))
+    room_lifecycle.start_room(session.room, actor=actor.user)
+    record(session.training_type.authority_id, "training_session.started", session, _actor_id(actor))
 
 
 @transaction.atomic
-def show_material(session: TrainingSession, material: Material, *, by: Staff, url: str) -> None:
+def show_material(session: TrainingSession, material: Material, *, actor: Staff, url: str) -> None:
     """Put a material on the room's stage (what every participant sees beside the presenter)."""
     if material.training_type_id != session.training_type_id:
         raise ActionError("invalid", _("This material belongs to another training."))
-    member = session.room.members.filter(user=by.user).first()
+    member = session.room.members.filter(user=actor.user).first()
     if member is None:
         raise ActionError("not_presenter", _("Only the session's presenters can show materials."))
     stage = {"kind": "material", "url": url, "title": material.title, "media": material.kind}
@@ -142,7 +148,7 @@ def show_material(session: TrainingSession, material: Material, *, by: Staff, ur
 
 @transaction.atomic
 def compute_completion(
-    session: TrainingSession, *, by: Staff | None, now: dt.datetime | None = None
+    session: TrainingSession, *, actor: Staff | None, now: dt.datetime | None = None
 ) -> tuple[int, int]:
     """Store every participant's outcome. Returns (completed, participants)."""
     now = now or timezone.now()
@@ -164,7 +170,7 @@ def compute_completion(
         session.training_type.authority_id,
         "training_session.completion_computed",
         session,
-        _actor(by),
+        _actor_id(actor),
         completed=done,
         participants=len(results),
     )
@@ -176,7 +182,7 @@ def source_key(kind: str, pk: int) -> str:
 
 
 @transaction.atomic
-def issue_certificates(session: TrainingSession, *, by: Staff | None) -> int:
+def issue_certificates(session: TrainingSession, *, actor: Staff | None) -> int:
     """A certificate for everyone who completed and has none yet (idempotent per participant)."""
     if session.completion_computed_at is None:
         raise ActionError("not_computed", _("Please compute completion first."))
@@ -197,7 +203,7 @@ def issue_certificates(session: TrainingSession, *, by: Staff | None) -> int:
             legal_basis=training_type.legal_basis,
             held_on=held_on,
             source_key=source_key(kind, holder.pk),
-            actor=by.user if by else None,
+            actor=actor.user if actor else None,
         )
         type(holder).objects.filter(pk=holder.pk).update(certificate_id=certificate.pk)
         issued += 1
@@ -207,6 +213,10 @@ def issue_certificates(session: TrainingSession, *, by: Staff | None) -> int:
     for pupil in Pupil.objects.filter(registration__session=session, completed=True):
         issue("pupil", pupil)
     record(
-        training_type.authority_id, "training_session.certificates_issued", session, _actor(by), issued=issued
+        training_type.authority_id,
+        "training_session.certificates_issued",
+        session,
+        _actor_id(actor),
+        issued=issued,
     )
     return issued

@@ -47,12 +47,12 @@ def test_certificates_for_everyone_who_completed_once(session, world) -> None:
     attend(klass.member, START, START + dt.timedelta(hours=1))
     registration_actions.check_in(klass, {klass.pupils.get().pk}, START)
     with pytest.raises(ActionError) as first:
-        session_actions.issue_certificates(session, by=world.official_a)
+        session_actions.issue_certificates(session, actor=world.official_a)
     assert first.value.code == "not_computed"
-    assert session_actions.compute_completion(session, by=world.official_a, now=AFTER) == (2, 3)
+    assert session_actions.compute_completion(session, actor=world.official_a, now=AFTER) == (2, 3)
     session.refresh_from_db()
-    assert session_actions.issue_certificates(session, by=world.official_a) == 2
-    assert session_actions.issue_certificates(session, by=world.official_a) == 0
+    assert session_actions.issue_certificates(session, actor=world.official_a) == 2
+    assert session_actions.issue_certificates(session, actor=world.official_a) == 0
     certificates = {c.source_key: c for c in Certificate.objects.all()}
     assert set(certificates) == {f"training-participant-{done.pk}", f"training-pupil-{klass.pupils.get().pk}"}
     mine = certificates[f"training-participant-{done.pk}"]
@@ -69,7 +69,7 @@ def test_certificates_for_everyone_who_completed_once(session, world) -> None:
 
 def test_completion_waits_for_the_end(session, world) -> None:
     with pytest.raises(ActionError) as early:
-        session_actions.compute_completion(session, by=world.official_a, now=START)
+        session_actions.compute_completion(session, actor=world.official_a, now=START)
     assert early.value.code == "not_ended"
 
 
@@ -78,10 +78,10 @@ def test_capacity_cannot_go_below_the_registered(session, world) -> None:
     register(session, "Zwei", email="2@example.org")
     with pytest.raises(ActionError) as refused:
         session_actions.update_session(
-            session, starts_at=START, capacity=1, presenters=[], by=world.official_a
+            session, starts_at=START, capacity=1, presenters=[], actor=world.official_a
         )
     assert refused.value.code == "capacity_below_registered"
     session_actions.update_session(
-        session, starts_at=START, capacity=2, presenters=[world.official_a2], by=world.official_a
+        session, starts_at=START, capacity=2, presenters=[world.official_a2], actor=world.official_a
     )
     assert session.room.members.get(user=world.official_a2.user).role == MemberRole.PRESENTER

@@ -10,7 +10,7 @@ export function waitText(seconds) {
   return fmt(nt("Expected wait: about %(minutes)s minute", "Expected wait: about %(minutes)s minutes", minutes), { minutes });
 }
 
-// The expected wait for a newcomer, next to the label "Waiting time" (public.views.wait_short).
+// The expected wait for a newcomer, next to the label "Waiting time" (public.pages.wait_short).
 export function waitShort(seconds) {
   if (!seconds || seconds <= 0) return t("none");
   const minutes = Math.ceil(seconds / 60);

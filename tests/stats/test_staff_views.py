@@ -1,4 +1,4 @@
-"""The statistics pages (stats.views): the dashboard, the exports and the print view with real figures
+"""The statistics pages (stats.staff_views): the dashboard, the exports and the print view with real figures
 from ``stats.figures.compute`` over tickets and consultations made through the real actions; who sees
 what; wrong method, no login, outsiders, another authority, bad input."""
 

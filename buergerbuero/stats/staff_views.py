@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET
 
 from buergerbuero.authorities.access import staff_required
 from buergerbuero.authorities.models import Staff
-from buergerbuero.stats import access, charts, exports, formatting
+from buergerbuero.stats import access, exports
 from buergerbuero.stats.access import Selection
 from buergerbuero.stats.figures import compute
+from buergerbuero.stats.pages import charts, formatting
 from buergerbuero.stats.types import Figures
 
 

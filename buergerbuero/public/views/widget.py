@@ -20,8 +20,7 @@ from django.views.decorators.http import require_safe
 from buergerbuero.authorities.models import Authority
 from buergerbuero.core.middleware import policy_with_frame_ancestors
 from buergerbuero.offices.selectors import office_states
-from buergerbuero.public import status
-from buergerbuero.public.views import _live_config, _office_info
+from buergerbuero.public import pages
 
 LINK_TARGETS = {"top": "_top", "new": "_blank"}
 
@@ -48,7 +47,7 @@ def _wait_templates() -> dict[str, str]:
 def widget(request: HttpRequest, authority_slug: str) -> HttpResponse:
     authority = get_object_or_404(Authority, slug=authority_slug)
     wanted = [slug for slug in request.GET.getlist("office") if slug]
-    offices = status.offices_of(authority)
+    offices = pages.offices_of(authority)
     if wanted:
         offices = offices.filter(slug__in=wanted)
     target = LINK_TARGETS.get(request.GET.get("links", ""), "_top")
@@ -57,8 +56,8 @@ def widget(request: HttpRequest, authority_slug: str) -> HttpResponse:
         now = timezone.now()
         shown = list(offices)
         states = office_states(shown)
-        cards = [_office_info(office, now, states[office.pk]) for office in shown]
-        live = _live_config(
+        cards = [pages.office_info(office, now, states[office.pk]) for office in shown]
+        live = pages.live_config(
             authority,
             wait=_wait_templates(),
             announce=_("%(office)s: %(state)s"),

@@ -1,6 +1,9 @@
-"""What the public status API says about an authority's offices (docs/status-api.md).
+"""What the citizens' pages of ``public`` share in presentation (public.views): how an office reads on
+the overview, the office page and the status widget (its hours, live state and expected wait) and the
+configuration of the live-state socket; and what the public status API says about an authority's offices
+(docs/status-api.md).
 
-The figures are the public overview's: the live state and the expected wait come from
+The status API's figures are the public overview's: the live state and the expected wait come from
 ``offices.selectors.office_state`` (the newcomer's wait, as ``OfficeState.as_event`` computes it), the
 opening hours from ``offices.hours.Schedule``; nothing is computed anew here. Only what the public pages
 show anyway is listed: no names of citizens or officials. The shape is described by ``public.openapi``.
@@ -9,19 +12,88 @@ show anyway is listed: no names of citizens or officials. The shape is described
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from buergerbuero.appointments.display import offers_appointments
-from buergerbuero.appointments.pages import week_url
+from buergerbuero.appointments.pages import offers_appointments, week_url
 from buergerbuero.authorities.models import Authority
-from buergerbuero.offices.hours import Schedule
+from buergerbuero.core.dates import weekday_date
+from buergerbuero.offices.hours import DayHours, Schedule
 from buergerbuero.offices.models import Office
 from buergerbuero.offices.selectors import OfficeState, office_state, office_states
+
+STATE_LABELS = {
+    "closed": gettext_lazy("closed"),
+    "open_free": gettext_lazy("open – available"),
+    "open_busy": gettext_lazy("open – busy"),
+}
+
+
+# --- how an office reads -----------------------------------------------------------------------------
+
+
+def when(moment: dt.datetime | None) -> str:
+    """A moment as a person reads it, in the current language: "Montag, 3. März 2025 08:00"."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return weekday_date(local, "DATETIME_FORMAT")
+
+
+def wait_short(seconds: int) -> str:
+    """The expected wait for a newcomer, next to the label "Waiting time" on the live state."""
+    if seconds <= 0:
+        return _("none")
+    minutes = math.ceil(seconds / 60)
+    return ngettext("about %(minutes)s minute", "about %(minutes)s minutes", minutes) % {"minutes": minutes}
+
+
+def _day(day: DayHours, today: dt.date) -> dict[str, Any]:
+    return {
+        "weekday": date_format(day.date, "l"),
+        "date": date_format(day.date, "SHORT_DATE_FORMAT"),
+        "is_today": day.date == today,
+        "intervals": [f"{i.start:%H:%M}–{i.end:%H:%M}" for i in day.intervals],
+        "closed_reason": day.closed_reason,
+    }
+
+
+def office_info(office: Office, now: dt.datetime, state: OfficeState | None = None) -> dict[str, Any]:
+    """Everything the overview and the office page show about an office (``state``: its live state, when
+    the caller read it together with other offices' by ``office_states``)."""
+    schedule = Schedule.for_office(office, around=timezone.localtime(now, office.tz).date())
+    today = timezone.localtime(now, office.tz).date()
+    week = [_day(d, today) for d in schedule.week(now)]
+    state = state or office_state(office)
+    return {
+        "office": office,
+        "state": state,
+        "state_label": STATE_LABELS[state.state],
+        "is_open": state.state != "closed",
+        "wait_text": wait_short(state.expected_wait_seconds(state.waiting + 1)),
+        "today": week[0],
+        "week": week,
+        "next_opening": when(schedule.next_opening(now)),
+    }
+
+
+def live_config(authority: Authority, **extra: Any) -> dict[str, Any]:
+    return {
+        "ws": f"/ws/public/{authority.slug}/",
+        "labels": {key: str(label) for key, label in STATE_LABELS.items()},
+        **extra,
+    }
+
+
+# --- the status API's documents ------------------------------------------------------------------------
 
 AbsoluteUrl = Callable[[str], str]
 

@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from buergerbuero.authorities.models import Authority
-from buergerbuero.public import openapi, status
-from buergerbuero.public.status import AbsoluteUrl
+from buergerbuero.public import openapi, pages
+from buergerbuero.public.pages import AbsoluteUrl
 
 MAX_AGE = 15
 MEMO_SECONDS = 5
@@ -157,7 +157,7 @@ def _endpoint(
 def offices(request: HttpRequest, authority_slug: str) -> HttpResponse:
     def build(absolute: AbsoluteUrl) -> Document:
         authority = _authority(authority_slug)
-        payload = status.office_list(authority, timezone.now(), absolute)
+        payload = pages.office_list(authority, timezone.now(), absolute)
         return _document(payload, tuple(authority.embed_origin_list))
 
     return _endpoint(request, build, authority_slug)
@@ -168,10 +168,10 @@ def office(request: HttpRequest, authority_slug: str, office_slug: str) -> HttpR
     def build(absolute: AbsoluteUrl) -> Document:
         authority = _authority(authority_slug)
         origins = tuple(authority.embed_origin_list)
-        found = status.offices_of(authority).filter(slug=office_slug).first()
+        found = pages.offices_of(authority).filter(slug=office_slug).first()
         if found is None:
             raise NotFound(_("This authority has no office with this short name."), origins)
-        return _document(status.office_detail(found, timezone.now(), absolute), origins)
+        return _document(pages.office_detail(found, timezone.now(), absolute), origins)
 
     return _endpoint(request, build, authority_slug)
 

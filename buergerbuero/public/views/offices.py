@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from typing import Any
 
 import segno
 from django.conf import settings
@@ -19,39 +18,30 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from buergerbuero.appointments.display import offers_appointments
+from buergerbuero.appointments.pages import offers_appointments, week_url
 from buergerbuero.appointments.pages import office_offer as appointment_offer
-from buergerbuero.appointments.pages import week_url
 from buergerbuero.authorities.models import Authority
 from buergerbuero.calls.actions.admission import citizen_leaves
 from buergerbuero.core import pow
-from buergerbuero.core.dates import weekday_date
 from buergerbuero.core.errors import ActionError
 from buergerbuero.core.ratelimit import client_address
-from buergerbuero.offices.hours import DayHours, Schedule
+from buergerbuero.offices.hours import Schedule
 from buergerbuero.offices.models import Office
-from buergerbuero.offices.selectors import OfficeState, office_state, office_states
+from buergerbuero.offices.selectors import office_state, office_states
 from buergerbuero.public import theme
 from buergerbuero.public.forms import EnterForm, RatingForm
+from buergerbuero.public.pages import STATE_LABELS, live_config, office_info, when
 from buergerbuero.waitingroom import actions
 from buergerbuero.waitingroom import ratelimit as entry_limit
 from buergerbuero.waitingroom.models import ACTIVE_STATES, Ticket, TicketState
 from buergerbuero.waitingroom.selectors import position, ticket_of_session
 from buergerbuero.waitingroom.tokens import SESSION_KEY, remember, upgrade_session
-
-STATE_LABELS = {
-    "closed": gettext_lazy("closed"),
-    "open_free": gettext_lazy("open – available"),
-    "open_busy": gettext_lazy("open – busy"),
-}
-
 
 # --- helpers -------------------------------------------------------------------------------------
 
@@ -69,14 +59,6 @@ def _session_ticket(request: HttpRequest) -> Ticket | None:
 
 def _url(name: str, office: Office) -> str:
     return reverse(f"public:{name}", args=[office.authority.slug, office.slug])
-
-
-def when(moment: dt.datetime | None) -> str:
-    """A moment as a person reads it, in the current language: "Montag, 3. März 2025 08:00"."""
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment)
-    return weekday_date(local, "DATETIME_FORMAT")
 
 
 def upcoming_openings(schedule: Schedule, now: dt.datetime, count: int = 8) -> list[dict[str, str]]:
@@ -102,55 +84,10 @@ def wait_text(seconds: int) -> str:
     ) % {"minutes": minutes}
 
 
-def wait_short(seconds: int) -> str:
-    """The expected wait for a newcomer, next to the label "Waiting time" on the live state."""
-    if seconds <= 0:
-        return _("none")
-    minutes = math.ceil(seconds / 60)
-    return ngettext("about %(minutes)s minute", "about %(minutes)s minutes", minutes) % {"minutes": minutes}
-
-
 def position_html(pos: int) -> SafeString:
     # The number sits in its own element (#position) so the page script can change just the number.
     number = format_html('<span id="position">{}</span>', pos)
     return mark_safe(escape(_("You are number %(position)s in line")) % {"position": number})  # noqa: S308
-
-
-def _day(day: DayHours, today: dt.date) -> dict[str, Any]:
-    return {
-        "weekday": date_format(day.date, "l"),
-        "date": date_format(day.date, "SHORT_DATE_FORMAT"),
-        "is_today": day.date == today,
-        "intervals": [f"{i.start:%H:%M}–{i.end:%H:%M}" for i in day.intervals],
-        "closed_reason": day.closed_reason,
-    }
-
-
-def _office_info(office: Office, now: dt.datetime, state: OfficeState | None = None) -> dict[str, Any]:
-    """Everything the overview and the office page show about an office (``state``: its live state, when
-    the caller read it together with other offices' by ``office_states``)."""
-    schedule = Schedule.for_office(office, around=timezone.localtime(now, office.tz).date())
-    today = timezone.localtime(now, office.tz).date()
-    week = [_day(d, today) for d in schedule.week(now)]
-    state = state or office_state(office)
-    return {
-        "office": office,
-        "state": state,
-        "state_label": STATE_LABELS[state.state],
-        "is_open": state.state != "closed",
-        "wait_text": wait_short(state.expected_wait_seconds(state.waiting + 1)),
-        "today": week[0],
-        "week": week,
-        "next_opening": when(schedule.next_opening(now)),
-    }
-
-
-def _live_config(authority: Authority, **extra: Any) -> dict[str, Any]:
-    return {
-        "ws": f"/ws/public/{authority.slug}/",
-        "labels": {key: str(label) for key, label in STATE_LABELS.items()},
-        **extra,
-    }
 
 
 def _render_office(
@@ -162,7 +99,7 @@ def _render_office(
     queue_full: bool = False,
 ) -> HttpResponse:
     now = timezone.now()
-    info = _office_info(office, now)
+    info = office_info(office, now)
     queue_full = queue_full or 0 < office.max_queue_length <= info["state"].waiting
     office_url = _url("office", office)
     context = {
@@ -174,7 +111,7 @@ def _render_office(
         "qr_url": _url("office-qr", office),
         "enter_url": _url("enter", office),
         "retention_days": settings.RETENTION_DAYS,
-        "live": _live_config(office.authority, reload_when_open=True),
+        "live": live_config(office.authority, reload_when_open=True),
         # Solved in the background on every visit; required only under pressure (waitingroom.ratelimit).
         "pow_config": pow.page_config(),
         # Booking link; the next free slots when the waiting area cannot take the citizen now.
@@ -213,11 +150,11 @@ def overview(request: HttpRequest, authority_slug: str) -> HttpResponse:
     now = timezone.now()
     offices = list(Office.objects.filter(authority=authority).select_related("authority").order_by("name"))
     states = office_states(offices)
-    cards = [_office_info(office, now, states[office.pk]) for office in offices]
+    cards = [office_info(office, now, states[office.pk]) for office in offices]
     return render(
         request,
         "public/overview.html",
-        {"authority": authority, "cards": cards, "live": _live_config(authority)},
+        {"authority": authority, "cards": cards, "live": live_config(authority)},
     )
 
 

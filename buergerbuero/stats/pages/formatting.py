@@ -1,5 +1,5 @@
 """How the statistics pages write their figures: numbers, durations, hours and rates in the active
-language, shared by the dashboard, its charts and the print view."""
+language, shared by the dashboard, its charts (stats.pages.charts) and the print view."""
 
 from __future__ import annotations
 

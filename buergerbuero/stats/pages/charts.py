@@ -7,7 +7,7 @@ numbers as a table (``header``/``rows``), which the template puts after the char
 ElementTree, so every label (office names come from the database) is escaped by construction. Colour is
 never the only carrier of a value: bars carry their number as text, heat-map cells print theirs.
 Contrast (WCAG 2.1 AA): bars #1d4f91 on white 8.1:1; heat-map text on its cells at least 5.1:1
-(tests/stats/test_charts.py computes them).
+(tests/stats/test_pages_charts.py computes them).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from buergerbuero.stats.formatting import duration, hours, no_data, number, percent, short_date
+from buergerbuero.stats.pages.formatting import duration, hours, no_data, number, percent, short_date
 from buergerbuero.stats.types import DayFigures, Figures, Period
 
 SVG_NS = "http://www.w3.org/2000/svg"

@@ -1,4 +1,4 @@
-"""stats.charts: the SVG charts parse as XML, name themselves (title, desc), carry their values as text,
+"""stats.pages.charts: the SVG charts parse as XML, name themselves (title, desc), carry their values as text,
 escape labels from the database, keep their contrast, and have a table with the same values; no data
 gives a message instead of an empty drawing."""
 
@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from django.utils import translation
 
-from buergerbuero.stats import charts
+from buergerbuero.stats.pages import charts
 from buergerbuero.stats.types import DayFigures, Figures, Period, RowFigures, Scope
 
 NS = {"svg": "http://www.w3.org/2000/svg"}

@@ -1,4 +1,5 @@
-"""How an event reads on a page: its times in the event's time zone, its state and places left."""
+"""What the event pages share in presentation, the citizens' (events.views) and the officials'
+(events.staff_views): how an event reads, its times in the event's time zone, its state and places left."""
 
 from __future__ import annotations
 

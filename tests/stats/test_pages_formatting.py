@@ -1,11 +1,11 @@
-"""stats.formatting: durations, hours and rates as a person reads them, in the active language."""
+"""stats.pages.formatting: durations, hours and rates as a person reads them, in the active language."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import translation
 
-from buergerbuero.stats import formatting
+from buergerbuero.stats.pages import formatting
 
 
 @pytest.fixture(autouse=True)
