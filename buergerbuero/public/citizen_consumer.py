@@ -32,7 +32,7 @@ from buergerbuero.offices.selectors import OfficeState, office_state
 from buergerbuero.waitingroom import actions
 from buergerbuero.waitingroom.fanout import fanout
 from buergerbuero.waitingroom.models import Ticket, TicketState
-from buergerbuero.waitingroom.selectors import position_and_seq, queue_key, ticket_of_session
+from buergerbuero.waitingroom.selectors import place_of, queue_key, ticket_of_session
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +40,13 @@ PAGE_ID = re.compile(CALL_PAGE_ID_PATTERN)
 
 
 def _snapshot(ticket_id: int) -> dict[str, Any] | None:
-    ticket = Ticket.objects.select_related("office__authority").filter(pk=ticket_id).first()
-    if ticket is None:
+    """What a page needs after every (re)connect. Every page of a worker that died comes through here
+    at once, on the process's one database thread: three queries while waiting (waitingroom.selectors
+    .place_of, and the office's state around the count it read)."""
+    place = place_of(ticket_id)
+    if place is None:
         return None
-    office = ticket.office
-    pos, seq = position_and_seq(ticket)
-    if ticket.state != TicketState.WAITING:
-        pos = 0
-    state = office_state(office)
+    ticket = place.ticket
     participant_id = None
     if ticket.state in (TicketState.INVITED, TicketState.IN_CONSULTATION):
         participant_id = (
@@ -59,9 +58,9 @@ def _snapshot(ticket_id: int) -> dict[str, Any] | None:
         )
     return {
         "ticket": ticket,
-        "seq": seq,
-        "position": pos,
-        "state": state,
+        "seq": place.seq,
+        "position": place.position if ticket.state == TicketState.WAITING else 0,
+        "state": office_state(ticket.office, waiting=place.waiting),
         "participant": participant_id,
     }
 

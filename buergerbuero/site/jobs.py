@@ -96,11 +96,14 @@ def run_retention() -> int:
     """Delete personal data past its retention period in every app (core/retention.py). Returns how
     many records were cleaned."""
     close_old_connections()
-    cleaned = run(timezone.now())
-    logger.info("retention: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
-    # Expired sessions hold ticket tokens and logins; Django never removes them by itself.
-    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
-    return sum(cleaned.values())
+    try:
+        cleaned = run(timezone.now())
+        logger.info("retention: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
+        # Expired sessions hold ticket tokens and logins; Django never removes them by itself.
+        import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+        return sum(cleaned.values())
+    finally:
+        close_old_connections()
 
 
 async def _run(job: Callable[[], int], thread_sensitive: bool = True) -> bool:
@@ -135,6 +138,8 @@ async def run_forever() -> None:
             await _run(run_rollups, thread_sensitive=False)
             last_rollups = time.monotonic()
         retention_due = time.monotonic() - last_retention >= RETENTION_INTERVAL_SECONDS
-        if (retention_due or last_retention == 0.0) and await _run(run_retention):
+        # Retention's first pass comes as the process starts, when every page of a worker that died
+        # reconnects through the consumers' thread: not in that thread.
+        if (retention_due or last_retention == 0.0) and await _run(run_retention, thread_sensitive=False):
             last_retention = time.monotonic()
         await asyncio.sleep(EXPIRY_INTERVAL_SECONDS)

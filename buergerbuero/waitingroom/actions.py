@@ -44,11 +44,12 @@ _TRANSITION_FIELDS = [
 
 
 def transition(
-    ticket: Ticket, to_state: str, actor_id: int | None = None, now: datetime | None = None
+    ticket: Ticket, to_state: str, actor: Staff | None = None, now: datetime | None = None
 ) -> None:
     """Move a ticket to ``to_state`` and write the transition and the audit entry. The caller holds the
     office lock and has checked that the move is allowed."""
     now = now or timezone.now()
+    actor_id = actor.user_id if actor else None
     from_state = ticket.state
     ticket.state = to_state
     ticket.state_changed_at = now
@@ -139,7 +140,7 @@ def leave_queue(ticket: Ticket) -> Ticket:
     return ticket
 
 
-def decline(actor_staff_id: int, actor_user_id: int, ticket: Ticket, message: str) -> Ticket:
+def decline(actor: Staff, ticket: Ticket, message: str) -> Ticket:
     """An official declines a waiting citizen with a message the citizen sees."""
     with transaction.atomic():
         office = lock_office(ticket.office_id)
@@ -147,7 +148,7 @@ def decline(actor_staff_id: int, actor_user_id: int, ticket: Ticket, message: st
         if ticket.state != TicketState.WAITING:
             raise ActionError("not_waiting", _("This person is no longer waiting."))
         ticket.decline_message = message.strip()
-        transition(ticket, TicketState.DECLINED, actor_user_id)
+        transition(ticket, TicketState.DECLINED, actor)
         announce_ticket_state(ticket, reason="declined", message=ticket.decline_message)
         announce_queue_change(office, "remove", ticket)
     return ticket
@@ -156,21 +157,22 @@ def decline(actor_staff_id: int, actor_user_id: int, ticket: Ticket, message: st
 def connection_opened(ticket: Ticket, connection_id: str, worker: UUID | None = None) -> None:
     """A page of the citizen opened its WebSocket and now holds the ticket: the place is held without a
     deadline again, and any older page of the same ticket is told to step back. ``worker`` is the web
-    worker serving the socket (core.liveness), so the page counts as closed should that worker die."""
-    with transaction.atomic():
-        # Whether the officials' "page closed" mark changes; the row is locked, so of two pages
-        # connecting at once only one announces it.
-        was_away = (
-            Ticket.objects.select_for_update()
-            .filter(pk=ticket.pk, state=TicketState.WAITING, disconnected_at__isnull=False)
-            .exists()
-        )
-        Ticket.objects.filter(pk=ticket.pk).update(
-            disconnected_at=None, connection_id=connection_id, connected_worker=worker
-        )
-        announce_ticket_superseded(ticket, connection_id)
-        if was_away:
-            announce_ticket_connected(ticket, True)
+    worker serving the socket (core.liveness), so the page counts as closed should that worker die.
+
+    One statement in the usual case and no transaction: every page that reconnects after a worker died
+    comes through here at once, and each round trip to the database is one more turn of a single thread.
+    An UPDATE locks the row it changes, so of two pages connecting at once only one finds the place
+    marked away (and announces the officials' "page closed" mark gone), and an action holding the row
+    (a decision on a gone page) is waited for."""
+    held = {"disconnected_at": None, "connection_id": connection_id, "connected_worker": worker}
+    was_away = Ticket.objects.filter(
+        pk=ticket.pk, state=TicketState.WAITING, disconnected_at__isnull=False
+    ).update(**held)
+    if not was_away:
+        Ticket.objects.filter(pk=ticket.pk).update(**held)
+    announce_ticket_superseded(ticket, connection_id)
+    if was_away:
+        announce_ticket_connected(ticket, True)
 
 
 def connection_closed(ticket: Ticket, connection_id: str) -> None:
@@ -262,11 +264,11 @@ def expire_stale(now: datetime | None = None) -> int:
     return ended
 
 
-def end_waiting_on_close(office: Office, actor_user_id: int | None) -> None:
+def end_waiting_on_close(office: Office, actor: Staff | None) -> None:
     """The last official closed the office: everyone still waiting is told, and their places end.
     The caller holds the office lock."""
     for ticket in Ticket.objects.filter(office=office, state=TicketState.WAITING).select_related("office"):
-        transition(ticket, TicketState.EXPIRED, actor_user_id)
+        transition(ticket, TicketState.EXPIRED, actor)
         announce_queue_change(office, "remove", ticket)
         announce_ticket_state(ticket, reason="office_closed")
 
@@ -296,15 +298,15 @@ class CloseNeedsConfirmation(ActionError):
         self.waiting = waiting
 
 
-def check_close_office(staff: Staff, office: Office, confirmed_waiting: int) -> bool:
+def check_close_office(actor: Staff, office: Office, confirmed_waiting: int) -> bool:
     """close_office() for an official who asked to: when they are the last one present and more people
     are waiting than they confirmed to send away (``confirmed_waiting``, the number their confirmation
     named), nothing changes and CloseNeedsConfirmation says how many. Counted under the office lock,
     so a person who entered after the confirmation was shown is asked about again."""
     with transaction.atomic():
         office = lock_office(office.pk)
-        if not open_presences(office).exclude(staff=staff).exists():
+        if not open_presences(office).exclude(staff=actor).exists():
             waiting = waiting_tickets(office).count()
-            if waiting > confirmed_waiting and open_presences(office).filter(staff=staff).exists():
+            if waiting > confirmed_waiting and open_presences(office).filter(staff=actor).exists():
                 raise CloseNeedsConfirmation(waiting)
-        return close_office(staff, office)
+        return close_office(actor, office)

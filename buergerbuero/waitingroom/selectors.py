@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from buergerbuero.offices.models import Office
@@ -60,17 +61,43 @@ def position(ticket: Ticket) -> int:
     return _ahead_of(ticket).count() + 1
 
 
-def position_and_seq(ticket: Ticket) -> tuple[int, int]:
-    """The position together with the office's queue sequence, read in ONE statement so both describe
-    the same committed state (a consumer applies deltas with a higher seq on top of it)."""
-    ahead = _ahead_of(ticket).order_by().values("office_id").annotate(n=Count("pk")).values("n")
-    seq, count = (
-        Office.objects.filter(pk=ticket.office_id)
-        .annotate(ahead=Coalesce(Subquery(ahead), 0))
-        .values_list("queue_seq", "ahead")
-        .get()
+@dataclass(frozen=True)
+class Place:
+    """A ticket (with its office and authority) and where it stands, as one statement read them."""
+
+    ticket: Ticket
+    position: int  # 1-based place among the waiting; meaningful only while the ticket waits
+    seq: int  # the office's queue sequence (queue.delta events with a higher one came after)
+    waiting: int  # how many wait in the office
+
+
+def place_of(ticket_id: int) -> Place | None:
+    """The ticket, its position, the office's queue sequence and how many wait there, in ONE statement:
+    a waiting page's snapshot after every reconnect, so it costs one round trip, and its parts describe
+    the same committed state."""
+    waiting = Ticket.objects.filter(office_id=OuterRef("office_id"), state=TicketState.WAITING)
+    ahead = waiting.filter(
+        Q(priority__gt=OuterRef("priority"))
+        | Q(priority=OuterRef("priority"), enqueued_at__lt=OuterRef("enqueued_at"))
+        | Q(priority=OuterRef("priority"), enqueued_at=OuterRef("enqueued_at"), id__lt=OuterRef("pk"))
     )
-    return count + 1, seq
+
+    def count(queryset: QuerySet[Ticket]) -> Coalesce:
+        return Coalesce(
+            Subquery(queryset.order_by().values("office_id").annotate(n=Count("pk")).values("n")), 0
+        )
+
+    ticket = (
+        Ticket.objects.select_related("office__authority")
+        .annotate(ahead=count(ahead), waiting_here=count(waiting), seq=F("office__queue_seq"))
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        return None
+    # The annotations ride on the instance; read them by name.
+    values = vars(ticket)
+    return Place(ticket, values["ahead"] + 1, values["seq"], values["waiting_here"])
 
 
 # Officials see the head of the queue; beyond it only the count matters (and it keeps every queue

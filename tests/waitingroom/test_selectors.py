@@ -9,8 +9,8 @@ from buergerbuero.calls.actions.course import send_back
 from buergerbuero.waitingroom.actions import connection_opened, leave_queue
 from buergerbuero.waitingroom.models import Ticket
 from buergerbuero.waitingroom.selectors import (
+    place_of,
     position,
-    position_and_seq,
     queue_entries,
     queue_key,
     waiting_tickets,
@@ -18,6 +18,12 @@ from buergerbuero.waitingroom.selectors import (
 from tests.conftest import enter, open_
 
 pytestmark = pytest.mark.django_db
+
+
+def position_and_seq(ticket: Ticket) -> tuple[int, int]:
+    place = place_of(ticket.pk)
+    assert place is not None and place.ticket == ticket
+    return place.position, place.seq
 
 
 @pytest.fixture
@@ -36,11 +42,21 @@ def test_position_and_seq_follow_the_queue(office) -> None:
     assert position(c) == 2
 
 
-def test_position_in_one_query(office, django_assert_num_queries) -> None:
+def test_place_in_one_query(world, office, django_assert_num_queries) -> None:
     enter(office, "A")
     b, _ = enter(office, "B")
+    enter(office, "C")
+    open_(world.official_b, world.office_b)
+    enter(world.office_b)
     with django_assert_num_queries(1):
-        assert position_and_seq(b) == (2, 2)
+        place = place_of(b.pk)
+        assert place is not None
+        assert (place.position, place.seq, place.waiting) == (2, 3, 3)
+        assert place.ticket.office.authority == world.authority
+
+
+def test_place_of_a_ticket_that_is_gone(office) -> None:
+    assert place_of(10**9) is None
 
 
 def test_first_in_line_with_empty_office(office) -> None:
@@ -54,6 +70,7 @@ def test_same_arrival_time_is_ordered_by_id(office) -> None:
     Ticket.objects.filter(pk=b.pk).update(enqueued_at=a.enqueued_at)
     b.refresh_from_db()
     assert (position(a), position(b)) == (1, 2)
+    assert (position_and_seq(a)[0], position_and_seq(b)[0]) == (1, 2)
     assert queue_key(a) < queue_key(b)
 
 
@@ -66,6 +83,7 @@ def test_priority_goes_first_in_arrival_order(world, office) -> None:
     b.refresh_from_db()
     assert [t.pk for t in waiting_tickets(office)] == [b.pk, a.pk, c.pk]
     assert [position(t) for t in (b, a, c)] == [1, 2, 3]
+    assert [position_and_seq(t)[0] for t in (b, a, c)] == [1, 2, 3]
     assert sorted([a, b, c], key=queue_key) == [b, a, c]
 
 
