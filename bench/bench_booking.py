@@ -157,7 +157,7 @@ def main() -> None:
         subprocess.run(
             [sys.executable, str(REPO / "bench" / "booking_setup.py"), OFFICE], env=server.env, check=True
         )
-        server.start([*backends.uvicorn_args, "--log-level", "warning"])
+        server.start([*backends.server_args, "--log-level", "warning"])
         client = Client(server.port, server.ids["authority"])
         day = dt.datetime.now(BERLIN).date() + dt.timedelta(days=2)
         with ThreadPoolExecutor(max_workers=attempts) as pool:

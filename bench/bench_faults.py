@@ -1,8 +1,8 @@
-"""Faults survived, with figures: the product on PostgreSQL + Redis with two uvicorn workers (in a network
+"""Faults survived, with figures: the product on PostgreSQL + Redis with two web workers (in a network
 namespace of its own, tests/e2e/harness.py), CITIZENS (default 200) waiting pages in two offices, and then,
 one after the other:
 
-``kill_one``   kill -9 of one web worker (uvicorn starts a new one);
+``kill_one``   kill -9 of one web worker (gunicorn forks a new one);
 ``kill_all``   kill -9 of every web worker at once;
 ``redis``      Redis stopped for DOWN_SECONDS (default 5) and started again (everything in it is gone);
 ``postgres``   PostgreSQL stopped (fast shutdown, as a restart does) for DOWN_SECONDS, then started again;
@@ -316,8 +316,8 @@ async def kill_workers(run: Run, everyone: bool) -> dict[str, Any]:
         f"kill -9 of {len(victims)} of {len(before)} workers: {len(recover)} pages reconnected, "
         f"{summary(recover)}"
     )
-    # Workers that were not killed but are gone all the same (uvicorn's supervisor kills a worker that
-    # does not answer its health check within --timeout-worker-healthcheck, 5 s by default).
+    # Workers that were not killed but are gone all the same (gunicorn kills a worker whose event loop
+    # has not reported for --timeout, 30 s by default).
     survivors_lost = len((before - set(victims)) - after)
     if survivors_lost:
         print(f"  {survivors_lost} worker(s) not killed by us are gone too")
@@ -676,7 +676,7 @@ def main() -> None:
             setups[slug] = json.loads(out.read_text(encoding="utf-8"))
             if slug != FUZZ_OFFICE[0]:
                 citizens += [Citizen(slug, i + 1, s) for i, s in enumerate(setups[slug]["citizens"])]
-        server.start([*backends.uvicorn_args, "--log-level", "warning"], timeout=120)
+        server.start([*backends.server_args, "--log-level", "warning"], timeout=120)
         media.server = server
         media.start()
         run = Run(server, backends, citizens, setups, media)

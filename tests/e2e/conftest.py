@@ -165,11 +165,11 @@ def _start(
     # Every browser of the suite comes from 127.0.0.1: the waiting area's per-address limit would soon
     # refuse it. Its own tests (tests/public) set it low; the proof of work under pressure stays on.
     env.setdefault("BUERGERBUERO_WAITING_ENTRIES_PER_ADDRESS", "1000000")
-    uvicorn_args: list[str] = []
+    server_args: list[str] = []
     if backends is not None:
         env.update(backends.server_env(name))
-        uvicorn_args = backends.uvicorn_args
-    return LiveServer(seed, env=env, name=name).start(uvicorn_args)
+        server_args = backends.server_args
+    return LiveServer(seed, env=env, name=name).start(server_args)
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,9 @@ Backends
     namespace: a throw-away PostgreSQL cluster (``initdb`` as the ``postgres`` user in a temp dir, trust
     authentication, 127.0.0.1 only) and a ``redis-server`` without persistence, both children of the test
     process that die with it. Each live server gets a database and a Redis database number of its own and
-    runs two uvicorn workers, so events must cross processes through Redis. It needs root (initdb refuses
-    to run as root, so it runs as ``postgres``) and the packages of ``scripts/system-packages.sh pg``.
+    runs two worker processes (gunicorn forking uvicorn workers, as deploy/ does), so events must cross
+    processes through Redis. It needs root (initdb refuses to run as root, so it runs as ``postgres``)
+    and the packages of ``scripts/system-packages.sh pg``.
 """
 
 from __future__ import annotations
@@ -215,6 +216,17 @@ class SeedSpec:
 # --- the live server --------------------------------------------------------------------------------
 
 
+def _parents() -> dict[int, int]:
+    """Every process of this machine (of the namespace's view) with its parent's pid."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
 class LiveServer:
     """``uvicorn buergerbuero.asgi:application`` on 127.0.0.1 with a fresh data directory.
 
@@ -296,37 +308,16 @@ class LiveServer:
         self.ids = json.loads(result.stdout.strip().splitlines()[-1])
 
     def start(
-        self, uvicorn_args: Sequence[str] = (), launcher: Sequence[str] = (), timeout: float = 30
+        self, server_args: Sequence[str] = (), launcher: Sequence[str] = (), timeout: float = 30
     ) -> LiveServer:
-        """Start uvicorn; ``launcher``: interpreter options before ``-m uvicorn`` (e.g. cProfile)."""
+        """Start the server as production does (:meth:`command`); ``launcher``: interpreter options
+        before ``-m`` (e.g. cProfile)."""
         if not self.ids:
             self.prepare()
         self.port = free_port()
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                *launcher,
-                "-m",
-                "uvicorn",
-                "buergerbuero.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-                # As in production (Makefile, deploy/): our frames are small JSON, and per-message
-                # compression doubles a waiting page's memory and fan-out time (bench/bench_waiting.py).
-                "--ws-per-message-deflate",
-                "false",
-                # As in production: the server refuses larger frames before buffering them (the
-                # consumers' own limit, WS_MAX_FRAME_BYTES), and stops within seconds on SIGTERM.
-                "--ws-max-size",
-                self.env.get("BUERGERBUERO_WS_MAX_FRAME_BYTES", "65536"),
-                "--timeout-graceful-shutdown",
-                "5",
-                *uvicorn_args,
-            ],
+            [sys.executable, *launcher, *self.command(server_args)],
             cwd=REPO,
             env=self.env,
             stdout=log,
@@ -341,6 +332,33 @@ class LiveServer:
             raise RuntimeError(f"server did not start; log:\n{self.log()}") from None
         return self
 
+    def command(self, server_args: Sequence[str]) -> list[str]:
+        """One process: uvicorn with the options of the Makefile's ``run``. ``--workers N`` in
+        ``server_args``: gunicorn with N workers of our worker class (site/worker.py), as deploy/ runs it."""
+        args = list(server_args)
+        if "--workers" in args:
+            at = args.index("--workers")
+            workers = args[at + 1]
+            del args[at : at + 2]
+            return [
+                *("-m", "gunicorn", "buergerbuero.asgi:application", "--preload"),
+                *("--workers", workers, "--worker-class", "buergerbuero.site.worker.Worker"),
+                *("--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "8"),
+                *args,
+            ]
+        return [
+            *("-m", "uvicorn", "buergerbuero.asgi:application"),
+            *("--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"),
+            # As in production (Makefile, deploy/): our frames are small JSON, and per-message
+            # compression doubles a waiting page's memory and fan-out time (bench/bench_waiting.py).
+            *("--ws-per-message-deflate", "false"),
+            # As in production: the server refuses larger frames before buffering them (the consumers'
+            # own limit, WS_MAX_FRAME_BYTES), and stops within seconds on SIGTERM.
+            *("--ws-max-size", self.env.get("BUERGERBUERO_WS_MAX_FRAME_BYTES", "65536")),
+            *("--timeout-graceful-shutdown", "5"),
+            *args,
+        ]
+
     def open_office_elsewhere(self, office_slug: str, username: str) -> None:
         """Opens an office through the real action in a separate process (its events reach the server's
         clients only through a shared channel layer, i.e. Redis)."""
@@ -352,31 +370,17 @@ class LiveServer:
         )
 
     def worker_ids(self) -> set[int]:
-        """The uvicorn workers (the processes multiprocessing spawned under the server)."""
+        """The worker processes (gunicorn forks them as children of its own process)."""
         assert self.proc is not None
-        found = set()
-        for pid in self.process_ids() - {self.proc.pid}:
-            try:
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    found.add(pid)
-            except OSError:
-                continue
-        return found
+        return {pid for pid, ppid in _parents().items() if ppid == self.proc.pid}
 
     def process_ids(self) -> set[int]:
-        """The uvicorn process and all its descendants (the workers, with ``--workers``)."""
+        """The server process and all its descendants (the workers, with ``--workers``)."""
         if self.proc is None:
             return set()
         children: dict[int, list[int]] = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
+        for pid, ppid in _parents().items():
+            children.setdefault(ppid, []).append(pid)
         found, todo = set(), [self.proc.pid]
         while todo:
             pid = todo.pop()
@@ -421,13 +425,14 @@ class LiveServer:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            # With --workers the workers are grandchildren without a parent-death signal: a killed
-            # supervisor would leave them running, so whatever survives it is killed too.
+            # With --workers the workers have no parent-death signal: a killed manager would leave
+            # them running, so whatever of the family survives it is killed too.
             family = self.process_ids() - {self.proc.pid}
-            end_process(self.proc, timeout=10)
+            end_process(self.proc, timeout=15)
+            alive = _parents()
             for pid in family:
-                with contextlib.suppress(OSError):
-                    if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes():  # still a worker
+                if pid in alive:
+                    with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGKILL)
         self.proc = None
 
@@ -684,7 +689,7 @@ class RedisServer:
 class Backends:
     """PostgreSQL and Redis for the live servers of one session (or benchmark). Each server gets a
     database and a Redis database number of its own (:meth:`server_env`) and runs :data:`WORKERS`
-    uvicorn worker processes (:attr:`uvicorn_args`): two pages of one call then often talk to different
+    worker processes (:attr:`server_args`): two pages of one call then often talk to different
     processes, so the tests prove that events cross processes through Redis."""
 
     WORKERS = 2
@@ -705,7 +710,7 @@ class Backends:
         return self
 
     @property
-    def uvicorn_args(self) -> list[str]:
+    def server_args(self) -> list[str]:
         return ["--workers", str(self.WORKERS)]
 
     def server_env(self, name: str) -> dict[str, str]:

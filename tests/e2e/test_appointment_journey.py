@@ -100,15 +100,15 @@ def appointment_app(backends: Backends | None, smtp: SmtpServer) -> Iterator[Liv
         "BUERGERBUERO_BOOKING_RATE_PER_ADDRESS": "1000",
         "BUERGERBUERO_BOOKING_RATE_PER_EMAIL": "1000",
     }
-    uvicorn_args: list[str] = []
+    server_args: list[str] = []
     if backends is not None:
         env.update(backends.server_env("appointment-journey"))
-        uvicorn_args = backends.uvicorn_args
+        server_args = backends.server_args
     server = LiveServer(SEED, env=env, name="appointment-journey")
     try:
         server.prepare()
         server.manage("shell", "-c", SETUP)
-        server.start(uvicorn_args)  # from here on BUERGERBUERO_SITE_URL is this server's address
+        server.start(server_args)  # from here on BUERGERBUERO_SITE_URL is this server's address
     except BaseException:
         server.cleanup()
         raise

@@ -53,7 +53,7 @@ def faults() -> Iterator[tuple[LiveServer, Backends]]:
         name="faults",
     )
     try:
-        server.start(backends.uvicorn_args, timeout=120)
+        server.start(backends.server_args, timeout=120)
         yield server, backends
     finally:
         server.cleanup()

@@ -118,15 +118,15 @@ def training_app(backends: Backends | None, smtp: SmtpServer) -> Iterator[tuple[
         "BUERGERBUERO_EMAIL_PORT": str(smtp.port),
         "BUERGERBUERO_BOOKING_POW_MAX_NUMBER": "1000",
     }
-    uvicorn_args: list[str] = []
+    server_args: list[str] = []
     if backends is not None:
         env.update(backends.server_env("training-flow"))
-        uvicorn_args = backends.uvicorn_args
+        server_args = backends.server_args
     server = LiveServer(SEED, env=env, name="training-flow")
     try:
         server.prepare()
         ids = json.loads(server.manage("shell", "-c", SETUP).strip().splitlines()[-1])
-        server.start(uvicorn_args)
+        server.start(server_args)
     except BaseException:
         server.cleanup()
         raise
