@@ -106,9 +106,9 @@ WEEK_PARAM = "woche"
 
 def get_office(authority_slug: str, office_slug: str) -> Office:
     authority = get_object_or_404(Authority, slug=authority_slug)
-    return get_object_or_404(
-        Office.objects.select_related("authority"), authority=authority, slug=office_slug
-    )
+    # An archived office takes no bookings (offices.actions.archive_office).
+    offices = Office.objects.select_related("authority").filter(archived_at__isnull=True)
+    return get_object_or_404(offices, authority=authority, slug=office_slug)
 
 
 def week_url(office: Office, week: dt.date | None = None) -> str:

@@ -15,12 +15,25 @@ from django.utils.translation import pgettext, pgettext_lazy
 # Every label has the context "audit log": "Office closed" here is something that happened, not the
 # state of an office. (Written out in each call: makemessages sees a context only there.)
 ACTION_LABELS: dict[str, Promise] = {
+    # the authority's settings
+    "authority.settings_changed": pgettext_lazy("audit log", "Settings of the authority changed"),
     # offices
     "office.opened": pgettext_lazy("audit log", "Office opened"),
     "office.closed": pgettext_lazy("audit log", "Office closed"),
     "presence.started": pgettext_lazy("audit log", "Official began attending the office"),
     "presence.ended": pgettext_lazy("audit log", "Official stopped attending the office"),
     "staff.availability": pgettext_lazy("audit log", "Availability changed"),
+    "office.created": pgettext_lazy("audit log", "Office created"),
+    "office.changed": pgettext_lazy("audit log", "Office details changed"),
+    "office.archived": pgettext_lazy("audit log", "Office archived"),
+    "office.unarchived": pgettext_lazy("audit log", "Office taken out of the archive"),
+    "office.hours_changed": pgettext_lazy("audit log", "Opening hours changed"),
+    "closure.added": pgettext_lazy("audit log", "Closing day added"),
+    "closure.removed": pgettext_lazy("audit log", "Closing day removed"),
+    "assignment.created": pgettext_lazy("audit log", "Official assigned to the office"),
+    "assignment.removed": pgettext_lazy("audit log", "Official no longer assigned to the office"),
+    "assignment.lead_set": pgettext_lazy("audit log", "Official made office lead"),
+    "assignment.lead_unset": pgettext_lazy("audit log", "Official no longer office lead"),
     # waiting area
     "ticket.created": pgettext_lazy("audit log", "Citizen entered the waiting area"),
     "ticket.waiting": pgettext_lazy("audit log", "Citizen back in the waiting area"),
@@ -114,6 +127,18 @@ ACTION_LABELS: dict[str, Promise] = {
     "certificate.issued": pgettext_lazy("audit log", "Certificate issued"),
     "certificate.revoked": pgettext_lazy("audit log", "Certificate revoked"),
     "certificate.deleted": pgettext_lazy("audit log", "Certificate deleted"),
+    # people and accounts
+    "authority.created": pgettext_lazy("audit log", "Authority created"),
+    "staff.renamed": pgettext_lazy("audit log", "Name shown to citizens changed"),
+    "staff.password_changed": pgettext_lazy("audit log", "Own password changed"),
+    "staff.password_reset": pgettext_lazy("audit log", "Password reset by e-mail link"),
+    "staff.invited": pgettext_lazy("audit log", "Official invited"),
+    "staff.invitation_resent": pgettext_lazy("audit log", "Invitation sent again"),
+    "staff.invitation_revoked": pgettext_lazy("audit log", "Invitation revoked"),
+    "staff.invitation_accepted": pgettext_lazy("audit log", "Invitation accepted"),
+    "staff.role_changed": pgettext_lazy("audit log", "Role changed"),
+    "staff.deactivated": pgettext_lazy("audit log", "Account deactivated"),
+    "staff.reactivated": pgettext_lazy("audit log", "Account activated again"),
 }
 
 

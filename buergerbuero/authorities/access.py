@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Staff
@@ -41,3 +42,23 @@ def staff_required(view: StaffView) -> Callable[..., HttpResponse]:
         return view(request, staff, *args, **kwargs)
 
     return wrapper
+
+
+def admin_required(view: StaffView) -> Callable[..., HttpResponse]:
+    """``staff_required``, and the official administers their authority (else 403)."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, staff: Staff, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not staff.is_authority_admin:
+            raise PermissionDenied(_("Only an administrator of your authority may open this page."))
+        return view(request, staff, *args, **kwargs)
+
+    return wrapper
+
+
+def get_person_for_admin(admin: Staff, staff_id: int) -> Staff:
+    """An official of the administrator's own authority; anyone else's is a 404, as if not there."""
+    return get_object_or_404(
+        Staff.objects.select_related("user", "authority"), pk=staff_id, authority_id=admin.authority_id
+    )

@@ -142,3 +142,31 @@ class Staff(models.Model):
     @property
     def is_authority_admin(self) -> bool:
         return self.role == Role.AUTHORITY_ADMIN
+
+
+class Invitation(models.Model):
+    """An official's account that waits to be taken up: the invitee sets their own password through the
+    link of the invitation mail. Until then the user has no usable password and cannot sign in.
+
+    Only the SHA-256 of the link's token is stored (``authorities.tokens``), so the database alone opens
+    no account; re-sending makes a new token, which ends the old link. Taking the invitation up sets
+    ``accepted_at``; an accepted invitation stays as the record of when the account was taken up."""
+
+    staff = models.OneToOneField(
+        Staff, on_delete=models.CASCADE, related_name="invitation", verbose_name=_("official")
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("invited at"))
+    expires_at = models.DateTimeField(_("valid until"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return str(self.staff)
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None

@@ -51,3 +51,21 @@ def get_office_for_staff(staff: Staff, office_id: int) -> Office:
     if office is None:
         raise Http404(_("No such office."))
     return office
+
+
+def led_offices(staff: Staff) -> QuerySet[Office]:
+    """The offices ``staff`` may administer (details, hours, closures, assignments): every office of the
+    authority for an administrator, archived ones included; the offices they lead for a lead."""
+    if staff.is_authority_admin:
+        return Office.objects.filter(authority_id=staff.authority_id)
+    return Office.objects.filter(
+        authority_id=staff.authority_id, assignments__staff=staff, assignments__is_lead=True
+    )
+
+
+def get_office_for_lead(staff: Staff, office_id: int) -> Office:
+    """An office ``staff`` may administer, or 404 (another authority's, or one they do not lead)."""
+    office = led_offices(staff).select_related("authority", "department").filter(pk=office_id).first()
+    if office is None:
+        raise Http404(_("No such office."))
+    return office

@@ -43,10 +43,13 @@ class AssignmentInline(admin.TabularInline):
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
-    list_display = ["name", "authority", "department", "slug", "max_queue_length"]
-    list_filter = ["authority", "department"]
+    list_display = ["name", "authority", "department", "slug", "max_queue_length", "archived_at"]
+    list_filter = ["authority", "department", ("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    # Archiving is an action of its own (offices.actions.archive_office: refused while the office is
+    # open, audited); the authority's staff pages do it.
+    readonly_fields = ["archived_at"]
     inlines = [OpeningIntervalInline, AssignmentInline]
     list_select_related = ["authority", "department"]
 

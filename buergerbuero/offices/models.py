@@ -68,6 +68,14 @@ class Office(models.Model):
         editable=False,
         help_text=_("Counts the changes to the waiting line; set by the application only."),
     )
+    # An office with history is never deleted: archiving hides it from the public pages and refuses its
+    # opening, while its tickets, audit entries and statistics stay (offices.actions.archive_office).
+    archived_at = models.DateTimeField(
+        _("archived at"),
+        null=True,
+        blank=True,
+        help_text=_("Set by the application when the office is archived; empty while it is in use."),
+    )
 
     class Meta:
         verbose_name = _("office")
@@ -77,6 +85,10 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -122,3 +122,9 @@ def office_states(offices: Iterable[Office], waiting: dict[int, int] | None = No
             service_seconds=service.get(pk, 0),
         )
     return states
+
+
+def office_names(authority_id: int) -> list[tuple[int, str]]:
+    """Every office of the authority as (id, name), archived ones included (for the audit log's filter)."""
+    offices = Office.objects.filter(authority_id=authority_id).order_by("name", "pk")
+    return list(offices.values_list("pk", "name"))

@@ -14,7 +14,7 @@ from buergerbuero.offices.selectors import office_states
 
 
 def _states(authority: Authority) -> list[dict[str, object]]:
-    offices = list(Office.objects.filter(authority=authority).order_by("name"))
+    offices = list(Office.objects.filter(authority=authority, archived_at__isnull=True).order_by("name"))
     states = office_states(offices)
     return [states[office.pk].as_event() for office in offices]
 

@@ -105,7 +105,9 @@ CLOSURE_DAYS = 60
 
 def offices_of(authority: Authority) -> QuerySet[Office]:
     return (
-        Office.objects.filter(authority=authority).select_related("authority", "department").order_by("name")
+        Office.objects.filter(authority=authority, archived_at__isnull=True)
+        .select_related("authority", "department")
+        .order_by("name")
     )
 
 

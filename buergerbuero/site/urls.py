@@ -22,6 +22,10 @@ urlpatterns = [
     path("staff/certificates/", include("buergerbuero.certificates.staff_urls")),
     path("staff/events/", include("buergerbuero.events.staff_urls")),
     path("staff/statistics/", include("buergerbuero.stats.staff_urls")),
+    path("staff/authority/", include("buergerbuero.authorities.settings_urls")),
+    path("staff/audit/", include("buergerbuero.audit.staff_urls")),
+    path("staff/people/", include("buergerbuero.authorities.staff_urls")),
+    path("staff/offices/", include("buergerbuero.offices.staff_urls")),
     path("staff/", include("buergerbuero.staff.urls")),
     path("dev/mailbox/", include("buergerbuero.site.mailbox_urls")),
     # Before the public pages: its paths start with fixed words that the catch-all slugs would take.

@@ -13,7 +13,10 @@ from buergerbuero.waitingroom.selectors import queue_entries
 
 def workspace_snapshot(staff: Staff) -> dict[str, Any]:
     offices = []
-    reached = list(offices_of(staff).select_related("authority").order_by("name"))
+    # An archived office cannot be opened (offices.actions.archive_office): nothing to serve or watch.
+    reached = list(
+        offices_of(staff).filter(archived_at__isnull=True).select_related("authority").order_by("name")
+    )
     states = office_states(reached)
     for office in reached:
         offices.append(
@@ -47,7 +50,9 @@ def workspace_snapshot(staff: Staff) -> dict[str, Any]:
         ],
         "transfer_targets": [
             {"id": o.pk, "name": o.name}
-            for o in Office.objects.filter(authority_id=staff.authority_id).order_by("name")
+            for o in Office.objects.filter(
+                authority_id=staff.authority_id, archived_at__isnull=True
+            ).order_by("name")
         ],
         "invitations": invitations,
         # The consultation the official takes part in, if any: a page whose socket reconnected keeps its

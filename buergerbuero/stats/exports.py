@@ -12,7 +12,8 @@ dates), so they can be summed and charted at once.
 
 Labels come partly from the database (office and official names). A spreadsheet runs a cell that starts
 with ``=``, ``+``, ``-`` or ``@`` as a formula (CSV injection), so such text gets a leading apostrophe
-in CSV; in XLSX it is stored as a string cell marked "quote prefix", which is never evaluated.
+in CSV (``core.spreadsheet.safe_text``); in XLSX it is stored as a string cell marked "quote prefix",
+which is never evaluated.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
+from buergerbuero.core.spreadsheet import FORMULA_STARTS, safe_text
 from buergerbuero.stats.types import DayFigures, Figures, Period
 
 FORMATS = ("csv", "xlsx")
@@ -35,8 +37,6 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 Value = int | float | None
 
 
@@ -119,10 +119,6 @@ def period_slug(period: Period) -> str:
 
 def filename(figures: Figures, extension: str) -> str:
     return f"statistik-{period_slug(figures.period)}.{extension}"
-
-
-def safe_text(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _breakdown_header() -> list[str]:

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from buergerbuero.audit.models import AuditEntry
+from buergerbuero.core import colours
 from buergerbuero.public import theme
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +31,9 @@ def test_pages_link_the_theme_and_show_the_logo(world, client) -> None:
 
 @pytest.mark.parametrize("colour", ["#ffff00", "#7fb3ff", "#ffffff", "#00a000"])
 def test_a_light_colour_is_darkened_to_readable_contrast(colour) -> None:
-    result = theme._parse(theme.readable(colour))
-    assert theme.contrast(result, (255, 255, 255)) >= 4.5
-    assert theme.contrast(result, theme.SURFACE) >= 4.5
+    result = colours.parse(theme.readable(colour))
+    assert colours.contrast(result, (255, 255, 255)) >= 4.5
+    assert colours.contrast(result, colours.SURFACE) >= 4.5
 
 
 def test_a_dark_colour_is_kept() -> None:

@@ -48,7 +48,8 @@ from buergerbuero.waitingroom.tokens import SESSION_KEY, remember, upgrade_sessi
 
 def _office(authority_slug: str, office_slug: str) -> Office:
     authority = get_object_or_404(Authority, slug=authority_slug)
-    offices = Office.objects.select_related("authority")
+    # An archived office is gone for citizens (offices.actions.archive_office).
+    offices = Office.objects.select_related("authority").filter(archived_at__isnull=True)
     return get_object_or_404(offices, authority=authority, slug=office_slug)
 
 
@@ -148,7 +149,11 @@ def authority_list(request: HttpRequest) -> HttpResponse:
 def overview(request: HttpRequest, authority_slug: str) -> HttpResponse:
     authority = get_object_or_404(Authority, slug=authority_slug)
     now = timezone.now()
-    offices = list(Office.objects.filter(authority=authority).select_related("authority").order_by("name"))
+    offices = list(
+        Office.objects.filter(authority=authority, archived_at__isnull=True)
+        .select_related("authority")
+        .order_by("name")
+    )
     states = office_states(offices)
     cards = [office_info(office, now, states[office.pk]) for office in offices]
     return render(

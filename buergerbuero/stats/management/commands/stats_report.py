@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerbuero.authorities.models import Authority
+from buergerbuero.core.spreadsheet import safe_text
 from buergerbuero.offices.models import Office
 from buergerbuero.stats.day_values import APPOINTMENT_AND_GROUP_COUNTS
-from buergerbuero.stats.exports import safe_text
 from buergerbuero.stats.figures import compute
 from buergerbuero.stats.periods import NAMES, named_period
 from buergerbuero.stats.types import Figures, Period, Scope
