@@ -21,13 +21,13 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from buergerbuero.appointments.models import Booking, BookingState, CancelledBy
 from buergerbuero.appointments.tokens import confirm_token, manage_token
 from buergerbuero.audit.models import AuditEntry
+from buergerbuero.authorities import mailtexts
 from buergerbuero.core import calendar as ics
 from buergerbuero.core import mails as core_mails
 from buergerbuero.core.dates import weekday_date
@@ -102,9 +102,10 @@ def build(booking: Booking, kind: str, now: dt.datetime) -> EmailMessage:
         elif kind == CANCELLED and booking.confirmed_at is not None:
             # Only a booking that was confirmed ever put an entry into a calendar.
             method = ics.CANCEL
+        subject, body = mailtexts.compose(office.authority_id, f"appointments.{kind}", language, context)
         return core_mails.message(
-            subject=_subject(kind, context),
-            body=core_mails.tidy(render_to_string(f"appointments/mail/{kind}.txt", context)),
+            subject=subject,
+            body=body,
             from_email=core_mails.sender(office.name, office.authority.name),
             to=booking.email,
             language=language,
@@ -139,17 +140,6 @@ def _context(booking: Booking) -> dict[str, object]:
         )
         context["hold_minutes"] = round((booking.hold_expires_at - booking.created_at).total_seconds() / 60)
     return context
-
-
-def _subject(kind: str, context: dict[str, object]) -> str:
-    subjects = {
-        OPT_IN: _("Please confirm your appointment on %(date)s at %(time)s"),
-        CONFIRMED: _("Appointment confirmed: %(date)s at %(time)s, %(office)s"),
-        CANCELLED: _("Appointment cancelled: %(date)s at %(time)s, %(office)s"),
-        MOVED: _("Your appointment has been moved: now %(date)s at %(time)s, %(office)s"),
-        REMINDER: _("Reminder: your appointment on %(date)s at %(time)s, %(office)s"),
-    }
-    return subjects[kind] % context
 
 
 # --- calendar file -------------------------------------------------------------------------------------

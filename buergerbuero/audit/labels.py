@@ -17,6 +17,8 @@ from django.utils.translation import pgettext, pgettext_lazy
 ACTION_LABELS: dict[str, Promise] = {
     # the authority's settings
     "authority.settings_changed": pgettext_lazy("audit log", "Settings of the authority changed"),
+    "authority.mail_text_changed": pgettext_lazy("audit log", "Mail text of the authority changed"),
+    "authority.mail_text_reset": pgettext_lazy("audit log", "Mail text reset to the default"),
     # offices
     "office.opened": pgettext_lazy("audit log", "Office opened"),
     "office.closed": pgettext_lazy("audit log", "Office closed"),
@@ -28,6 +30,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "office.archived": pgettext_lazy("audit log", "Office archived"),
     "office.unarchived": pgettext_lazy("audit log", "Office taken out of the archive"),
     "office.hours_changed": pgettext_lazy("audit log", "Opening hours changed"),
+    "office.hours_removed": pgettext_lazy("audit log", "Prepared opening hours removed"),
     "closure.added": pgettext_lazy("audit log", "Closing day added"),
     "closure.removed": pgettext_lazy("audit log", "Closing day removed"),
     "assignment.created": pgettext_lazy("audit log", "Official assigned to the office"),

@@ -12,12 +12,10 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
+from buergerbuero.authorities import mailtexts
 from buergerbuero.authorities.models import Staff
 from buergerbuero.core import mails as core_mails
 
@@ -46,9 +44,9 @@ def send_invitation(staff_id: int, token: str) -> bool:
     return True
 
 
-def _build(staff: Staff, template: str, subject: str, **context: str) -> EmailMessage:
-    """A mail to ``staff`` in the default language; ``subject`` and the template see ``context`` with
-    the name, user name and authority."""
+def _build(staff: Staff, kind: str, **context: str) -> EmailMessage:
+    """The mail ``kind`` (``mailtexts.MAIL_TYPES``) to ``staff`` in the default language; its text sees
+    ``context`` with the name, user name and authority."""
     language = core_mails.language_of(settings.LANGUAGE_CODE)
     with translation.override(language):
         context = {
@@ -57,9 +55,10 @@ def _build(staff: Staff, template: str, subject: str, **context: str) -> EmailMe
             "authority": staff.authority.name,
             **context,
         }
+        subject, body = mailtexts.compose(staff.authority_id, kind, language, context)
         return core_mails.message(
-            subject=_(subject) % context,
-            body=core_mails.tidy(render_to_string(template, context)),
+            subject=subject,
+            body=body,
             from_email=core_mails.sender(staff.authority.name),
             to=staff.user.email,
             language=language,
@@ -73,8 +72,7 @@ def build_invitation(staff: Staff, token: str) -> EmailMessage:
         expires_text = formats.date_format(expires, "DATETIME_FORMAT")
     return _build(
         staff,
-        "authorities/mail/invitation.txt",
-        gettext_noop("Your account at %(authority)s"),
+        "authorities.invitation",
         url=invitation_url(token),
         expires=expires_text,
     )
@@ -94,7 +92,6 @@ def send_password_reset(staff: Staff, url: str) -> bool:
 def build_password_reset(staff: Staff, url: str) -> EmailMessage:
     return _build(
         staff,
-        "authorities/mail/password_reset.txt",
-        gettext_noop("A new password for your account at %(authority)s"),
+        "authorities.password_reset",
         url=url,
     )

@@ -170,3 +170,31 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None
+
+
+class MailText(models.Model):
+    """An authority's own subject and body of one kind of mail in one language
+    (``authorities.mailtexts``). Without a row the mail keeps the product's text. The texts are checked
+    by ``mailtexts.check_subject`` and ``check_body`` before they are stored; they are plain text with
+    ``{placeholder}`` names of the kind's registry entry."""
+
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="mail_texts", verbose_name=_("authority")
+    )
+    kind = models.CharField(_("kind of mail"), max_length=50)
+    language = models.CharField(_("language"), max_length=10)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("mail text")
+        verbose_name_plural = _("mail texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "kind", "language"], name="mail_text_once_per_kind_and_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.language})"

@@ -21,11 +21,11 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from buergerbuero.audit.models import AuditEntry
+from buergerbuero.authorities import mailtexts
 from buergerbuero.core import calendar as ics
 from buergerbuero.core import mails as core_mails
 from buergerbuero.core.dates import weekday_date
@@ -127,25 +127,16 @@ def _context(registration: Registration) -> dict[str, object]:
     }
 
 
-def _subject(kind: str, context: dict[str, object]) -> str:
-    subjects = {
-        CONFIRMED: _("Registration confirmed: %(title)s on %(date)s at %(time)s"),
-        CHANGED: _("Changed: %(title)s, now on %(date)s at %(time)s"),
-        CANCELLED: _("Registration cancelled: %(title)s on %(date)s"),
-        EVENT_CANCELLED: _("Cancelled: %(title)s on %(date)s"),
-    }
-    return subjects[kind] % context
-
-
 def build(registration: Registration, kind: str, now: dt.datetime) -> EmailMessage:
     event = registration.event
     language = core_mails.language_of(registration.language)
     with translation.override(language), timezone.override(event.tz):
         context = _context(registration)
         method = ics.REQUEST if kind in _WITH_REQUEST else ics.CANCEL
+        subject, body = mailtexts.compose(event.authority_id, f"events.{kind}", language, context)
         return core_mails.message(
-            subject=_subject(kind, context),
-            body=core_mails.tidy(render_to_string(f"events/mail/{kind}.txt", context)),
+            subject=subject,
+            body=body,
             from_email=sender(event),
             to=registration.email,
             language=language,

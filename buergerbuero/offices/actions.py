@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -275,38 +276,101 @@ def check_opening_hours(intervals: Iterable[WeeklyInterval]) -> list[WeeklyInter
     return ordered
 
 
+def _today(office: Office) -> dt.date:
+    return timezone.localdate(timezone=office.tz)
+
+
 def set_opening_hours(
-    actor: Staff, office: Office, intervals: Iterable[WeeklyInterval]
+    actor: Staff,
+    office: Office,
+    intervals: Iterable[WeeklyInterval],
+    valid_from: dt.date | None = None,
 ) -> list[OpeningInterval]:
-    """Replace the office's weekly opening hours (administrator or lead). ``intervals`` are
-    (weekday 0 = Monday, start, end) in the office's local time; a day may have several."""
+    """Replace a version of the office's weekly opening hours (administrator or lead). ``intervals`` are
+    (weekday 0 = Monday, start, end) in the office's local time; a day may have several.
+
+    Without ``valid_from``, or with today, the week in force now is replaced: every version that has
+    begun goes, and the new hours are stored undated (since always), so an office with one week keeps
+    one undated week. A later ``valid_from`` prepares the week from that day (replacing one prepared
+    for the same day); it needs an interval, since a version exists only through its intervals."""
     _require_lead(actor, office)
     ordered = check_opening_hours(intervals)
     with transaction.atomic():
         office = lock_office(office.pk)
-        before = [(i.weekday, i.start, i.end) for i in office.opening_intervals.order_by("weekday", "start")]
-        if before == ordered:
-            return list(office.opening_intervals.order_by("weekday", "start"))
-        office.opening_intervals.all().delete()
+        today = _today(office)
+        if valid_from is not None and valid_from < today:
+            raise ActionError("past", _("Hours can take effect today or on a later day."))
+        if valid_from == today:
+            valid_from = None
+        if valid_from is None:
+            version = office.opening_intervals.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        else:
+            if not ordered:
+                raise ActionError(
+                    "empty_week",
+                    _(
+                        "Hours prepared for a later day need at least one interval. To close the office "
+                        "for a while, add closing days."
+                    ),
+                )
+            version = office.opening_intervals.filter(valid_from=valid_from)
+        version = version.order_by("valid_from", "weekday", "start")
+        before = [(i.valid_from, i.weekday, i.start, i.end) for i in version]
+        if before == [(valid_from, *interval) for interval in ordered]:
+            return list(version)
+        version.delete()
         created = OpeningInterval.objects.bulk_create(
-            OpeningInterval(office=office, weekday=weekday, start=start, end=end)
+            OpeningInterval(office=office, weekday=weekday, start=start, end=end, valid_from=valid_from)
             for weekday, start, end in ordered
         )
         hours = [f"{weekday} {start:%H:%M}-{end:%H:%M}" for weekday, start, end in ordered]
-        record(office.authority_id, "office.hours_changed", office, actor.user_id, hours=hours)
+        when = {"valid_from": valid_from.isoformat()} if valid_from else {}
+        record(office.authority_id, "office.hours_changed", office, actor.user_id, hours=hours, **when)
     return created
 
 
-def add_closure(actor: Staff, office: Office, date: dt.date, reason: str = "") -> Closure:
-    """Close the office on one day (administrator or lead)."""
+def remove_prepared_hours(actor: Staff, office: Office, valid_from: dt.date) -> None:
+    """Drop the hours prepared from ``valid_from`` (administrator or lead); the week before them stays
+    in force. Hours already in force are changed in the editor, not removed."""
     _require_lead(actor, office)
     with transaction.atomic():
         office = lock_office(office.pk)
-        if office.closures.filter(date=date).exists():
-            raise ActionError("closure_exists", _("The office is already closed on this day."))
+        if valid_from <= _today(office):
+            raise ActionError("in_force", _("These opening hours are already in force."))
+        deleted, _rows = office.opening_intervals.filter(valid_from=valid_from).delete()
+        if deleted:
+            record(
+                office.authority_id,
+                "office.hours_removed",
+                office,
+                actor.user_id,
+                valid_from=valid_from.isoformat(),
+            )
+
+
+def add_closure(
+    actor: Staff, office: Office, date: dt.date, reason: str = "", end_date: dt.date | None = None
+) -> Closure:
+    """Close the office on one day, or from ``date`` until ``end_date`` (both included), administrator
+    or lead. Periods of one office do not overlap, so each day has one reason to show."""
+    _require_lead(actor, office)
+    if end_date == date:
+        end_date = None
+    if end_date is not None and end_date < date:
+        raise ActionError("end_before_start", _("The last closed day must not be before the first."))
+    with transaction.atomic():
+        office = lock_office(office.pk)
+        if office.closures.overlapping(date, end_date or date).exists():
+            raise ActionError(
+                "closure_exists",
+                _("The office is already closed on this day.")
+                if end_date is None
+                else _("The office is already closed on a day of this period."),
+            )
         closure = Closure.objects.create(
-            authority_id=office.authority_id, office=office, date=date, reason=reason
+            authority_id=office.authority_id, office=office, date=date, end_date=end_date, reason=reason
         )
+        until = {"end_date": end_date.isoformat()} if end_date else {}
         record(
             office.authority_id,
             "closure.added",
@@ -314,12 +378,13 @@ def add_closure(actor: Staff, office: Office, date: dt.date, reason: str = "") -
             actor.user_id,
             office=office.pk,
             date=date.isoformat(),
+            **until,
         )
     return closure
 
 
 def remove_closure(actor: Staff, closure: Closure) -> None:
-    """Open the office again on a day it was closed (administrator or lead). Only an office's own
+    """Open the office again on the days it was closed (administrator or lead). Only an office's own
     closures; the authority-wide ones are not an office's to remove."""
     if closure.office_id is None:
         raise ActionError("authority_closure", _("This closure applies to every office of the authority."))
@@ -330,6 +395,7 @@ def remove_closure(actor: Staff, closure: Closure) -> None:
         lock_office(office.pk)
         deleted, _rows = Closure.objects.filter(pk=closure.pk).delete()
         if deleted:
+            until = {"end_date": closure.end_date.isoformat()} if closure.end_date else {}
             record(
                 office.authority_id,
                 "closure.removed",
@@ -337,6 +403,7 @@ def remove_closure(actor: Staff, closure: Closure) -> None:
                 actor.user_id,
                 office=office.pk,
                 date=closure.date.isoformat(),
+                **until,
             )
 
 

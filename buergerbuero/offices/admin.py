@@ -66,7 +66,7 @@ class OfficeAdmin(admin.ModelAdmin):
 class ClosureForm(forms.ModelForm):
     class Meta:
         model = Closure
-        fields = ["authority", "office", "date", "reason"]
+        fields = ["authority", "office", "date", "end_date", "reason"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -79,7 +79,7 @@ class ClosureForm(forms.ModelForm):
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
     form = ClosureForm
-    list_display = ["date", "authority", "office", "reason"]
+    list_display = ["date", "end_date", "authority", "office", "reason"]
     list_filter = ["authority"]
     date_hierarchy = "date"
     list_select_related = ["authority", "office"]

@@ -59,6 +59,15 @@ class HoursForm(forms.Form):
     interval. Field names: ``d<weekday>_<row>_start`` and ``..._end``."""
 
     rows = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=HOURS_ROWS_MAX)
+    valid_from = forms.DateField(
+        label=_("Valid from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "Today replaces the current opening hours. A later day prepares new hours; until then the "
+            "current ones stay in force."
+        ),
+    )
 
     def __init__(self, *args: Any, rows: int = HOURS_ROWS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,7 +157,13 @@ class HoursForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end_date = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The last closed day; leave empty to close a single day."),
+    )
     reason = forms.CharField(
         label=_("Reason"),
         max_length=200,
@@ -165,6 +180,13 @@ class ClosureForm(forms.Form):
         if date < timezone.localdate(timezone=self.office.tz):
             raise forms.ValidationError(_("Choose today or a later day."), code="past")
         return date
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        date, end_date = data.get("date"), data.get("end_date")
+        if date is not None and end_date is not None and end_date < date:
+            self.add_error("end_date", _("The last closed day must not be before the first."))
+        return data
 
 
 class StaffChoiceField(forms.ModelChoiceField):

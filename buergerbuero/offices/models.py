@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 from django.db import models
@@ -148,10 +149,23 @@ class WeeklyTime(models.Model):
 
 
 class OpeningInterval(WeeklyTime):
-    """One interval of the weekly opening hours, in the office's local time. A day may have several."""
+    """One interval of the weekly opening hours, in the office's local time. A day may have several.
+
+    The intervals of one ``valid_from`` form a version of the week; the hours in force on a day are the
+    version with the latest ``valid_from`` on or before it (``None``: since always). A version exists only
+    through its intervals, so a prepared week always has at least one (offices.actions.set_opening_hours).
+    """
 
     office = models.ForeignKey(
         Office, on_delete=models.CASCADE, related_name="opening_intervals", verbose_name=_("office")
+    )
+    valid_from = models.DateField(
+        _("valid from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Empty: in force since always. Otherwise these hours replace the earlier ones from this day."
+        ),
     )
 
     class Meta(WeeklyTime.Meta):
@@ -162,8 +176,17 @@ class OpeningInterval(WeeklyTime):
         ]
 
 
+class ClosureQuerySet(models.QuerySet["Closure"]):
+    def overlapping(self, first: dt.date, last: dt.date) -> ClosureQuerySet:
+        """The closures covering at least one day of ``first``..``last`` (both included)."""
+        return self.filter(date__lte=last).filter(
+            Q(end_date__gte=first) | Q(end_date__isnull=True, date__gte=first)
+        )
+
+
 class Closure(models.Model):
-    """A single day an office (or, without office, every office of the authority) stays closed."""
+    """A day or a period (``date``..``end_date``, both included; no ``end_date``: the one day) an office,
+    or, without office, every office of the authority, stays closed."""
 
     authority = models.ForeignKey(
         Authority, on_delete=models.CASCADE, related_name="closures", verbose_name=_("authority")
@@ -178,15 +201,31 @@ class Closure(models.Model):
         help_text=_("Leave empty to close every office of the authority on this day."),
     )
     date = models.DateField(_("date"))
+    end_date = models.DateField(
+        _("until"), null=True, blank=True, help_text=_("Last closed day; leave empty for a single day.")
+    )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = ClosureQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("closure")
         verbose_name_plural = _("closures")
         ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("date")),
+                name="closure_end_not_before_start",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.reason}"
+        days = f"{self.date:%Y-%m-%d}–{self.end_date:%Y-%m-%d}" if self.end_date else f"{self.date:%Y-%m-%d}"
+        return f"{days} {self.reason}"
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end_date or self.date
 
 
 class OpenPeriod(models.Model):

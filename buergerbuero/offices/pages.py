@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from buergerbuero.core.dates import weekday_date
-from buergerbuero.offices.hours import Interval, Schedule
+from buergerbuero.offices.hours import Interval, Schedule, Week
 from buergerbuero.offices.models import Office, Weekday
 
 PREVIEW_DAYS = 28
@@ -20,12 +20,24 @@ def _intervals_text(intervals: tuple[Interval, ...] | list[Interval]) -> str:
     return ", ".join(f"{i.start:%H:%M}–{i.end:%H:%M}" for i in intervals)
 
 
-def weekly_hours(schedule: Schedule) -> list[dict[str, str]]:
+def weekly_hours(week: Week) -> list[dict[str, str]]:
     """Every weekday with its intervals in words ("09:00-12:00, 13:00-15:00" or "closed")."""
     return [
-        {"day": str(label), "hours": _intervals_text(schedule.weekly.get(weekday, [])) or _("closed")}
+        {"day": str(label), "hours": _intervals_text(week.get(weekday, [])) or _("closed")}
         for weekday, label in Weekday.choices
     ]
+
+
+def hours_versions(schedule: Schedule, today: dt.date) -> list[dict[str, Any]]:
+    """The weekly hours in force on ``today`` (``valid_from`` None) and each week prepared for a later
+    day, in the order they take effect."""
+    current: dict[str, Any] = {"valid_from": None, "days": weekly_hours(schedule.weekly_on(today))}
+    prepared = [
+        {"valid_from": start, "days": weekly_hours(week)}
+        for start, week in reversed(schedule.versions)
+        if start > today
+    ]
+    return [current, *prepared]
 
 
 def hours_preview(office: Office, today: dt.date, days: int = PREVIEW_DAYS) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:office_id>/archive/", staff_views.archive, name="archive"),
     path("<int:office_id>/unarchive/", staff_views.unarchive, name="unarchive"),
     path("<int:office_id>/hours/", staff_views.hours, name="hours"),
+    path("<int:office_id>/hours/remove/", staff_views.remove_prepared_hours, name="remove-hours"),
     path("<int:office_id>/closures/", staff_views.add_closure, name="add-closure"),
     path(
         "<int:office_id>/closures/<int:closure_id>/remove/", staff_views.remove_closure, name="remove-closure"

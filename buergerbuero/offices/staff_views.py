@@ -10,6 +10,7 @@ is lost.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,8 +31,8 @@ from buergerbuero.offices import actions
 from buergerbuero.offices.access import get_office_for_lead, leads, led_offices
 from buergerbuero.offices.forms import AssignForm, ClosureForm, HoursForm, OfficeForm
 from buergerbuero.offices.hours import Schedule
-from buergerbuero.offices.models import Assignment, Office
-from buergerbuero.offices.pages import hours_preview, public_path, weekly_hours
+from buergerbuero.offices.models import Assignment, Closure, Office
+from buergerbuero.offices.pages import hours_preview, hours_versions, public_path
 
 
 def _context(staff: Staff, **extra: Any) -> dict[str, Any]:
@@ -39,6 +41,13 @@ def _context(staff: Staff, **extra: Any) -> dict[str, Any]:
 
 def _detail_url(office: Office) -> str:
     return reverse("staff_offices:detail", args=[office.pk])
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return parse_date(text)
+    except ValueError:  # well formed but no day, such as 2027-02-30
+        return None
 
 
 def _require_admin(staff: Staff) -> None:
@@ -143,10 +152,12 @@ def _render_detail(
         staff,
         office=office,
         public_url=request.build_absolute_uri(public_path(office)),
-        weekly=weekly_hours(Schedule.for_office(office, around=today)),
-        closures=list(office.closures.filter(date__gte=today).order_by("date")),
+        hours_versions=hours_versions(Schedule.for_office(office, around=today), today),
+        closures=list(office.closures.overlapping(today, dt.date.max).order_by("date")),
         authority_closures=list(
-            staff.authority.closures.filter(office__isnull=True, date__gte=today).order_by("date")
+            Closure.objects.filter(authority=staff.authority, office__isnull=True)
+            .overlapping(today, dt.date.max)
+            .order_by("date")
         ),
         assignments=assignments,
         lead_count=sum(1 for a in assignments if a.is_lead),
@@ -207,8 +218,17 @@ def _render_hours(
 def hours(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     office = get_office_for_lead(staff, office_id)
     if request.method != "POST":
-        current = [(i.weekday, i.start, i.end) for i in office.opening_intervals.order_by("weekday", "start")]
+        today = timezone.localdate(timezone=office.tz)
+        # ?valid_from=<a prepared week's first day> edits that week; otherwise the week in force today.
+        prepared = _date(request.GET.get("valid_from", ""))
+        schedule = Schedule.for_office(office, around=today)
+        if prepared is not None and prepared > today and any(s == prepared for s, _w in schedule.versions):
+            week, valid_from = schedule.weekly_on(prepared), prepared
+        else:
+            week, valid_from = schedule.weekly_on(today), today
+        current = [(day, i.start, i.end) for day, intervals in sorted(week.items()) for i in intervals]
         initial, rows = HoursForm.initial_for(current)
+        initial["valid_from"] = valid_from
         return _render_hours(request, staff, office, HoursForm(initial=initial, rows=rows))
     form = HoursForm(request.POST)
     if "add_row" in request.POST:
@@ -219,12 +239,28 @@ def hours(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_hours(request, staff, office, form, status=400)
     try:
-        actions.set_opening_hours(staff, office, form.intervals())
+        actions.set_opening_hours(staff, office, form.intervals(), form.cleaned_data["valid_from"])
     except ActionError as error:
-        form.add_error(None, error.message)
+        form.add_error("valid_from" if error.code == "past" else None, error.message)
         return _render_hours(request, staff, office, form, status=409)
     messages.success(request, _("The opening hours have been saved."))
     return redirect(reverse("staff_offices:hours", args=[office.pk]))
+
+
+@require_POST
+@staff_required
+def remove_prepared_hours(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
+    office = get_office_for_lead(staff, office_id)
+    valid_from = _date(request.POST.get("valid_from", ""))
+    if valid_from is None:
+        return HttpResponseBadRequest(_("Say from which day the hours to remove apply."))
+    return _act(
+        request,
+        staff,
+        office,
+        lambda: actions.remove_prepared_hours(staff, office, valid_from),
+        _("The prepared opening hours have been removed."),
+    )
 
 
 @require_POST
@@ -235,7 +271,13 @@ def add_closure(request: HttpRequest, staff: Staff, office_id: int) -> HttpRespo
     if not form.is_valid():
         return _render_detail(request, staff, office, closure_form=form, status=400)
     try:
-        actions.add_closure(staff, office, form.cleaned_data["date"], form.cleaned_data["reason"])
+        actions.add_closure(
+            staff,
+            office,
+            form.cleaned_data["date"],
+            form.cleaned_data["reason"],
+            end_date=form.cleaned_data["end_date"],
+        )
     except ActionError as error:
         form.add_error("date", error.message)
         return _render_detail(request, staff, office, closure_form=form, status=409)

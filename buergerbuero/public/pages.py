@@ -56,6 +56,11 @@ def wait_short(seconds: int) -> str:
     return ngettext("about %(minutes)s minute", "about %(minutes)s minutes", minutes) % {"minutes": minutes}
 
 
+# The office page lists closures beginning this many days ahead, today included (within what
+# Schedule.for_office loads).
+CLOSURES_AHEAD_DAYS = 28
+
+
 def _day(day: DayHours, today: dt.date) -> dict[str, Any]:
     return {
         "weekday": date_format(day.date, "l"),
@@ -82,6 +87,8 @@ def office_info(office: Office, now: dt.datetime, state: OfficeState | None = No
         "today": week[0],
         "week": week,
         "next_opening": when(schedule.next_opening(now)),
+        # The office's and the authority's closures within the four weeks ahead, with their reasons.
+        "closures": schedule.closures_between(today, today + dt.timedelta(days=CLOSURES_AHEAD_DAYS - 1)),
     }
 
 
@@ -114,17 +121,18 @@ def offices_of(authority: Authority) -> QuerySet[Office]:
 def _opening_hours(office: Office, now: dt.datetime) -> dict[str, Any]:
     today = timezone.localtime(now, office.tz).date()
     schedule = Schedule.for_office(office, around=today)
+    in_force = schedule.weekly_on(today)
     weekly = [
         {"weekday": WEEKDAYS[weekday], "start": f"{i.start:%H:%M}", "end": f"{i.end:%H:%M}"}
-        for weekday in sorted(schedule.weekly)
-        for i in schedule.weekly[weekday]
+        for weekday in sorted(in_force)
+        for i in in_force[weekday]
     ]
     closures = []
     for n in range(CLOSURE_DAYS):
         date = today + dt.timedelta(days=n)
         day = schedule.day(date)
         # Only days the weekly hours would open: a holiday on a day without hours closes nothing.
-        if day.closed_reason and schedule.weekly.get(date.weekday()):
+        if day.closed_reason and schedule.weekly_on(date).get(date.weekday()):
             reason = "" if day.closed_reason == "—" else day.closed_reason  # Schedule's mark for "no reason"
             closures.append({"date": date.isoformat(), "reason": reason})
     next_opening = schedule.next_opening(now)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from buergerbuero.authorities.models import Authority, Staff
 from buergerbuero.calls.models import Consultation, EndReason, Participant, ParticipantRole
+from buergerbuero.offices.hours import Schedule
 from buergerbuero.offices.models import Office, OpenPeriod, Presence
 from buergerbuero.stats.actions import rollup_due
 from buergerbuero.waitingroom.models import Ticket, TicketState, TicketTransition
@@ -29,7 +30,8 @@ def create_history(authority: Authority, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     made = 0
     with transaction.atomic():
-        for office in Office.objects.filter(authority=authority).prefetch_related("opening_intervals"):
+        offices = Office.objects.filter(authority=authority).select_related("authority")
+        for office in offices.prefetch_related("opening_intervals"):
             officials = list(Staff.objects.filter(assignments__office=office).order_by("pk"))
             if not officials:
                 continue
@@ -47,7 +49,9 @@ def create_history(authority: Authority, now: dt.datetime | None = None) -> int:
 
 
 def _day(office: Office, officials: list[Staff], day: dt.date) -> int:
-    intervals = [i for i in office.opening_intervals.all() if i.weekday == day.weekday()]
+    # The week in force on that day (prepared hours take effect from their day), without closures.
+    week = Schedule(office, list(office.opening_intervals.all()), []).weekly_on(day)
+    intervals = week.get(day.weekday(), [])
     # A seed per office and day: the same history on every machine, different from day to day.
     rng = random.Random(f"{office.slug}-{day.isoformat()}")  # noqa: S311 - demo data, not security
     made = 0

@@ -15,10 +15,10 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from buergerbuero.authorities import mailtexts
 from buergerbuero.core import calendar as ics
 from buergerbuero.core import mails as core_mails
 from buergerbuero.core.dates import weekday_date
@@ -60,10 +60,14 @@ def context(registration: Registration, join_token: str, token: str) -> dict[str
     office = session.training_type.office
     start = timezone.localtime(session.starts_at, office.tz)
     end = timezone.localtime(session.ends_at, office.tz)
+    pupils = list(registration.pupils.all()) if registration.is_class else []
     return {
         "name": registration.name,
         "registration": registration,
-        "pupils": list(registration.pupils.all()) if registration.is_class else [],
+        "pupils": pupils,
+        # for an authority's own text (authorities.mailtexts)
+        "pupil_count": len(pupils),
+        "pupil_names": "\n".join(f"- {pupil.name}" for pupil in pupils),
         "training": session.training_type.title,
         "office": office.name,
         "authority": office.authority.name,
@@ -80,10 +84,11 @@ def build(registration: Registration, join_token: str, token: str, now: dt.datet
     language = core_mails.language_of(registration.language)
     with translation.override(language), timezone.override(office.tz):
         data = context(registration, join_token, token)
-        template = "class" if registration.is_class else "individual"
+        kind = "trainings.class" if registration.is_class else "trainings.individual"
+        subject, body = mailtexts.compose(office.authority_id, kind, language, data)
         return core_mails.message(
-            subject=_("Registration confirmed: %(training)s on %(date)s at %(time)s") % data,
-            body=core_mails.tidy(render_to_string(f"trainings/mail/{template}.txt", data)),
+            subject=subject,
+            body=body,
             from_email=core_mails.sender(office.name, office.authority.name),
             to=registration.email,
             language=language,

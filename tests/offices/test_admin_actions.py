@@ -9,6 +9,7 @@ import pytest
 from django.db.models import QuerySet
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from buergerbuero.appointments.models import AppointmentSettings, BookingWindow
 from buergerbuero.audit.models import AuditEntry
@@ -210,6 +211,96 @@ def test_closures_of_other_offices_and_of_the_authority_are_not_a_leads(world) -
     everywhere = Closure.objects.create(authority=world.authority, date=day, reason="Feiertag")
     refused("authority_closure", lambda: actions.remove_closure(world.admin, everywhere))
     assert Closure.objects.count() == 2
+
+
+def test_lead_closes_the_office_for_a_period(world) -> None:
+    first, last = dt.date(2030, 7, 29), dt.date(2030, 8, 9)
+    closure = actions.add_closure(world.official_a, world.office_a, first, "Betriebsferien", end_date=last)
+    assert (closure.date, closure.end_date, closure.last_day) == (first, last, last)
+    # No day of it can be closed a second time, nor a period reaching into it.
+    refused("closure_exists", lambda: actions.add_closure(world.admin, world.office_a, last))
+    refused(
+        "closure_exists",
+        lambda: actions.add_closure(world.admin, world.office_a, dt.date(2030, 7, 20), end_date=first),
+    )
+    refused(
+        "end_before_start",
+        lambda: actions.add_closure(
+            world.admin, world.office_a, dt.date(2030, 9, 2), end_date=dt.date(2030, 9, 1)
+        ),
+    )
+    # A period ending on its first day is a single day; the day after the period is free.
+    single = actions.add_closure(
+        world.admin, world.office_a, dt.date(2030, 8, 10), end_date=dt.date(2030, 8, 10)
+    )
+    assert single.end_date is None
+    actions.remove_closure(world.official_a, closure)
+    office = world.office_a.pk
+    assert audit(world.authority) == [
+        ("closure.added", {"office": office, "date": "2030-07-29", "end_date": "2030-08-09"}),
+        ("closure.added", {"office": office, "date": "2030-08-10"}),
+        ("closure.removed", {"office": office, "date": "2030-07-29", "end_date": "2030-08-09"}),
+    ]
+
+
+# --- hours valid from a day -----------------------------------------------------------------------------
+
+
+def _versions(office: Office) -> dict[dt.date | None, list[tuple[int, dt.time, dt.time]]]:
+    found: dict[dt.date | None, list[tuple[int, dt.time, dt.time]]] = {}
+    for i in OpeningInterval.objects.filter(office=office).order_by("weekday", "start"):
+        found.setdefault(i.valid_from, []).append((i.weekday, i.start, i.end))
+    return found
+
+
+def test_lead_prepares_next_months_hours_and_removes_them_again(world) -> None:
+    today = timezone.localdate(timezone=world.office_a.tz)
+    later = today + dt.timedelta(days=20)
+    current = _versions(world.office_a)[None]
+    actions.set_opening_hours(world.official_a, world.office_a, [(1, NINE, NOON)], later)
+    assert _versions(world.office_a) == {None: current, later: [(1, NINE, NOON)]}
+    # Preparing the same day again replaces that week only; the same hours again write nothing.
+    actions.set_opening_hours(world.official_a, world.office_a, [(1, ONE, FIVE)], later)
+    actions.set_opening_hours(world.official_a, world.office_a, [(1, ONE, FIVE)], later)
+    assert _versions(world.office_a) == {None: current, later: [(1, ONE, FIVE)]}
+    # Changing the current week (today) keeps the prepared one.
+    actions.set_opening_hours(world.admin, world.office_a, [(0, NINE, NOON)], today)
+    assert _versions(world.office_a) == {None: [(0, NINE, NOON)], later: [(1, ONE, FIVE)]}
+    refused("not_allowed", lambda: actions.remove_prepared_hours(world.official_b, world.office_a, later))
+    refused("in_force", lambda: actions.remove_prepared_hours(world.admin, world.office_a, today))
+    actions.remove_prepared_hours(world.official_a, world.office_a, later)
+    assert _versions(world.office_a) == {None: [(0, NINE, NOON)]}
+    assert audit(world.authority) == [
+        ("office.hours_changed", {"hours": ["1 09:00-12:00"], "valid_from": later.isoformat()}),
+        ("office.hours_changed", {"hours": ["1 13:00-17:00"], "valid_from": later.isoformat()}),
+        ("office.hours_changed", {"hours": ["0 09:00-12:00"]}),
+        ("office.hours_removed", {"valid_from": later.isoformat()}),
+    ]
+
+
+def test_prepared_hours_need_an_interval_and_a_day_not_past(world) -> None:
+    today = timezone.localdate(timezone=world.office_a.tz)
+    later = today + dt.timedelta(days=3)
+    refused("empty_week", lambda: actions.set_opening_hours(world.admin, world.office_a, [], later))
+    yesterday = today - dt.timedelta(days=1)
+    refused(
+        "past", lambda: actions.set_opening_hours(world.admin, world.office_a, [(0, NINE, NOON)], yesterday)
+    )
+    refused(
+        "not_allowed",
+        lambda: actions.set_opening_hours(world.official_a2, world.office_a, [(0, NINE, NOON)], later),
+    )
+    assert list(_versions(world.office_a)) == [None] and not AuditEntry.objects.exists()
+
+
+def test_replacing_the_current_week_folds_a_week_that_has_taken_effect(world) -> None:
+    today = timezone.localdate(timezone=world.office_a.tz)
+    # A week prepared earlier whose day has come, over the undated one it replaced.
+    OpeningInterval.objects.create(
+        office=world.office_a, weekday=4, start=NINE, end=NOON, valid_from=today - dt.timedelta(days=2)
+    )
+    actions.set_opening_hours(world.admin, world.office_a, [(3, ONE, FIVE)])
+    assert _versions(world.office_a) == {None: [(3, ONE, FIVE)]}
 
 
 # --- assignments ----------------------------------------------------------------------------------------

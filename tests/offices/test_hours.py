@@ -9,7 +9,7 @@ import zoneinfo
 import pytest
 
 from buergerbuero.authorities.models import Authority
-from buergerbuero.offices.hours import Schedule
+from buergerbuero.offices.hours import Interval, Schedule
 from buergerbuero.offices.models import Closure, Office, OpeningInterval
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -172,3 +172,58 @@ def test_for_office_reads_own_and_authority_wide_closures(world) -> None:
     assert hours.day(day + dt.timedelta(days=2)).closed_reason == ""
     assert hours.day(day + dt.timedelta(days=3)).closed_reason == ""
     assert Schedule.for_office(world.office_b).day(day).closed_reason == ""
+
+
+def test_a_closing_period_covers_every_day_from_its_first_to_its_last() -> None:
+    office = Office(authority=Authority(holiday_state="BY"), time_zone="Europe/Berlin")
+    intervals = [OpeningInterval(weekday=day, start=dt.time(8), end=dt.time(12)) for day in range(5)]
+    period = Closure(date=dt.date(2025, 8, 4), end_date=dt.date(2025, 8, 15), reason="Betriebsferien")
+    hours = Schedule(office, intervals, [period])
+    assert hours.day(dt.date(2025, 8, 1)).intervals  # the Friday before
+    for n in range(12):
+        day = hours.day(dt.date(2025, 8, 4) + dt.timedelta(days=n))
+        assert (day.intervals, day.closed_reason) == ((), "Betriebsferien")
+    assert hours.day(dt.date(2025, 8, 18)).closed_reason == ""
+    assert hours.next_opening(berlin(2025, 8, 4, 7)) == berlin(2025, 8, 18, 8)
+    assert hours.closures_between(dt.date(2025, 8, 15), dt.date(2025, 8, 20)) == hours.closures
+    assert hours.closures_between(dt.date(2025, 8, 16), dt.date(2025, 8, 20)) == []
+
+
+def test_hours_prepared_for_a_later_day_take_effect_on_that_day() -> None:
+    office = Office(authority=Authority(holiday_state="BY"), time_zone="Europe/Berlin")
+    change = dt.date(2025, 6, 2)  # a Monday
+    intervals = [
+        OpeningInterval(weekday=0, start=dt.time(8), end=dt.time(12)),
+        OpeningInterval(weekday=2, start=dt.time(8), end=dt.time(12)),
+        OpeningInterval(weekday=0, start=dt.time(10), end=dt.time(18), valid_from=change),
+        # Superseded by the later version from June 2 on, in force from May 1 until then.
+        OpeningInterval(weekday=0, start=dt.time(7), end=dt.time(9), valid_from=dt.date(2025, 5, 1)),
+    ]
+    hours = Schedule(office, intervals, [])
+    assert hours.day(dt.date(2025, 4, 28)).intervals == (Interval(dt.time(8), dt.time(12)),)
+    assert hours.day(dt.date(2025, 5, 26)).intervals == (Interval(dt.time(7), dt.time(9)),)
+    assert hours.day(dt.date(2025, 5, 28)).intervals == ()  # Wednesday: the May week has none
+    assert hours.day(change).intervals == (Interval(dt.time(10), dt.time(18)),)
+    assert hours.day(change + dt.timedelta(days=2)).intervals == ()
+    assert hours.next_opening(berlin(2025, 5, 26, 10)) == berlin(2025, 6, 2, 10)
+    assert hours.is_within_hours(berlin(2025, 6, 2, 17, 30))
+    assert not hours.is_within_hours(berlin(2025, 5, 26, 9, 30))
+
+
+@pytest.mark.django_db
+def test_for_office_reads_a_period_that_began_before_the_window(world) -> None:
+    day = dt.date(2025, 5, 14)
+    Closure.objects.create(
+        authority=world.authority,
+        office=world.office_a,
+        date=day - dt.timedelta(days=20),
+        end_date=day + dt.timedelta(days=2),
+        reason="Umbau",
+    )
+    hours = Schedule.for_office(world.office_a, around=day)
+    assert [hours.day(day + dt.timedelta(days=n)).closed_reason for n in range(4)] == [
+        "Umbau",
+        "Umbau",
+        "Umbau",
+        "",
+    ]

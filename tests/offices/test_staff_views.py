@@ -254,6 +254,56 @@ def test_more_rows_keep_what_was_typed_and_save_nothing(client, world) -> None:
     assert OpeningInterval.objects.filter(office=world.office_a).count() == 7 and codes() == []
 
 
+def test_lead_prepares_hours_for_a_later_day_and_removes_them(client, world) -> None:
+    login(client, world.official_a)
+    today = timezone.localdate()
+    later = today + dt.timedelta(days=10)
+    editor = client.get(url("hours", world.office_a.pk)).text
+    assert f'name="valid_from" id="id_valid_from" value="{today.isoformat()}"' in editor
+    data = hours_data(d1_0_start="10:00", d1_0_end="14:00", valid_from=later.isoformat())
+    assert client.post(url("hours", world.office_a.pk), data).status_code == 302
+    prepared = OpeningInterval.objects.get(office=world.office_a, valid_from=later)
+    assert (prepared.weekday, f"{prepared.start:%H:%M}") == (1, "10:00")
+    assert OpeningInterval.objects.filter(office=world.office_a, valid_from__isnull=True).count() == 7
+    # The office page lists the week in force and the prepared one; the preview switches on its day.
+    page = client.get(url("detail", world.office_a.pk)).text
+    assert 'id="weekly-hours"' in page and f'data-valid-from="{later.isoformat()}"' in page
+    assert "10:00–14:00" in page
+    preview = client.get(url("hours", world.office_a.pk)).text
+    # From that day on only Tuesdays open: the first other day is closed in the preview.
+    closed = later if later.weekday() != 1 else later + dt.timedelta(days=1)
+    assert f'<tr class="is-closed" data-date="{closed.isoformat()}">' in preview
+    # The editor opens the prepared week on request.
+    editor = client.get(url("hours", world.office_a.pk) + f"?valid_from={later.isoformat()}").text
+    assert f'value="{later.isoformat()}"' in editor and 'value="10:00"' in editor
+    response = client.post(url("remove-hours", world.office_a.pk), {"valid_from": later.isoformat()})
+    assert response.status_code == 302
+    assert not OpeningInterval.objects.filter(valid_from__isnull=False).exists()
+    assert codes() == ["office.hours_changed", "office.hours_removed"]
+
+
+def test_prepared_hours_refused_and_removal_guarded(client, world) -> None:
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    login(client, world.official_a)
+    data = hours_data(d1_0_start="10:00", d1_0_end="14:00", valid_from=yesterday)
+    response = client.post(url("hours", world.office_a.pk), data)
+    assert response.status_code == 409 and 'id="id_valid_from-error"' in response.text
+    later = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
+    response = client.post(url("hours", world.office_a.pk), hours_data(valid_from=later))
+    assert response.status_code == 409 and "mindestens eine Zeitspanne" in response.text
+    response = client.post(url("hours", world.office_a.pk), hours_data(valid_from="bald"))
+    assert response.status_code == 400 and 'id="id_valid_from-error"' in response.text
+    assert (
+        client.post(url("remove-hours", world.office_a.pk), {"valid_from": "2027-02-30"}).status_code == 400
+    )
+    assert client.get(url("remove-hours", world.office_a.pk)).status_code == 405
+    outsider = login(Client(), world.official_b).post(
+        url("remove-hours", world.office_a.pk), {"valid_from": later}
+    )
+    assert outsider.status_code == 404
+    assert OpeningInterval.objects.filter(office=world.office_a).count() == 7 and codes() == []
+
+
 # --- closures ------------------------------------------------------------------------------------------
 
 
@@ -290,6 +340,34 @@ def test_a_second_closure_on_the_same_day_is_a_409(client, world) -> None:
     response = client.post(url("add-closure", world.office_a.pk), {"date": day, "reason": "Doppelt"})
     assert response.status_code == 409 and 'id="id_date-error"' in response.text
     assert Closure.objects.count() == 1
+
+
+def test_lead_closes_the_office_for_a_period_shown_on_both_pages(client, world) -> None:
+    login(client, world.official_a)
+    first = timezone.localdate() + dt.timedelta(days=2)
+    last = first + dt.timedelta(days=4)
+    data = {"date": first.isoformat(), "end_date": last.isoformat(), "reason": "Betriebsferien"}
+    assert client.post(url("add-closure", world.office_a.pk), data).status_code == 302
+    closure = Closure.objects.get(office=world.office_a)
+    assert (closure.date, closure.end_date) == (first, last)
+    preview = client.get(url("hours", world.office_a.pk)).text
+    for n in range(5):
+        day = (first + dt.timedelta(days=n)).isoformat()
+        assert f'<tr class="is-closed" data-date="{day}">' in preview
+    page = client.get(url("detail", world.office_a.pk)).text
+    assert " bis " in page and "Betriebsferien" in page
+    # A single day inside the period is refused.
+    response = client.post(url("add-closure", world.office_a.pk), {"date": last.isoformat(), "reason": ""})
+    assert response.status_code == 409 and Closure.objects.count() == 1
+    assert codes() == ["closure.added"]
+
+
+def test_a_period_ending_before_it_starts_is_refused(client, world) -> None:
+    first = timezone.localdate() + dt.timedelta(days=5)
+    data = {"date": first.isoformat(), "end_date": (first - dt.timedelta(days=1)).isoformat(), "reason": "X"}
+    response = login(client, world.official_a).post(url("add-closure", world.office_a.pk), data)
+    assert response.status_code == 400 and 'id="id_end_date-error"' in response.text
+    assert not Closure.objects.exists() and codes() == []
 
 
 def test_another_offices_closure_is_a_404(client, world) -> None:

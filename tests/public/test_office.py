@@ -82,3 +82,36 @@ def test_office_page_shows_a_message_passed_on_by_a_redirect(world, client) -> N
     response = client.get(url("waiting", world.office_a), follow=True)
     assert response.redirect_chain[-1][0] == url("office", world.office_a)
     assert de("You are not in the waiting area of this office.") in response.content.decode()
+
+
+def test_closures_of_the_next_four_weeks_are_listed_with_their_reason(world, client) -> None:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    Closure.objects.create(
+        authority=world.authority,
+        office=world.office_a,
+        date=today + dt.timedelta(days=10),
+        end_date=today + dt.timedelta(days=40),
+        reason="Umbau",
+    )
+    Closure.objects.create(
+        authority=world.authority, date=today + dt.timedelta(days=12), reason="Personalversammlung"
+    )
+    Closure.objects.create(
+        authority=world.authority, office=world.office_a, date=today + dt.timedelta(days=30), reason="Später"
+    )
+    Closure.objects.create(
+        authority=world.authority,
+        office=world.office_b,
+        date=today + dt.timedelta(days=3),
+        reason="Anderes Amt",
+    )
+    response = client.get(url("office", world.office_a))
+    assert [(c.first, c.last, c.reason) for c in response.context["closures"]] == [
+        (today + dt.timedelta(days=10), today + dt.timedelta(days=40), "Umbau"),
+        (today + dt.timedelta(days=12), today + dt.timedelta(days=12), "Personalversammlung"),
+    ]
+    html = response.content.decode()
+    assert 'id="closures"' in html and "Umbau" in html and "Personalversammlung" in html
+    assert "Später" not in html and "Anderes Amt" not in html
