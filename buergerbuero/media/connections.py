@@ -28,6 +28,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.core.errors import ActionError
+from buergerbuero.core.tasks import cancel_and_wait
 from buergerbuero.media.janus import JanusClient, JanusError
 
 logger = logging.getLogger(__name__)
@@ -142,9 +143,7 @@ class JanusSession:
     async def close(self) -> None:
         """Stop the keepalive and destroy the session (its handles go with it); quiet when Janus or
         the connection is gone already."""
-        self.keeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.keeper
+        await cancel_and_wait(self.keeper)
         if self.client.is_closed:
             self.client.forget_session(self.id)
             return

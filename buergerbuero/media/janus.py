@@ -30,6 +30,8 @@ from typing import Any
 import websockets
 from websockets.typing import Subprotocol
 
+from buergerbuero.core.tasks import cancel_and_wait
+
 PROTOCOL = Subprotocol("janus-protocol")
 # What a session queue receives when the connection to Janus is lost (not a Janus message).
 LOST: dict[str, Any] = {"janus": "lost"}
@@ -71,9 +73,7 @@ class JanusClient:
         return self.closed.is_set()
 
     async def close(self) -> None:
-        self.reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self.reader
+        await cancel_and_wait(self.reader)
         with contextlib.suppress(Exception):
             await self.connection.close()
 

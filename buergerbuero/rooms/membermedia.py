@@ -37,6 +37,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from buergerbuero.core.tasks import cancel_and_wait
 from buergerbuero.media import streaming
 from buergerbuero.media.connections import JanusSession, MediaUnavailable, open_session
 from buergerbuero.media.janus import JanusError
@@ -453,8 +454,5 @@ class MemberMedia:
             await self.sync()
 
     async def close(self) -> None:
-        if self.reader is not None and self.reader is not asyncio.current_task():
-            self.reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.reader
+        await cancel_and_wait(self.reader)
         await self.session.close()

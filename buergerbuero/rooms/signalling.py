@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from buergerbuero.calls.ice import ice_configuration
 from buergerbuero.core.consumers import BaseConsumer, FrameError, require_str
 from buergerbuero.core.errors import ActionError
+from buergerbuero.core.tasks import cancel_and_wait
 from buergerbuero.media import streaming
 from buergerbuero.media.connections import MediaUnavailable
 from buergerbuero.media.janus import JanusError
@@ -207,10 +208,7 @@ class MediaMixin(BaseConsumer):
 
     async def _media_drop(self) -> None:
         recovery, self._media_recovery = self._media_recovery, None
-        if recovery is not None and recovery is not asyncio.current_task():
-            recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await recovery
+        await cancel_and_wait(recovery)
         media, self._media = self._media, None
         if media is not None:
             with contextlib.suppress(Exception):
