@@ -146,7 +146,8 @@ if _redis_url:
         raise ImproperlyConfigured("REDIS_URL: must start with redis://, rediss:// or unix://")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis, its clean-up after each message watched (core/layers.py).
+            "BACKEND": "buergerbuero.core.layers.RedisChannelLayer",
             "CONFIG": {
                 # channels_redis waits for messages in BZPOPMIN for 5 s, and redis-py 8 stops reading after
                 # a default socket_timeout of 5 s too: the read timed out first, so an idle consumer's

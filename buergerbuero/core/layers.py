@@ -1,4 +1,9 @@
-"""The in-memory channel layer of the embedded installation (one process, no Redis).
+"""The channel layers: Redis for several processes, in memory for the embedded installation.
+
+Redis (``RedisChannelLayer``): channels_redis, with the clean-up it starts after every message it
+hands out watched (below).
+
+In memory (``ThrottledInMemoryChannelLayer``), for one process without Redis:
 
 Channels' InMemoryChannelLayer has two costs that grow with the number of pages in a group
 (bench/bench_waiting.py, 2,000 waiting pages):
@@ -13,12 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
+import weakref
 from copy import deepcopy
 from typing import Any
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
+from channels_redis.core import RedisChannelLayer as ChannelsRedisLayer
+
+from buergerbuero.core.errors import LAYER_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 CLEAN_INTERVAL_SECONDS = 1.0
 
@@ -44,3 +56,33 @@ class ThrottledInMemoryChannelLayer(InMemoryChannelLayer):
             # A page that stopped reading loses this event; its next snapshot repairs it.
             with contextlib.suppress(asyncio.QueueFull, ChannelFull):
                 queue.put_nowait((expires, shared))
+
+
+class RedisChannelLayer(ChannelsRedisLayer):
+    """channels_redis hands out a message and then, in a task of its own that nobody awaits, removes it
+    from the channel's backup queue. When Redis goes away in between, that task fails, and asyncio logs
+    "Task exception was never retrieved" with a traceback for every such message, though nothing is lost
+    (the message was delivered; at worst the backup gives it once more). Here each of those tasks is
+    watched: a failure is one warning line, as every other effect of a Redis outage is."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watched: weakref.WeakSet[asyncio.Future[Any]] = weakref.WeakSet()
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        message = await super().receive(channel)
+        for cleaner in list(self.receive_cleaners):
+            if cleaner not in self._watched:
+                self._watched.add(cleaner)
+                cleaner.add_done_callback(_cleaner_done)
+        return message
+
+
+def _cleaner_done(cleaner: asyncio.Future[Any]) -> None:
+    if cleaner.cancelled():
+        return
+    exc = cleaner.exception()  # retrieved: asyncio logs nothing of its own
+    if isinstance(exc, LAYER_UNAVAILABLE):
+        logger.warning("a received message stays in its backup queue (Redis away): %r", exc)
+    elif exc is not None:
+        logger.error("removing a received message from its backup queue failed: %r", exc)
