@@ -70,6 +70,28 @@ def _act(
     return redirect(_detail_url(office))
 
 
+def _submit_on_detail(
+    request: HttpRequest,
+    staff: Staff,
+    office: Office,
+    form: Any,
+    form_name: str,
+    action: Callable[[dict[str, Any]], str],
+    anchor: str,
+) -> HttpResponse:
+    """A form of the office page: 400 with the page and the form's errors when the input is bad, 409 with
+    the action's refusal at the form's first field, else the action's success message and the page."""
+    if not form.is_valid():
+        return _render_detail(request, staff, office, **{form_name: form}, status=400)
+    try:
+        success = action(form.cleaned_data)
+    except ActionError as error:
+        form.add_error(next(iter(form.fields)), error.message)
+        return _render_detail(request, staff, office, **{form_name: form}, status=409)
+    messages.success(request, success)
+    return redirect(_detail_url(office) + anchor)
+
+
 @require_GET
 @staff_required
 def index(request: HttpRequest, staff: Staff) -> HttpResponse:
@@ -267,22 +289,13 @@ def remove_prepared_hours(request: HttpRequest, staff: Staff, office_id: int) ->
 @staff_required
 def add_closure(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     office = get_office_for_lead(staff, office_id)
+
+    def add(data: dict[str, Any]) -> str:
+        actions.add_closure(staff, office, data["date"], data["reason"], end_date=data["end_date"])
+        return _("The closing day has been added.")
+
     form = ClosureForm(request.POST, office=office)
-    if not form.is_valid():
-        return _render_detail(request, staff, office, closure_form=form, status=400)
-    try:
-        actions.add_closure(
-            staff,
-            office,
-            form.cleaned_data["date"],
-            form.cleaned_data["reason"],
-            end_date=form.cleaned_data["end_date"],
-        )
-    except ActionError as error:
-        form.add_error("date", error.message)
-        return _render_detail(request, staff, office, closure_form=form, status=409)
-    messages.success(request, _("The closing day has been added."))
-    return redirect(_detail_url(office) + "#closures-heading")
+    return _submit_on_detail(request, staff, office, form, "closure_form", add, "#closures-heading")
 
 
 @require_POST
@@ -303,21 +316,13 @@ def remove_closure(request: HttpRequest, staff: Staff, office_id: int, closure_i
 @staff_required
 def assign(request: HttpRequest, staff: Staff, office_id: int) -> HttpResponse:
     office = get_office_for_lead(staff, office_id)
+
+    def add(data: dict[str, Any]) -> str:
+        actions.assign_official(staff, office, data["staff"], is_lead=data["is_lead"])
+        return _("%(name)s is now assigned to the office.") % {"name": data["staff"].display_name}
+
     form = AssignForm(request.POST, office=office)
-    if not form.is_valid():
-        return _render_detail(request, staff, office, assign_form=form, status=400)
-    try:
-        actions.assign_official(
-            staff, office, form.cleaned_data["staff"], is_lead=form.cleaned_data["is_lead"]
-        )
-    except ActionError as error:
-        form.add_error("staff", error.message)
-        return _render_detail(request, staff, office, assign_form=form, status=409)
-    messages.success(
-        request,
-        _("%(name)s is now assigned to the office.") % {"name": form.cleaned_data["staff"].display_name},
-    )
-    return redirect(_detail_url(office) + "#assignments-heading")
+    return _submit_on_detail(request, staff, office, form, "assign_form", add, "#assignments-heading")
 
 
 def _assignment(office: Office, assignment_id: int) -> Assignment:
