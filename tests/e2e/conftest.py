@@ -37,6 +37,7 @@ Browser
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
@@ -170,6 +171,34 @@ def _start(
         env.update(backends.server_env(name))
         server_args = backends.server_args
     return LiveServer(seed, env=env, name=name).start(server_args)
+
+
+@contextlib.contextmanager
+def own_server(
+    seed: SeedSpec, name: str, backends: Backends | None, env: dict[str, str], setup: str
+) -> Iterator[tuple[LiveServer, str]]:
+    """A live server of a module's own: seeded, then ``setup`` run in its ``manage.py shell`` (its output
+    is yielded with the server), then started (from then on BUERGERBUERO_SITE_URL is its address), and
+    listed for the failure reports while it runs."""
+    env = dict(env)
+    server_args: list[str] = []
+    if backends is not None:
+        env.update(backends.server_env(name))
+        server_args = backends.server_args
+    server = LiveServer(seed, env=env, name=name)
+    try:
+        server.prepare()
+        output = server.manage("shell", "-c", setup)
+        server.start(server_args)
+    except BaseException:
+        server.cleanup()
+        raise
+    _live.append(server)
+    try:
+        yield server, output
+    finally:
+        _live.remove(server)
+        server.cleanup()
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ import pytest
 from django.utils import translation
 
 from tests.e2e import journeys as j
-from tests.e2e.conftest import _live
+from tests.e2e.conftest import _live, own_server
 from tests.e2e.harness import PASSWORD, Backends, LiveServer, OfficeSpec, SeedSpec, SmtpServer
 from tests.e2e.test_accessibility import Audit
 from tests.e2e.test_keyboard import assert_focus_visible
@@ -66,22 +66,8 @@ def smtp() -> Iterator[SmtpServer]:
 @pytest.fixture(scope="module")
 def admin_app(backends: Backends | None, smtp: SmtpServer) -> Iterator[LiveServer]:
     env = {"BUERGERBUERO_EMAIL_HOST": "127.0.0.1", "BUERGERBUERO_EMAIL_PORT": str(smtp.port)}
-    server_args: list[str] = []
-    if backends is not None:
-        env.update(backends.server_env("administration"))
-        server_args = backends.server_args
-    server = LiveServer(SEED, env=env, name="administration")
-    try:
-        server.prepare()
-        server.manage("shell", "-c", SETUP)
-        server.start(server_args)  # from here on BUERGERBUERO_SITE_URL is this server's address
-    except BaseException:
-        server.cleanup()
-        raise
-    _live.append(server)
-    yield server
-    _live.remove(server)
-    server.cleanup()
+    with own_server(SEED, "administration", backends, env, SETUP) as (server, _output):
+        yield server
 
 
 def de(message: str) -> str:

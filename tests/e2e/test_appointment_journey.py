@@ -32,7 +32,7 @@ from django.utils import formats, translation
 from icalendar import Calendar
 
 from tests.e2e import journeys as j
-from tests.e2e.conftest import _live
+from tests.e2e.conftest import _live, own_server
 from tests.e2e.harness import Backends, LiveServer, OfficeSpec, SeedSpec, SmtpServer
 
 pytestmark = pytest.mark.browser
@@ -100,22 +100,8 @@ def appointment_app(backends: Backends | None, smtp: SmtpServer) -> Iterator[Liv
         "BUERGERBUERO_BOOKING_RATE_PER_ADDRESS": "1000",
         "BUERGERBUERO_BOOKING_RATE_PER_EMAIL": "1000",
     }
-    server_args: list[str] = []
-    if backends is not None:
-        env.update(backends.server_env("appointment-journey"))
-        server_args = backends.server_args
-    server = LiveServer(SEED, env=env, name="appointment-journey")
-    try:
-        server.prepare()
-        server.manage("shell", "-c", SETUP)
-        server.start(server_args)  # from here on BUERGERBUERO_SITE_URL is this server's address
-    except BaseException:
-        server.cleanup()
-        raise
-    _live.append(server)
-    yield server
-    _live.remove(server)
-    server.cleanup()
+    with own_server(SEED, "appointment-journey", backends, env, SETUP) as (server, _output):
+        yield server
 
 
 # --- steps ------------------------------------------------------------------------------------------

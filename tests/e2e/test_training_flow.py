@@ -30,7 +30,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.e2e import journeys as j
-from tests.e2e.conftest import _live
+from tests.e2e.conftest import _live, own_server
 from tests.e2e.harness import Backends, LiveServer, OfficeSpec, SeedSpec, SmtpServer
 from tests.e2e.test_accessibility import Audit
 
@@ -118,22 +118,8 @@ def training_app(backends: Backends | None, smtp: SmtpServer) -> Iterator[tuple[
         "BUERGERBUERO_EMAIL_PORT": str(smtp.port),
         "BUERGERBUERO_BOOKING_POW_MAX_NUMBER": "1000",
     }
-    server_args: list[str] = []
-    if backends is not None:
-        env.update(backends.server_env("training-flow"))
-        server_args = backends.server_args
-    server = LiveServer(SEED, env=env, name="training-flow")
-    try:
-        server.prepare()
-        ids = json.loads(server.manage("shell", "-c", SETUP).strip().splitlines()[-1])
-        server.start(server_args)
-    except BaseException:
-        server.cleanup()
-        raise
-    _live.append(server)
-    yield server, ids
-    _live.remove(server)
-    server.cleanup()
+    with own_server(SEED, "training-flow", backends, env, SETUP) as (server, output):
+        yield server, json.loads(output.strip().splitlines()[-1])
 
 
 def wait_pow(page: Any, expect: Any) -> None:
